@@ -1,0 +1,53 @@
+"""The short summary printed after a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(width=max(120, Console().width))
+
+
+def print_ingest_summary(summary: dict[str, Any]) -> None:
+    """Postings per source, new vs seen, and failures."""
+    table = Table("source", "status", "postings", "relevant", "new", "seen", "parse errors",
+                  title="Ingest")
+    for s in summary["sources"]:
+        status = "ok" if s["status"] == "ok" else f"FAILED: {s['error']}"
+        table.add_row(s["source"], status, str(s["postings"]), str(s["relevant"]),
+                      str(s["new_postings"]), str(s["postings"] - s["new_postings"]),
+                      str(s["parse_errors"]))
+    console.print(table)
+    if summary["failed"]:
+        console.print(f"[bold red]{len(summary['failed'])} source(s) failed:[/] "
+                      + ", ".join(summary["failed"]))
+
+
+def print_digest_summary(summary: dict[str, Any]) -> None:
+    """Digests composed and sent for one cadence."""
+    console.print(
+        f"{summary['cadence']} digests: {summary['sent']} sent of {summary['composed']} new "
+        f"(+{summary['retried']} retried) for {summary['subscriptions']} subscriptions "
+        f"via {summary['transport']}"
+    )
+    for failure in summary["failed"]:
+        console.print(f"  [red]failed[/] {failure}")
+
+
+def print_run_summary(result: dict[str, Any], db: Path) -> None:
+    """Everything a user needs after `jobalerts run`."""
+    print_ingest_summary(result["ingest"])
+    for cadence in ("daily", "weekly"):
+        if cadence in result:
+            print_digest_summary(result[cadence])
+    console.print(f"\nWarehouse: {db}")
+    outbox = {result[c]["transport"] for c in ("daily", "weekly") if c in result}
+    console.print(f"Digests:   {', '.join(sorted(outbox))}")
+    console.print(
+        'Try:       .venv/bin/jobalerts sql "select level, count(*) as postings, '
+        "median(salary_usd_annual_max) as median_max_usd from current_postings "
+        'group by 1 order by 2 desc"'
+    )

@@ -1,0 +1,202 @@
+"""Domain model shared by every layer: plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+LEVELS: tuple[str, ...] = ("assistant", "manager", "senior", "director", "vp")
+WORKPLACES: tuple[str, ...] = ("remote", "hybrid", "onsite", "unknown")
+PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
+CADENCES: tuple[str, ...] = ("daily", "weekly")
+
+Level = Literal["assistant", "manager", "senior", "director", "vp"]
+WorkplaceValue = Literal["remote", "hybrid", "onsite", "unknown"]
+Period = Literal["hour", "day", "week", "month", "year"]
+Basis = Literal["board", "text", "none"]
+
+
+@dataclass(frozen=True)
+class Salary:
+    """A pay range as posted, with its annualised and USD equivalents."""
+
+    min: float
+    max: float
+    currency: str
+    period: Period
+    annual_min: float
+    annual_max: float
+    usd_annual_min: float | None = None
+    usd_annual_max: float | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    """One place a job can be done from."""
+
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    hub: str | None = None
+    text: str = ""
+
+    @property
+    def is_hub(self) -> bool:
+        """True when the place is one of the career guide's hubs."""
+        return self.hub is not None
+
+
+@dataclass(frozen=True)
+class Workplace:
+    """Remote status of a posting, and where remote work is allowed when stated."""
+
+    value: WorkplaceValue = "unknown"
+    remote_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class TitleInfo:
+    """What a job title says: relevance to clinical operations, role family, level."""
+
+    relevant: bool
+    family: str | None
+    level: Level | None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One configured board to watch."""
+
+    name: str
+    kind: str
+    board: str
+    company: str
+    enabled: bool = True
+    region: str = "global"
+
+
+@dataclass(frozen=True)
+class RawPayload:
+    """One fetched HTTP response body, stored before anything parses it."""
+
+    source: str
+    kind: str
+    url: str
+    fetched_at: datetime
+    status: int
+    content_type: str
+    body: bytes
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the body: the same bytes are the same payload."""
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass
+class Posting:
+    """A job posting parsed from one board's payload."""
+
+    source: str
+    source_id: str
+    url: str
+    title: str
+    company: str
+    location_text: str = ""
+    locations: list[Location] = field(default_factory=list)
+    workplace: Workplace = field(default_factory=Workplace)
+    workplace_basis: Basis = "none"
+    salary: Salary | None = None
+    salary_basis: Basis = "none"
+    relevant: bool = False
+    family: str | None = None
+    level: Level | None = None
+    posted_at: datetime | None = None
+    fetched_at: datetime | None = None
+    description: str = ""
+    department: str | None = None
+    employment_type: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Key for cross-board duplicates: normalised company, title and first location."""
+        place = self.locations[0] if self.locations else Location()
+        parts = [self.company, self.title, place.city or "", place.country or ""]
+        normalised = "|".join(" ".join(p.lower().split()) for p in parts)
+        return hashlib.sha256(normalised.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """A payload, or one item in it, that a board parser could not read."""
+
+    source: str
+    item_id: str | None
+    message: str
+
+
+@dataclass
+class BoardParse:
+    """What a board parser made of one payload."""
+
+    postings: list[Posting] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An email address and what it wants to hear about."""
+
+    email: str
+    cadence: Literal["daily", "weekly"] = "daily"
+    keywords: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    workplaces: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    min_salary_usd: float | None = None
+    include_no_salary: bool = True
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class MatchedPosting:
+    """A stored posting that matched a subscription, as a digest shows it."""
+
+    source: str
+    source_id: str
+    url: str
+    title: str
+    company: str
+    location_text: str = ""
+    city: str | None = None
+    country: str | None = None
+    hub: str | None = None
+    workplace: str = "unknown"
+    remote_scope: str | None = None
+    level: str | None = None
+    family: str | None = None
+    salary_min: float | None = None
+    salary_max: float | None = None
+    salary_currency: str | None = None
+    salary_period: str | None = None
+    salary_usd_annual_min: float | None = None
+    salary_usd_annual_max: float | None = None
+    posted_at: datetime | None = None
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MarketSummary:
+    """The market over a digest's window: counts, pay and remote share."""
+
+    window_days: int
+    total_new: int
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_hub: dict[str, int] = field(default_factory=dict)
+    remote_share: float | None = None
+    salary_transparency: float | None = None
+    median_usd_by_level: dict[str, float] = field(default_factory=dict)
+    top_companies: list[tuple[str, int]] = field(default_factory=list)

@@ -1,0 +1,51 @@
+"""Settings: code defaults, then JOBALERTS_* environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with defaults that work offline."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBALERTS_", env_file=".env", extra="ignore")
+
+    db_path: Path = REPO_ROOT / "data" / "warehouse.duckdb"
+    outbox_dir: Path = REPO_ROOT / "outbox"
+    sources_file: Path = REPO_ROOT / "config" / "sources.yaml"
+    benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
+    replay_dir: Path | None = None
+    user_agent: str = "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
+    http_timeout: float = 20.0
+    http_retries: int = 3
+    http_max_retry_after: float = 60.0
+    http_max_bytes: int = 50_000_000
+    source_retries: int = 2
+    source_retry_delay: float = 30.0
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: str = "starttls"
+    smtp_timeout: float = 30.0
+    mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
+    unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
+    unsubscribe_secret: SecretStr = SecretStr("change-me-in-production")
+
+    @property
+    def smtp_enabled(self) -> bool:
+        """True when an SMTP host is configured; otherwise mail goes to the outbox."""
+        return bool(self.smtp_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

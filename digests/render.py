@@ -1,0 +1,74 @@
+"""Render a Digest to an email's subject, HTML part and plain-text part with Jinja2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from digests.compose import Digest
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+BAR_CHARS = 20
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """The three parts of a digest email."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def render_digest(digest: Digest, unsubscribe_url: str) -> RenderedDigest:
+    """Render both parts; every value from a posting is escaped in the HTML part."""
+    if not is_web_url(unsubscribe_url):
+        raise ValueError(f"unsubscribe URL must be http(s) without spaces: {unsubscribe_url!r}")
+    context = {"digest": digest, "unsubscribe_url": unsubscribe_url}
+    env = _environment()
+    html = env.get_template("digest.html").render(context)
+    text = env.get_template("digest.txt").render(context)
+    return RenderedDigest(subject=digest.subject, html=html, text=text)
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL with no whitespace or control characters."""
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def link(url: str | None) -> str | None:
+    """The URL when it is safe to put in an href (http or https), else None."""
+    return url if is_web_url(url) else None
+
+
+def day(when: datetime | None) -> str:
+    """`3 Nov 2026`, or an empty string."""
+    return f"{when.day} {when:%b %Y}" if when else ""
+
+
+def text_bar(percent: int) -> str:
+    """A bar of block characters for the plain-text chart."""
+    return "█" * round(percent * BAR_CHARS / 100)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """One environment: `.html` templates autoescape, `.txt` templates do not."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(link=link, day=day, text_bar=text_bar)
+    return env

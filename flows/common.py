@@ -1,0 +1,28 @@
+"""Helpers shared by the flows: settings with per-run overrides, the run id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import uuid4
+
+from prefect.runtime import flow_run
+
+from core.settings import Settings, get_settings
+
+
+def run_settings(
+    db_path: str | None = None, sources_file: str | None = None, replay_dir: str | None = None,
+    outbox_dir: str | None = None,
+) -> Settings:
+    """The process settings, with whatever a flow's parameters override."""
+    overrides = {
+        "db_path": db_path, "sources_file": sources_file, "replay_dir": replay_dir,
+        "outbox_dir": outbox_dir,
+    }
+    changes = {k: Path(v) for k, v in overrides.items() if v}
+    return get_settings().model_copy(update=changes)
+
+
+def current_run_id() -> str:
+    """The Prefect flow run id, or a fresh one outside a flow run."""
+    return str(flow_run.get_id() or uuid4())

@@ -1,0 +1,46 @@
+"""The digest flow: daily or weekly emails to every matching subscription."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from core.benchmarks import load_benchmarks
+from core.settings import Settings
+from flows.common import current_run_id, run_settings
+from pipeline.digest import make_mailer, send_digests
+from warehouse.benchmarks import store_benchmarks
+from warehouse.db import writer
+from warehouse.runs import finish_run, start_run
+
+
+@task(task_run_name="send-{cadence}-digests", cache_policy=NO_CACHE)
+def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
+    """Match, compose, record and send the digests of one cadence."""
+    benchmarks = load_benchmarks(settings.benchmarks_file)
+    mailer, transport = make_mailer(settings)
+    with writer(settings.db_path) as con:
+        start_run(con, run_id, f"digest-{cadence}", datetime.now(UTC))
+        store_benchmarks(con, benchmarks)
+        outcome = send_digests(con, cadence, settings, benchmarks, mailer, transport)
+        summary = asdict(outcome)
+        finish_run(con, run_id, "partial" if outcome.failed else "ok", summary, datetime.now(UTC))
+    return summary
+
+
+@flow(name="digest")
+def digest(
+    cadence: str = "daily", db_path: str | None = None, outbox_dir: str | None = None,
+) -> dict[str, Any]:
+    """Send the daily or weekly digests."""
+    if cadence not in ("daily", "weekly"):
+        raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
+    settings = run_settings(db_path=db_path, outbox_dir=outbox_dir)
+    summary = send_task(cadence, settings, current_run_id())
+    for failure in summary["failed"]:
+        get_run_logger().warning("delivery failed: %s", failure)
+    return summary

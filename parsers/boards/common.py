@@ -1,0 +1,140 @@
+"""Helpers shared by the board mappers: JSON decoding, per-item isolation, fallbacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from core.models import (
+    Basis,
+    BoardParse,
+    Location,
+    ParseError,
+    Posting,
+    Salary,
+    SourceRef,
+    Workplace,
+)
+from parsers.location import parse_locations
+from parsers.salary import parse_salary
+from parsers.workplace import from_board_flag, parse_workplace
+
+ItemMapper = Callable[[dict[str, Any]], Posting | None]
+
+
+def decode_json(body: bytes) -> tuple[Any, str | None]:
+    """The decoded JSON document, or None and a message saying why it is unreadable."""
+    try:
+        return json.loads(body), None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return None, f"body is not JSON: {error}"
+
+
+def payload_error(source: SourceRef, message: str) -> BoardParse:
+    """A parse result holding only one payload-level error."""
+    return BoardParse(errors=[ParseError(source=source.name, item_id=None, message=message)])
+
+
+def item_id_of(item: object, key: str = "id") -> str | None:
+    """The item's id as a string, when it has one."""
+    if isinstance(item, dict) and item.get(key) is not None:
+        return str(item[key])
+    return None
+
+
+def map_items(source: SourceRef, items: Iterable[object], mapper: ItemMapper) -> BoardParse:
+    """Map each item; a failing item becomes a ParseError and the others are kept."""
+    result = BoardParse()
+    for item in items:
+        item_id = item_id_of(item)
+        if not isinstance(item, dict):
+            message = f"item is {type(item).__name__}, not an object"
+            result.errors.append(ParseError(source.name, item_id, message))
+            continue
+        try:
+            posting = mapper(item)
+        except Exception as error:  # one unreadable item must not lose the board
+            message = f"{type(error).__name__}: {error}"
+            result.errors.append(ParseError(source.name, item_id, message))
+            continue
+        if posting is not None:
+            result.postings.append(posting)
+    return result
+
+
+def text_of(value: object) -> str:
+    """A stripped string for a free-text field; '' for null or non-strings."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def dict_of(value: object) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict."""
+    return value if isinstance(value, dict) else {}
+
+
+def list_of(value: object) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def join_text(*parts: str) -> str:
+    """Non-empty parts joined by blank lines."""
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def require_str(item: dict[str, Any], key: str) -> str:
+    """A non-empty string field; raises ValueError naming the field otherwise."""
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"missing or empty {key!r}")
+    return value.strip()
+
+
+def text_salary(*texts: str) -> tuple[Salary | None, Basis]:
+    """Salary from the first text that states one, with basis 'text'; else (None, 'none')."""
+    for text in texts:
+        salary = parse_salary(text) if text else None
+        if salary is not None:
+            return salary, "text"
+    return None, "none"
+
+
+def board_or_text_workplace(
+    flag: object, title: str, location: str, description: str
+) -> tuple[Workplace, Basis]:
+    """The board's workplace flag when it states one (basis 'board'), else the text's."""
+    from_text = parse_workplace(title, location, description)
+    value = from_board_flag(flag) if isinstance(flag, str | bool) else None
+    if value in ("remote", "hybrid", "onsite"):
+        scope = from_text.remote_scope if value == "remote" else None
+        return Workplace(value=value, remote_scope=scope), "board"
+    return from_text, ("text" if from_text.value != "unknown" else "none")
+
+
+def place_locations(text: str, country: str | None = None, fallback: str = "") -> list[Location]:
+    """Locations in ``text`` (else in ``fallback``), missing countries filled from ``country``."""
+    found = parse_locations(text) if text else []
+    if not found and fallback:
+        found = parse_locations(fallback)
+    if not country:
+        return found
+    return [replace(p, country=country) if p.country is None else p for p in found]
+
+
+def merge_locations(groups: Iterable[list[Location]]) -> list[Location]:
+    """The locations of several places, deduplicated in first-seen order."""
+    merged: list[Location] = []
+    for group in groups:
+        merged.extend(place for place in group if place not in merged)
+    return merged
+
+
+def unique_texts(texts: Iterable[str]) -> list[str]:
+    """Non-empty strings in first-seen order without repeats."""
+    seen: list[str] = []
+    for text in texts:
+        if text and text not in seen:
+            seen.append(text)
+    return seen

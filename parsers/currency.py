@@ -1,0 +1,95 @@
+"""Currency codes, symbols and a dated, embedded FX table to US dollars.
+
+The rates are approximate mid-market values (USD per one unit of the currency) as of
+``FX_AS_OF``. They are for comparing pay across countries, not for accounting; update the
+table and the date together.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+FX_AS_OF = date(2025, 10, 31)
+
+USD_PER_UNIT: dict[str, float] = {
+    "USD": 1.0,
+    "EUR": 1.155,
+    "GBP": 1.315,
+    "CAD": 0.714,
+    "AUD": 0.655,
+    "NZD": 0.573,
+    "SGD": 0.769,
+    "HKD": 0.1287,
+    "CHF": 1.245,
+    "SEK": 0.105,
+    "NOK": 0.0990,
+    "DKK": 0.1547,
+    "PLN": 0.272,
+    "CZK": 0.0475,
+    "HUF": 0.00297,
+    "RON": 0.227,
+    "ILS": 0.307,
+    "AED": 0.2723,
+    "SAR": 0.2667,
+    "INR": 0.01127,
+    "PHP": 0.01700,
+    "CNY": 0.1405,
+    "JPY": 0.00649,
+    "KRW": 0.000699,
+    "TWD": 0.0325,
+    "MXN": 0.0538,
+    "BRL": 0.1859,
+    "ARS": 0.00069,
+    "CLP": 0.00106,
+    "COP": 0.000258,
+    "ZAR": 0.0577,
+    "NGN": 0.00069,
+    "KES": 0.00774,
+    "EGP": 0.0211,
+    "TRY": 0.0238,
+    "IDR": 0.0000601,
+    "MYR": 0.238,
+    "THB": 0.0309,
+    "VND": 0.000038,
+    "PKR": 0.00354,
+}
+
+# Prefixed dollar forms first so that "US$" is not read as a bare "$".
+SYMBOLS: dict[str, str] = {
+    "US$": "USD",
+    "USD$": "USD",
+    "CA$": "CAD",
+    "C$": "CAD",
+    "CAD$": "CAD",
+    "AU$": "AUD",
+    "A$": "AUD",
+    "AUD$": "AUD",
+    "NZ$": "NZD",
+    "S$": "SGD",
+    "SG$": "SGD",
+    "SGD$": "SGD",
+    "HK$": "HKD",
+    "R$": "BRL",
+    "MX$": "MXN",
+    "$": "USD",
+    "£": "GBP",
+    "€": "EUR",
+    "¥": "JPY",
+    "₹": "INR",
+    "₱": "PHP",
+    "₩": "KRW",
+    "₪": "ILS",
+    "zł": "PLN",
+    "CHF": "CHF",
+}
+
+
+def is_known(code: str) -> bool:
+    """True when ``code`` is a currency in the FX table."""
+    return code.upper() in USD_PER_UNIT
+
+
+def to_usd(amount: float, currency: str) -> float | None:
+    """Convert ``amount`` in ``currency`` to US dollars; None for an unknown currency."""
+    rate = USD_PER_UNIT.get(currency.upper())
+    return None if rate is None else amount * rate

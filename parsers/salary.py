@@ -1,0 +1,373 @@
+"""Pay ranges from structured board fields and from free text.
+
+``make_salary`` validates structured figures; ``parse_salary`` finds the base pay in text.
+
+Text parsing is linear: one bounded regex finds amounts that carry a currency marker (symbol
+or ISO code, before or after the number), then each candidate is inspected in a small window
+of local context (range partner, period words, exclusion words such as bonus or funding).
+Several base ranges of one currency and period are merged into their envelope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.models import Period, Salary
+from parsers.currency import SYMBOLS, USD_PER_UNIT, to_usd
+
+ANNUAL_FACTOR: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
+MIN_USD_ANNUAL = 1_000.0
+MAX_USD_ANNUAL = 2_000_000.0
+MAX_CANDIDATES = 300
+HOURLY_MAGNITUDE = 500.0
+
+_PERIOD_ALIASES: dict[str, Period] = {
+    "hour": "hour", "hourly": "hour", "hr": "hour", "h": "hour",
+    "day": "day", "daily": "day",
+    "week": "week", "weekly": "week", "wk": "week",
+    "month": "month", "monthly": "month", "mo": "month",
+    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "yr": "year",
+    "annum": "year", "salary": "year",
+}
+
+
+def _escape_all(items: list[str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(items, key=len, reverse=True))
+
+
+_CODES = _escape_all(list(USD_PER_UNIT))
+_SYMS = _escape_all([s for s in SYMBOLS if not s.isalpha()])
+_NUM = (
+    r"\d{1,3}(?:[,.\u00a0\u202f '’]\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
+    r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
+)
+_MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|thousand|million|billion|trillion)(?![A-Za-z])"
+_PRE = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])\s{{0,2}}(?:{_SYMS})?|(?:{_SYMS}))"
+_POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
+
+_MARKED = re.compile(
+    rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
+    rf"|(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST})"
+)
+_SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
+_PARTNER_AFTER = re.compile(
+    rf"{_SEP}(?P<pre>{_PRE})?\s{{0,2}}(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
+)
+_PARTNER_BEFORE = re.compile(
+    rf"(?:(?P<pre>{_PRE})\s{{0,2}})?(?P<n>{_NUM})(?P<m>{_MAG})?(?P<sep>{_SEP})$"
+)
+
+_PERIOD_AFTER = re.compile(
+    r"^[\s)*]{0,3}(?:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:/\s?|per\s|an\s|a\s|each\s|every\s)?\s?"
+    r"(?P<p>hourly|hour|hrs?|h|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
+    r"|annually|annual|annum|p\.?a\.?|salary)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_PERIOD_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?P<p>hourly|per hour|daily|day rate|weekly|monthly|yearly|annually|annual"
+    r"|per annum|per year|per month|per day|per week)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HARD_EXCLUDE = (
+    r"raised|raise|funding|funded|series [a-e]|valuation|revenue|arr|market|industry|worth"
+    r"|sign[- ]?on|signing|bonus|bonuses|equity|stock|rsus?|401\s?\(?k|tuition|stipend"
+    r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
+    r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
+)
+_SOFT_EXCLUDE = r"ote|on[- ]target|commissions?|variable|total compensation|uncapped"
+_SALARY_WORDS = (
+    r"salary|salaries|base|pay|compensation|wage|rate|earn|earning|range|ranges|comp"
+    r"|hiring|starting|from|up to|between|zone|tier|level|band|usd|cad|gbp|eur"
+)
+_CONTEXT_WORD = re.compile(
+    rf"(?<![A-Za-z])(?:(?P<hard>{_HARD_EXCLUDE})|(?P<soft>{_SOFT_EXCLUDE})"
+    rf"|(?P<pay>{_SALARY_WORDS}))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_FOLLOW_EXCLUDE = re.compile(
+    r"^\s{0,2}(?:[A-Za-z]+\s){0,3}?(?:sign[- ]?on|signing|bonus|stipend|in equity|equity"
+    r"|in stock|stock|budget|allowance|credit|grant|in funding|funding|raised|arr|revenue"
+    r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user"
+    r"|per month per|commission)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
+_FOLLOW_BASE = re.compile(r"^\s{0,2}\(?(?:base|salary)(?![A-Za-z])", re.IGNORECASE)
+_FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\bplus\b|\band\b|,|\d")
+
+
+@dataclass
+class _Candidate:
+    low: float
+    high: float
+    currency: str
+    period: Period
+    explicit_period: bool
+    is_range: bool
+    soft: bool
+    paylike: bool
+    start: int
+    end: int
+
+
+def _normalise_period(period: str) -> Period | None:
+    """Map '1 YEAR', 'hourly', 'per annum', 'YEAR' ... to a Period."""
+    words = re.findall(r"[a-z]+", period.lower())
+    for word in words:
+        if word in _PERIOD_ALIASES:
+            return _PERIOD_ALIASES[word]
+        if word.endswith("s") and word[:-1] in _PERIOD_ALIASES:
+            return _PERIOD_ALIASES[word[:-1]]
+    return None
+
+
+def make_salary(
+    min_value: float | None,
+    max_value: float | None,
+    currency: str,
+    period: str,
+    text: str = "",
+) -> Salary | None:
+    """Build a validated Salary from structured figures; None when unusable or absurd."""
+    low = min_value if min_value is not None else max_value
+    high = max_value if max_value is not None else min_value
+    norm = _normalise_period(period or "")
+    code = (currency or "").strip().upper()
+    if low is None or high is None or norm is None or not code:
+        return None
+    low, high = float(low), float(high)
+    if low <= 0 or high <= 0:
+        return None
+    low, high = min(low, high), max(low, high)
+    factor = ANNUAL_FACTOR[norm]
+    usd_low, usd_high = to_usd(low * factor, code), to_usd(high * factor, code)
+    if usd_low is None or usd_high is None:
+        return None
+    if usd_low < MIN_USD_ANNUAL or usd_high > MAX_USD_ANNUAL:
+        return None
+    return Salary(
+        min=low,
+        max=high,
+        currency=code,
+        period=norm,
+        annual_min=low * factor,
+        annual_max=high * factor,
+        usd_annual_min=round(usd_low, 2),
+        usd_annual_max=round(usd_high, 2),
+        text=text,
+    )
+
+
+def _to_number(raw: str) -> float | None:
+    """Read '120,000', '70.000', '34.50', '1.234,56', '120 000' as a float."""
+    digits = re.sub(r"[\s\u00a0\u202f'’]", "", raw)
+    last = max(digits.rfind(","), digits.rfind("."))
+    if last == -1:
+        return float(digits)
+    tail = digits[last + 1 :]
+    head = re.sub(r"[.,]", "", digits[:last])
+    if len(tail) == 3:
+        return float(head + tail)
+    return float(f"{head}.{tail}")
+
+
+def _scale(mag: str | None) -> float | None:
+    """Multiplier of a k / thousand suffix; None for millions and above (not pay)."""
+    if not mag:
+        return 1.0
+    word = mag.strip().lower()
+    if word in ("k", "thousand"):
+        return 1000.0
+    return None
+
+
+def _currency_of(pre: str | None, post: str | None) -> str | None:
+    """ISO code from a prefix (code and/or symbol) and a suffix code."""
+    if post and post.upper() in USD_PER_UNIT:
+        return post.upper()
+    if post:
+        return SYMBOLS.get(post)
+    if not pre:
+        return None
+    pre = pre.strip()
+    code = re.match(r"[A-Z]{3}", pre)
+    if code and code.group(0) in USD_PER_UNIT:
+        return code.group(0)
+    return SYMBOLS.get(pre)
+
+
+def _period_of(before: str, after: str) -> tuple[Period | None, bool]:
+    """Period from words right after the amount, else from the words before it."""
+    hit = _PERIOD_AFTER.match(after)
+    if hit:
+        word = hit.group("p").lower().replace(".", "")
+        return ("year" if word == "pa" else _PERIOD_ALIASES.get(word)), True
+    found = [m.group("p").lower() for m in _PERIOD_BEFORE.finditer(before)]
+    if found:
+        return _normalise_period(found[-1]), True
+    return None, False
+
+
+def _classify(before: str, after: str) -> tuple[str, bool]:
+    """('hard'|'soft'|'pay'|'', paylike) from the nearest context word before the amount."""
+    kind = ""
+    paylike = False
+    for m in _CONTEXT_WORD.finditer(before):
+        kind = "hard" if m.group("hard") else "soft" if m.group("soft") else "pay"
+        paylike = paylike or kind == "pay"
+    cut = _FOLLOW_STOP.search(after)
+    near = after[: cut.start()] if cut else after
+    if _FOLLOW_EXCLUDE.match(near):
+        return "hard", paylike
+    if _FOLLOW_SOFT.match(after):
+        return "soft", paylike
+    if _FOLLOW_BASE.match(after):
+        return "pay", True
+    return kind, paylike
+
+
+def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
+    """Inspect one currency-marked amount and its neighbourhood."""
+    first = bool(m.group("n1"))
+    num, mag = (m.group("n1"), m.group("m1")) if first else (m.group("n2"), m.group("m2"))
+    pre = m.group("pre") if first else None
+    post = m.group("post1") if first else m.group("post2")
+    start, end = m.start(), m.end()
+    scale = _scale(mag)
+    value = _to_number(num)
+    if scale is None or value is None:
+        return None
+    low_v, low_s, high_v, high_s = value, mag, value, mag
+    partner = _PARTNER_AFTER.match(text, end, min(len(text), end + 60))
+    is_range = False
+    if partner and not _bad_partner(text, partner):
+        p_scale = _scale(partner.group("m"))
+        if p_scale is None:
+            return None
+        high_v, high_s = _to_number(partner.group("n")) or 0.0, partner.group("m")
+        post = partner.group("post") or post
+        pre = pre or partner.group("pre")
+        end, is_range = partner.end(), True
+    elif not first:
+        back = _PARTNER_BEFORE.search(text, max(prev_end, start - 40), start)
+        if back and ("and" not in back.group("sep") or _between(text, back.start())):
+            if _scale(back.group("m")) is None:
+                return None
+            low_v, low_s = _to_number(back.group("n")) or 0.0, back.group("m")
+            pre = back.group("pre") or pre
+            start, is_range = back.start(), True
+    currency = _currency_of(pre, post)
+    if currency is None:
+        return None
+    low, high = _apply_scales(low_v, low_s, high_v, high_s)
+    thousands = _scale(low_s) == 1000.0 or _scale(high_s) == 1000.0
+    return _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
+
+
+def _between(text: str, start: int) -> bool:
+    """True when 'between' precedes position ``start`` closely."""
+    return "between" in text[max(0, start - 20) : start].lower()
+
+
+def _bad_partner(text: str, partner: re.Match[str]) -> bool:
+    """Reject a range partner that is a percentage, a 401(k) or an 'and' without 'between'."""
+    tail = text[partner.end() : partner.end() + 3]
+    if tail.startswith("%") or (partner.group("n") == "401" and tail[:1] in ("(", "k")):
+        return True
+    sep = text[partner.start() : partner.start("n")].lower()
+    return " and" in f" {sep.strip()}" and not _between(text, partner.start())
+
+
+def _apply_scales(
+    low: float, low_mag: str | None, high: float, high_mag: str | None
+) -> tuple[float, float]:
+    """Apply k suffixes, sharing one suffix across '90-150k'."""
+    low_k = 1000.0 if _scale(low_mag) == 1000.0 else 1.0
+    high_k = 1000.0 if _scale(high_mag) == 1000.0 else 1.0
+    if high_k > 1 and low_k == 1 and low < 1000:
+        low_k = 1000.0
+    if low_k > 1 and high_k == 1 and high < 1000:
+        high_k = 1000.0
+    return low * low_k, high * high_k
+
+
+def _finish(
+    text: str,
+    start: int,
+    end: int,
+    prev_end: int,
+    low: float,
+    high: float,
+    currency: str,
+    is_range: bool,
+    thousands: bool = False,
+) -> _Candidate | None:
+    """Add period and context verdicts to an amount or range."""
+    before = text[max(prev_end, start - 80) : start]
+    after = text[end : end + 40]
+    kind, paylike = _classify(before, after)
+    if kind == "hard":
+        return None
+    period, explicit = _period_of(before[-50:], after)
+    if period is None:
+        period = "hour" if max(low, high) < HOURLY_MAGNITUDE else "year"
+    if not is_range and not explicit and not paylike and not thousands:
+        return None
+    return _Candidate(
+        low=min(low, high),
+        high=max(low, high),
+        currency=currency,
+        period=period,
+        explicit_period=explicit,
+        is_range=is_range,
+        soft=kind == "soft",
+        paylike=paylike,
+        start=start,
+        end=end,
+    )
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    """All plausible base-pay amounts and ranges in ``text``, in order."""
+    found: list[_Candidate] = []
+    prev_end = 0
+    for count, m in enumerate(_MARKED.finditer(text)):
+        if count >= MAX_CANDIDATES:
+            break
+        if m.start() < prev_end:
+            continue
+        cand = _candidate(text, m, prev_end)
+        if cand is None:
+            prev_end = max(prev_end, m.end())
+            continue
+        if make_salary(cand.low, cand.high, cand.currency, cand.period) is None:
+            prev_end = max(prev_end, cand.end)
+            continue
+        found.append(cand)
+        prev_end = cand.end
+    return found
+
+
+def _choose(found: list[_Candidate]) -> list[_Candidate]:
+    """Keep base-pay candidates: non-OTE first, ranges over single figures, one currency."""
+    pool = [c for c in found if not c.soft] or found
+    ranges = [c for c in pool if c.is_range]
+    pool = ranges or pool
+    head = pool[0]
+    return [c for c in pool if c.currency == head.currency and c.period == head.period]
+
+
+def parse_salary(text: str) -> Salary | None:
+    """Find the base pay stated in ``text``; None when there is none."""
+    if not text or not any(ch.isdigit() for ch in text[:2_000_000]):
+        return None
+    found = _candidates(text)
+    if not found:
+        return None
+    chosen = _choose(found)
+    low = min(c.low for c in chosen)
+    high = max(c.high for c in chosen)
+    first, last = chosen[0], chosen[-1]
+    snippet = text[first.start : last.end] if len(chosen) > 1 else text[first.start : first.end]
+    return make_salary(low, high, first.currency, first.period, snippet.strip()[:300])

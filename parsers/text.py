@@ -1,0 +1,34 @@
+"""HTML to readable plain text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bs4 import BeautifulSoup
+
+_BLOCKS = (
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+    "tr", "table", "section", "article", "header", "footer", "blockquote", "pre",
+)
+_SPACES = re.compile(r"[ \t\u00a0\u200b\r\f\v]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def html_to_text(html_text: str) -> str:
+    """Plain text of an HTML fragment; entity-escaped HTML (Greenhouse) is unescaped first."""
+    if not html_text:
+        return ""
+    raw = html.unescape(html_text) if "&lt;" in html_text else html_text
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for tag in soup.find_all(_BLOCKS):
+        if tag.name == "li":
+            tag.insert_before("\n• ")
+        else:
+            tag.insert_before("\n")
+        tag.insert_after("\n")
+    text = soup.get_text()
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()

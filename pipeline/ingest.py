@@ -1,0 +1,106 @@
+"""Ingest steps: fetch a source, store raw payloads first, parse, upsert. No Prefect here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+import requests
+
+from core.errors import SourceError
+from core.models import BoardParse, RawPayload, SourceRef
+from core.settings import Settings
+from parsers.boards import ashby as ashby_board
+from parsers.boards import greenhouse as greenhouse_board
+from parsers.boards import lever as lever_board
+from sources.options import FetchOptions
+from sources.registry import connector_for
+from sources.replay import use_replay
+from sources.session import build_session
+from warehouse import postings as postings_store
+from warehouse import raw as raw_store
+from warehouse.runs import SourceOutcome
+
+BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
+BOARD_PARSERS: dict[str, BoardParser] = {
+    "ashby": ashby_board.parse_payload,
+    "greenhouse": greenhouse_board.parse_payload,
+    "lever": lever_board.parse_payload,
+}
+
+
+@dataclass
+class FetchResult:
+    """Payloads fetched for one source, and the error that stopped it, if any."""
+
+    source: SourceRef
+    payloads: list[RawPayload] = field(default_factory=list)
+    error: SourceError | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def make_session(settings: Settings) -> requests.Session:
+    """The HTTP session for a run: real network, or recordings when replay is set."""
+    session = build_session(
+        user_agent=settings.user_agent, retries=settings.http_retries,
+        max_retry_after=settings.http_max_retry_after,
+    )
+    if settings.replay_dir is not None:
+        use_replay(session, settings.replay_dir)
+    return session
+
+
+def fetch_options(settings: Settings) -> FetchOptions:
+    """Connector options from settings."""
+    return FetchOptions(timeout=settings.http_timeout, max_bytes=settings.http_max_bytes)
+
+
+def fetch_source(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> FetchResult:
+    """Fetch one board; a SourceError propagates with the payloads fetched before it."""
+    started = datetime.now(UTC)
+    payloads = connector_for(source.kind)(session, source, options)
+    return FetchResult(source=source, payloads=payloads, started_at=started)
+
+
+def _store_and_parse_one(
+    con: duckdb.DuckDBPyConnection, source: SourceRef, raw: RawPayload, now: datetime
+) -> tuple[BoardParse, postings_store.UpsertResult]:
+    raw_id, _ = raw_store.store_raw(con, raw)
+    parsed = BOARD_PARSERS[source.kind](raw, source)
+    raw_store.record_parse_errors(
+        con, raw_id, [(e.source, e.item_id, e.message) for e in parsed.errors], now
+    )
+    result = postings_store.upsert_postings(con, parsed.postings, raw_id, now)
+    return parsed, result
+
+
+def store_and_parse(
+    con: duckdb.DuckDBPyConnection, fetched: FetchResult, now: datetime | None = None
+) -> SourceOutcome:
+    """Store every payload before parsing it, upsert postings, close what the board dropped."""
+    now = now or datetime.now(UTC)
+    source = fetched.source
+    listed: list[str] = []
+    counts = {"postings": 0, "relevant": 0, "new": 0, "errors": 0}
+    for raw in fetched.payloads:
+        parsed, result = _store_and_parse_one(con, source, raw, now)
+        listed.extend(p.source_id for p in parsed.postings)
+        counts["postings"] += len(parsed.postings)
+        counts["relevant"] += sum(1 for p in parsed.postings if p.relevant)
+        counts["new"] += result.new
+        counts["errors"] += len(parsed.errors)
+    error = fetched.error
+    if error is None and fetched.payloads and counts["errors"] == 0:
+        postings_store.close_missing(con, source.name, listed, now)
+    return SourceOutcome(
+        source=source.name, status="failed" if error else "ok",
+        started_at=fetched.started_at, finished_at=datetime.now(UTC),
+        error=str(error) if error else None, url=error.url if error else None,
+        http_status=error.status if error else None, payloads=len(fetched.payloads),
+        postings=counts["postings"], relevant=counts["relevant"], new_postings=counts["new"],
+        parse_errors=counts["errors"],
+    )

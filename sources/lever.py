@@ -1,0 +1,35 @@
+"""Lever postings API (global and EU hosts): paged with skip/limit, no total."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from core.models import RawPayload, SourceRef
+from sources.options import FetchOptions
+from sources.session import decode_json, fetch, require_shape
+
+HOSTS = {"global": "https://api.lever.co/v0/postings", "eu": "https://api.eu.lever.co/v0/postings"}
+PAGE_SIZE = 100
+
+
+def page_url(site: str, region: str, skip: int, options: FetchOptions) -> str:
+    """The URL of one page of a Lever board."""
+    base = options.base(f"lever-{region}", HOSTS[region])
+    return f"{base}/{quote(site, safe='')}?mode=json&skip={skip}&limit={PAGE_SIZE}"
+
+
+def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> list[RawPayload]:
+    """Fetch every page of one Lever board, stopping on a short page."""
+    region = source.region if source.region in HOSTS else "global"
+    payloads: list[RawPayload] = []
+    for page in range(options.max_pages):
+        raw = fetch(session, source, page_url(source.board, region, page * PAGE_SIZE, options),
+                    timeout=options.timeout, max_bytes=options.max_bytes)
+        payloads.append(raw)
+        doc = decode_json(raw, payloads)
+        require_shape(isinstance(doc, list), "a JSON array of postings", raw, payloads)
+        if len(doc) < PAGE_SIZE:
+            break
+    return payloads

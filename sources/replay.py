@@ -1,0 +1,78 @@
+"""Replay mode: serve recorded responses to the real connectors, with no network."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+from requests.adapters import BaseAdapter
+from urllib3.response import HTTPResponse
+
+from core.errors import ConfigError
+
+
+class NotRecordedError(requests.RequestException):
+    """Replay has no recorded response for a request."""
+
+
+class ReplayAdapter(BaseAdapter):
+    """A transport adapter that answers from a manifest of recorded responses."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+        self.recordings = _load_manifest(folder / "responses.yaml")
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Answer a request with its recording, or fail as a network error would."""
+        key = ((request.method or "GET").upper(), request.url or "")
+        entry = self.recordings.get(key)
+        if entry is None:
+            raise NotRecordedError(f"replay: no recorded response for {key[0]} {key[1]}")
+        body = _read_body(self.folder / entry["file"])
+        raw = HTTPResponse(
+            body=io.BytesIO(body), status=int(entry.get("status", 200)),
+            headers={"Content-Type": entry.get("content_type", "application/json")},
+            preload_content=False,
+        )
+        response = requests.Response()
+        response.status_code = raw.status
+        response.headers.update(raw.headers)
+        response.raw = raw
+        response.url = key[1]
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _read_body(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def _load_manifest(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    if not path.exists():
+        raise ConfigError(f"replay manifest {path} not found")
+    entries = yaml.safe_load(path.read_text()) or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list of recorded responses")
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or "url" not in entry or "file" not in entry:
+            raise ConfigError(f"{path}: each entry needs url and file: {entry!r}")
+        table[(str(entry.get("method", "GET")).upper(), str(entry["url"]))] = entry
+    return table
+
+
+def use_replay(session: requests.Session, folder: Path) -> requests.Session:
+    """Route every request of the session to recordings in `folder`."""
+    adapter = ReplayAdapter(folder)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

@@ -1,0 +1,67 @@
+"""Shared fixtures: quiet offline Prefect, a temporary warehouse, settings per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample"
+SHARED_ASHBY = REPO.parent / "shared" / "data" / "ashby"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_prefect(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point Prefect at a throwaway home before anything imports it."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    import flows  # noqa: F401  (sets the remaining quiet defaults)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API for every test that runs a real flow."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings pointing at a temporary warehouse and outbox; returns the folder."""
+    from core.settings import get_settings
+
+    monkeypatch.setenv("JOBALERTS_DB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("JOBALERTS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("JOBALERTS_SOURCE_RETRY_DELAY", "0")
+    monkeypatch.delenv("JOBALERTS_SMTP_HOST", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    """A migrated warehouse on a real file."""
+    from warehouse.db import connect_writer
+
+    con = connect_writer(tmp_path / "w.duckdb")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A private copy of sample/ that a test may add recordings to."""
+    target = tmp_path / "sample"
+    shutil.copytree(SAMPLE, target)
+    return target

@@ -1,0 +1,95 @@
+"""The jobalerts command: read-only SQL, subscriptions, clear errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from core.settings import get_settings
+from digests.unsubscribe import make_token
+from warehouse.db import connect_reader, connect_writer
+
+runner = CliRunner()
+JOBALERTS = Path(sys.executable).with_name("jobalerts")
+
+
+@pytest.fixture
+def warehouse(settings_env) -> Path:
+    path = get_settings().db_path
+    connect_writer(path).close()
+    return path
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_sql_prints_csv_and_json(warehouse) -> None:
+    csv_out = invoke("sql", "select 1 as a, 'x' as b", "--format", "csv")
+    assert csv_out.exit_code == 0 and csv_out.stdout.splitlines() == ["a,b", "1,x"]
+    json_out = invoke("sql", "select 1 as a", "--format", "json")
+    assert json.loads(json_out.stdout) == [{"a": 1}]
+
+
+def test_sql_refuses_writes_and_other_files(warehouse, tmp_path) -> None:
+    for statement in ("delete from postings", "create table t (a int)",
+                      f"copy (select 1) to '{tmp_path / 'x.csv'}'"):
+        result = invoke("sql", statement)
+        assert result.exit_code == 1, statement
+        assert result.stderr.startswith("error: ")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_sql_reads_a_query_file(warehouse, tmp_path) -> None:
+    query = tmp_path / "q.sql"
+    query.write_text("select count(*) as n from postings")
+    result = invoke("sql", "--file", str(query), "--format", "csv")
+    assert result.stdout.splitlines() == ["n", "0"]
+
+
+def test_sql_without_a_warehouse_says_so(settings_env) -> None:
+    result = invoke("sql", "select 1")
+    assert result.exit_code == 1 and "no warehouse" in result.stderr
+
+
+def test_subscribe_validates_and_saves(warehouse) -> None:
+    ok = invoke("subscribe", "ctm@example.org", "--cadence", "weekly", "--level", "senior",
+                "--workplace", "remote", "--min-salary", "120000")
+    assert ok.exit_code == 0, ok.stderr
+    for bad, message in [
+        (["subscribe", "not-an-email"], "invalid email"),
+        (["subscribe", "a@b.org", "--level", "intern"], "unknown level intern"),
+        (["subscribe", "a@b.org", "--min-salary", "-5"], "cannot be negative"),
+        (["subscribe", "a@b.org", "--cadence", "hourly"], "unknown cadence"),
+        (["subscribe", "a@b.org\r\nBcc: x@y.org"], "line breaks"),
+    ]:
+        result = invoke(*bad)
+        assert result.exit_code == 1 and message in result.stderr, (bad, result.stderr)
+    con = connect_reader(warehouse)
+    assert con.execute("SELECT email, cadence, levels, min_salary_usd FROM subscriptions").fetchall() == [
+        ("ctm@example.org", "weekly", ["senior"], 120000.0)]
+    con.close()
+
+
+def test_unsubscribe_by_signed_token_and_tampering_refused(warehouse) -> None:
+    invoke("subscribe", "ctm@example.org")
+    secret = get_settings().unsubscribe_secret.get_secret_value()
+    token = make_token(secret, 1, "ctm@example.org")
+    tampered = invoke("unsubscribe", "--token", token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    assert tampered.exit_code == 1 and "invalid" in tampered.stderr
+    assert invoke("unsubscribe", "--token", token).stdout.strip() == "unsubscribed 1 subscription(s)"
+
+
+def test_the_installed_command_answers_sql(warehouse) -> None:
+    result = subprocess.run(
+        [str(JOBALERTS), "sql", "select level, count(*) from postings group by 1", "--format", "csv"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "level,count_star()"

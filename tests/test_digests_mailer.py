@@ -1,0 +1,423 @@
+"""Mail: message building, header-injection guards, the outbox, real SMTP, unsubscribe tokens."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from digests.mailer import (
+    HeaderInjectionError,
+    OutboxMailer,
+    SmtpMailer,
+    build_message,
+    outbox_file_name,
+)
+from digests.render import RenderedDigest
+from digests.unsubscribe import make_token, unsubscribe_url, verify_token
+
+SENDER = "ClinOps Job Alerts <alerts@clinops.example>"
+UNSUB = "https://alerts.example/unsubscribe?token=t0k"
+WHEN = datetime(2026, 11, 10, 7, 0, tzinfo=UTC)
+RENDERED = RenderedDigest(
+    subject="3 new Clinical Operations roles, 1 remote",
+    html="<html><body><p>Hello &amp; welcome</p></body></html>",
+    text="Hello & welcome\n",
+)
+
+
+def message(recipient: str = "reader@example.org", n: int = 1, **kw: Any) -> EmailMessage:
+    return build_message(
+        RENDERED, SENDER, recipient, f"<digest-{n}@clinops.example>", UNSUB, date=WHEN, **kw
+    )
+
+
+def parse(data: bytes) -> EmailMessage:
+    parsed = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def assert_digest_email(msg: EmailMessage) -> None:
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    plain = msg.get_body(preferencelist=("plain",))
+    rich = msg.get_body(preferencelist=("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n") == RENDERED.text
+    assert "Hello &amp; welcome" in rich.get_content()
+    assert msg["List-Unsubscribe"].startswith(f"<{UNSUB}>")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+# ---------------------------------------------------------------- building
+
+
+def test_build_message_headers_and_parts() -> None:
+    msg = parse(message(unsubscribe_mailto="unsubscribe@clinops.example").as_bytes())
+    assert_digest_email(msg)
+    assert msg["From"] == SENDER
+    assert msg["To"] == "reader@example.org"
+    assert msg["Subject"] == RENDERED.subject
+    assert msg["Message-ID"] == "<digest-1@clinops.example>"
+    assert msg["Date"].datetime == WHEN
+    assert msg["List-Unsubscribe"] == f"<{UNSUB}>, <mailto:unsubscribe@clinops.example>"
+
+
+def test_message_id_gets_angle_brackets() -> None:
+    msg = build_message(RENDERED, SENDER, "r@example.org", "abc@clinops.example", UNSUB)
+    assert msg["Message-ID"] == "<abc@clinops.example>"
+    assert msg["Date"]
+
+
+def test_non_ascii_subject_and_names() -> None:
+    rendered = RenderedDigest("Zürich roles – 2 new", "<p>é</p>", "é\n")
+    msg = build_message(rendered, "Zoë <z@example.org>", "r@example.org", "<a@b.example>", UNSUB)
+    back = parse(msg.as_bytes())
+    assert back["Subject"] == "Zürich roles – 2 new"
+    assert back["From"].addresses[0].display_name == "Zoë"
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["sender", "recipient", "subject", "message_id", "unsubscribe_url", "unsubscribe_mailto"],
+)
+@pytest.mark.parametrize("bad", ["\r\nBcc: victim@example.org", "\nX-Evil: 1", "\0"])
+def test_header_injection_rejected(field: str, bad: str) -> None:
+    args: dict[str, Any] = {
+        "rendered": RENDERED,
+        "sender": SENDER,
+        "recipient": "reader@example.org",
+        "message_id": "<digest-1@clinops.example>",
+        "unsubscribe_url": UNSUB,
+        "unsubscribe_mailto": "unsubscribe@clinops.example",
+    }
+    if field == "subject":
+        args["rendered"] = RenderedDigest(RENDERED.subject + bad, RENDERED.html, RENDERED.text)
+    else:
+        args[field] = args[field] + bad
+    with pytest.raises(HeaderInjectionError, match="CR, LF or NUL"):
+        build_message(**args)
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    ["not-an-address", "a@b.org, c@d.org", "Eve <eve@x.org> <a@b.org>", "", "<>", "a@localhost"],
+)
+def test_bad_addresses_rejected(recipient: str) -> None:
+    with pytest.raises(ValueError, match="To"):
+        message(recipient)
+
+
+@pytest.mark.parametrize("message_id", ["<no-domain>", "<a b@c.example>", "<<x@y.example>>"])
+def test_bad_message_ids_rejected(message_id: str) -> None:
+    with pytest.raises(ValueError, match="Message-ID"):
+        build_message(RENDERED, SENDER, "r@example.org", message_id, UNSUB)
+
+
+def test_unsubscribe_url_must_be_web() -> None:
+    with pytest.raises(ValueError, match="List-Unsubscribe"):
+        build_message(RENDERED, SENDER, "r@example.org", "<a@b.example>", "javascript:x")
+
+
+# ---------------------------------------------------------------- outbox
+
+
+def test_outbox_writes_valid_eml_files(tmp_path: Path) -> None:
+    outbox = OutboxMailer(tmp_path / "outbox")
+    results = outbox.send([message("a@example.org", 1), message("b@example.org", 2)])
+    assert [(r.ok, r.recipient) for r in results] == [
+        (True, "a@example.org"),
+        (True, "b@example.org"),
+    ]
+    files = sorted((tmp_path / "outbox").iterdir())
+    assert len(files) == 2
+    assert all(f.suffix == ".eml" for f in files)
+    for file in files:
+        assert_digest_email(parse(file.read_bytes()))
+
+
+def test_outbox_is_idempotent(tmp_path: Path) -> None:
+    outbox = OutboxMailer(tmp_path)
+    outbox.send([message(n=1)])
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    outbox.send([message(n=1), message(n=1)])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first
+
+
+def test_outbox_file_names_are_safe_and_distinct() -> None:
+    name = outbox_file_name("<../../etc/passwd@evil.example>")
+    assert "/" not in name and not name.startswith(".")
+    assert name.endswith(".eml")
+    assert outbox_file_name("<a/b@x.example>") != outbox_file_name("<a_b@x.example>")
+
+
+def test_outbox_write_failure_is_temporary(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    [result] = OutboxMailer(blocker / "outbox").send([message()])
+    assert not result.ok and not result.permanent
+    assert result.error and "outbox" in result.error
+
+
+# ---------------------------------------------------------------- SMTP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Recorder:
+    """An aiosmtpd handler: records deliveries, refuses or drops chosen recipients."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refuse"):
+            return "550 5.1.1 No such user"
+        if address.startswith("later"):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if any(r.startswith("drop") for r in envelope.rcpt_tos):
+            server.transport.close()
+            return "421 closing"
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def mailer(port: int, **kw: Any) -> SmtpMailer:
+    return SmtpMailer("127.0.0.1", port, security="none", timeout=5, **kw)
+
+
+def test_smtp_delivers_a_batch_on_one_connection(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    batch = [message(f"r{n}@example.org", n) for n in range(3)]
+    results = mailer(port).send(batch)
+    assert [r.ok for r in results] == [True, True, True]
+    assert [r.message_id for r in results] == [f"<digest-{n}@clinops.example>" for n in range(3)]
+    assert handler.connections == 1
+    assert [rcpts for rcpts, _ in handler.received] == [[f"r{n}@example.org"] for n in range(3)]
+    for _, data in handler.received:
+        assert_digest_email(parse(data))
+
+
+def test_smtp_550_fails_that_message_only(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    batch = [
+        message("a@example.org", 1),
+        message("refuse@example.org", 2),
+        message("b@example.org", 3),
+    ]
+    results = mailer(port).send(batch)
+    assert [(r.ok, r.permanent) for r in results] == [(True, False), (False, True), (True, False)]
+    assert results[1].recipient == "refuse@example.org"
+    assert results[1].error and "550" in results[1].error
+    assert [rcpts for rcpts, _ in handler.received] == [["a@example.org"], ["b@example.org"]]
+
+
+def test_smtp_4xx_is_temporary(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    results = mailer(port).send([message("later@example.org", 1), message("b@example.org", 2)])
+    assert [(r.ok, r.permanent) for r in results] == [(False, False), (True, False)]
+    assert results[0].error and "451" in results[0].error
+    assert handler.connections == 1
+
+
+def test_smtp_disconnect_reconnects_once(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    batch = [
+        message("a@example.org", 1),
+        message("drop@example.org", 2),
+        message("b@example.org", 3),
+        message("c@example.org", 4),
+    ]
+    results = mailer(port).send(batch)
+    assert [(r.ok, r.permanent) for r in results] == [
+        (True, False),
+        (False, False),
+        (True, False),
+        (True, False),
+    ]
+    assert handler.connections == 2
+    assert [rcpts for rcpts, _ in handler.received] == [
+        ["a@example.org"],
+        ["b@example.org"],
+        ["c@example.org"],
+    ]
+
+
+def test_smtp_second_disconnect_fails_the_rest(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    batch = [message("drop1@example.org", 1), message("drop2@example.org", 2)]
+    batch.append(message("a@example.org", 3))
+    results = mailer(port).send(batch)
+    assert [(r.ok, r.permanent) for r in results] == [(False, False)] * 3
+    assert handler.connections == 2
+    assert handler.received == []
+
+
+def test_smtp_connection_refused_is_temporary() -> None:
+    port = free_port()  # nothing listens here
+    results = mailer(port).send([message(n=1), message(n=2)])
+    assert [(r.ok, r.permanent) for r in results] == [(False, False), (False, False)]
+    assert all(r.error and "cannot connect" in r.error for r in results)
+
+
+@pytest.fixture
+def closing_server() -> Iterator[int]:
+    """A TCP server that accepts and closes every connection at once."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def test_smtp_server_that_closes_is_temporary(closing_server: int) -> None:
+    results = mailer(closing_server).send([message(n=1), message(n=2), message(n=3)])
+    assert [(r.ok, r.permanent) for r in results] == [(False, False)] * 3
+
+
+def test_smtp_empty_batch_opens_nothing(smtp_server: tuple[Recorder, int]) -> None:
+    handler, port = smtp_server
+    assert mailer(port).send([]) == []
+    assert handler.connections == 0
+
+
+def test_smtp_login_never_logs_the_password(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
+
+    handler = Recorder()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_require_tls=False,
+        auth_exclude_mechanism=["LOGIN"],
+    )
+    controller.start()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            good = mailer(controller.port, username="robot", password="s3cret-pw")
+            assert [r.ok for r in good.send([message(n=1)])] == [True]
+            bad = mailer(controller.port, username="robot", password="wrong-pw")
+            [failed] = bad.send([message(n=2)])
+    finally:
+        controller.stop()
+    assert seen[0] == (b"robot", b"s3cret-pw")
+    assert not failed.ok and not failed.permanent
+    assert "s3cret-pw" not in repr(good)
+    assert "s3cret-pw" not in caplog.text and "wrong-pw" not in caplog.text
+    assert failed.error and "535" in failed.error
+    assert "wrong-pw" not in failed.error
+
+
+def test_smtp_rejects_unknown_security() -> None:
+    with pytest.raises(ValueError, match="security"):
+        SmtpMailer("127.0.0.1", 25, security="tls")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- unsubscribe
+
+
+def test_token_round_trip() -> None:
+    token = make_token("secret", 42, "Reader+jobs@example.org")
+    assert verify_token("secret", token) == (42, "Reader+jobs@example.org")
+    assert verify_token(b"secret", token) == (42, "Reader+jobs@example.org")
+
+
+def test_token_is_url_safe() -> None:
+    token = make_token("secret", 7, "a:b@example.org")
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    assert verify_token("secret", token) == (7, "a:b@example.org")
+
+
+def test_unsubscribe_url() -> None:
+    url = unsubscribe_url("https://alerts.example/unsubscribe", "secret", 3, "r@example.org")
+    token = url.split("token=", 1)[1]
+    assert url.startswith("https://alerts.example/unsubscribe?token=")
+    assert verify_token("secret", token) == (3, "r@example.org")
+    assert "&token=" in unsubscribe_url("https://x.example/u?lang=en", "s", 1, "r@example.org")
+
+
+def _flip(text: str, index: int) -> str:
+    swapped = "A" if text[index] != "A" else "B"
+    return text[:index] + swapped + text[index + 1 :]
+
+
+def test_token_rejects_tampering() -> None:
+    token = make_token("secret", 42, "reader@example.org")
+    body, signature = token.split(".")
+    forged_body = make_token("secret", 43, "reader@example.org").split(".")[0]
+    assert verify_token("other-secret", token) is None
+    assert verify_token("secret", f"{forged_body}.{signature}") is None
+    assert verify_token("secret", f"{body}.{_flip(signature, 3)}") is None
+    assert verify_token("secret", f"{_flip(body, 0)}.{signature}") is None
+    assert verify_token("secret", token + "x") is None
+    assert verify_token("secret", body + "!." + signature) is None
+    for junk in ("", ".", "abc", "a.b.c", "!!!.???", token.replace(".", "")):
+        assert verify_token("secret", junk) is None
+
+
+def test_token_needs_a_secret_and_an_id() -> None:
+    with pytest.raises(ValueError, match="secret"):
+        make_token("", 1, "r@example.org")
+    with pytest.raises(ValueError, match="subscription id"):
+        make_token("s", -1, "r@example.org")

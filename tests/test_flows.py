@@ -1,0 +1,115 @@
+"""True Prefect flow runs (temporary local API): ingest with failing boards, digests by SMTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cli.subscription_file import load_subscriptions
+from core.settings import get_settings
+from tests.conftest import SAMPLE
+from tests.smtp_server import CollectingHandler, smtp_server
+from warehouse.db import connect_reader, writer
+from warehouse.subscriptions import save_subscription
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def add_broken_boards(sample: Path) -> Path:
+    """A sources file with the sample boards plus a closed, a broken and an overloaded board."""
+    (sample / "broken.json").write_text('{"jobs": [{"id": ')
+    (sample / "empty.json").write_text("")
+    responses = yaml.safe_load((sample / "responses.yaml").read_text())
+    base = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true&pay_transparency=true"
+    responses += [
+        {"url": base.format("closedco"), "file": "empty.json", "status": 404},
+        {"url": base.format("brokenco"), "file": "broken.json", "status": 200},
+        {"url": base.format("busyco"), "file": "empty.json", "status": 503},
+    ]
+    (sample / "responses.yaml").write_text(yaml.safe_dump(responses))
+    doc = yaml.safe_load((sample / "sources.yaml").read_text())
+    for token in ("closedco", "brokenco", "busyco"):
+        doc["sources"].append({"name": f"gh-{token}", "kind": "greenhouse", "board": token,
+                               "company": token})
+    doc["sources"].append({"name": "gh-disabled", "kind": "greenhouse", "board": "nothing",
+                           "company": "x", "enabled": False})
+    path = sample / "sources.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def subscribe_sample(db: Path) -> int:
+    from datetime import UTC, datetime
+
+    subs = load_subscriptions(SAMPLE / "subscriptions.yaml")
+    with writer(db) as con:
+        for sub in subs:
+            save_subscription(con, sub, datetime.now(UTC))
+    return len(subs)
+
+
+def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, sample_copy) -> None:
+    from flows.ingest import ingest
+
+    sources = add_broken_boards(sample_copy)
+    first = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
+    failed = {s["source"]: s for s in first["sources"] if s["status"] != "ok"}
+    assert set(failed) == {"gh-closedco", "gh-brokenco", "gh-busyco"}
+    assert "moved or closed" in failed["gh-closedco"]["error"]
+    assert "layout changed" in failed["gh-brokenco"]["error"]
+    assert "503" in failed["gh-busyco"]["error"]
+    assert first["new_postings"] == first["postings"] > 100
+    assert "gh-disabled" not in {s["source"] for s in first["sources"]}
+
+    db = get_settings().db_path
+    con = connect_reader(db)
+    assert con.execute("SELECT count(*) FROM raw_payloads WHERE source = 'gh-brokenco'").fetchone() == (1,)
+    recorded = con.execute(
+        "SELECT source, status, http_status FROM source_runs WHERE status = 'failed' ORDER BY 1"
+    ).fetchall()
+    assert recorded == [("gh-brokenco", "failed", 200), ("gh-busyco", "failed", 503),
+                        ("gh-closedco", "failed", 404)]
+    postings_before = con.execute("SELECT count(*) FROM postings").fetchone()
+    con.close()
+
+    second = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
+    assert second["new_postings"] == 0 and second["postings"] == first["postings"]
+    con = connect_reader(db)
+    assert con.execute("SELECT count(*) FROM postings").fetchone() == postings_before
+    assert con.execute("SELECT count(*) FROM runs WHERE flow = 'ingest' AND status = 'partial'").fetchone() == (2,)
+    con.close()
+
+
+def test_digest_flow_sends_by_smtp_once(settings_env, monkeypatch) -> None:
+    from flows.digest import digest
+    from flows.ingest import ingest
+
+    ingest(sources_file=str(SAMPLE / "sources.yaml"), replay_dir=str(SAMPLE))
+    db = get_settings().db_path
+    subscribe_sample(db)
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        monkeypatch.setenv("JOBALERTS_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JOBALERTS_SMTP_PORT", str(port))
+        monkeypatch.setenv("JOBALERTS_SMTP_SECURITY", "none")
+        get_settings.cache_clear()
+        daily = digest(cadence="daily")
+        assert daily["sent"] == daily["composed"] > 0 and not daily["failed"]
+        assert len(handler.messages) == daily["sent"]
+        again = digest(cadence="daily")
+        assert again["sent"] == 0 and len(handler.messages) == daily["sent"]
+    message = handler.messages[0]
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert "vs" in message.get_body(("plain",)).get_content()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert not (settings_env / "outbox").exists()
+
+
+def test_digest_flow_rejects_an_unknown_cadence(settings_env) -> None:
+    from flows.digest import digest
+
+    with pytest.raises(ValueError, match="unknown cadence"):
+        digest(cadence="hourly")

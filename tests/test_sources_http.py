@@ -1,0 +1,113 @@
+"""Connectors against a real local HTTP server serving recorded responses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
+from core.models import SourceRef
+from sources import ashby, greenhouse, lever
+from sources.options import FetchOptions
+from sources.session import build_session
+from tests.conftest import SAMPLE
+
+ASHBY_BODY = gzip.decompress((SAMPLE / "ashby" / "solace.json.gz").read_bytes())
+GREENHOUSE_BODY = (SAMPLE / "greenhouse" / "northwindbio.json").read_bytes()
+LEVER_BODY = (SAMPLE / "lever" / "trialpath.json").read_bytes()
+
+
+def options(server: HTTPServer, **kw) -> FetchOptions:
+    base = server.url_for("").rstrip("/")
+    urls = {k: base for k in ("ashby", "greenhouse", "lever-global", "lever-eu")}
+    return FetchOptions(timeout=5, base_urls=urls, **kw)
+
+
+def session(retries: int = 2):
+    return build_session(user_agent="ClinOpsJobAlerts-test/1", retries=retries, backoff=0.01)
+
+
+def ref(kind: str, board: str, region: str = "global") -> SourceRef:
+    return SourceRef(name=f"{kind}-{board}", kind=kind, board=board, company="Co", region=region)
+
+
+def test_ashby_board_fetched_as_recorded(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/solace", query_string="includeCompensation=true").respond_with_data(
+        ASHBY_BODY, content_type="application/json")
+    payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+    assert len(payloads) == 1 and payloads[0].body == ASHBY_BODY
+    assert payloads[0].status == 200 and payloads[0].source == "ashby-solace"
+    assert httpserver.log[0][0].headers["User-Agent"] == "ClinOpsJobAlerts-test/1"
+
+
+def test_greenhouse_board_with_content_and_pay(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/northwindbio/jobs", query_string="content=true&pay_transparency=true"
+    ).respond_with_data(GREENHOUSE_BODY, content_type="application/json")
+    payloads = greenhouse.fetch_board(session(), ref("greenhouse", "northwindbio"), options(httpserver))
+    assert json.loads(payloads[0].body)["meta"]["total"] == len(json.loads(GREENHOUSE_BODY)["jobs"])
+
+
+def test_lever_pages_until_a_short_page(httpserver: HTTPServer) -> None:
+    full = [{"id": f"id-{i}", "text": "CRA"} for i in range(100)]
+    httpserver.expect_request("/big", query_string="mode=json&skip=0&limit=100").respond_with_json(full)
+    httpserver.expect_request("/big", query_string="mode=json&skip=100&limit=100").respond_with_data(
+        LEVER_BODY, content_type="application/json")
+    payloads = lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+    assert len(payloads) == 2
+    assert len(httpserver.log) == 2
+
+
+def test_429_with_retry_after_then_success(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/solace").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_request("/solace").respond_with_data(ASHBY_BODY, content_type="application/json")
+    started = time.monotonic()
+    payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+    assert payloads[0].status == 200
+    assert len(httpserver.log) == 2
+    assert time.monotonic() - started >= 0.9  # the server's Retry-After was honoured
+
+
+def test_500_is_retried_a_bounded_number_of_times_then_given_up(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/solace").respond_with_data("boom", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        ashby.fetch_board(session(retries=2), ref("ashby", "solace"), options(httpserver))
+    assert caught.value.status == 500
+    assert len(httpserver.log) == 3  # the first try and two retries
+
+
+def test_404_means_the_board_moved_or_closed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone/jobs").respond_with_data("not found", status=404)
+    with pytest.raises(BoardGoneError, match="moved or closed"):
+        greenhouse.fetch_board(session(), ref("greenhouse", "gone"), options(httpserver))
+    assert len(httpserver.log) == 1
+
+
+def test_malformed_json_is_a_layout_change_that_keeps_the_payload(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/solace").respond_with_data('{"jobs": [', content_type="application/json")
+    with pytest.raises(LayoutChangedError) as caught:
+        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+    assert [p.body for p in caught.value.payloads] == [b'{"jobs": [']
+
+
+def test_unexpected_shape_is_a_layout_change(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/solace").respond_with_json({"postings": []})
+    with pytest.raises(LayoutChangedError, match="jobs"):
+        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+
+
+def test_oversized_body_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/solace").respond_with_data(ASHBY_BODY, content_type="application/json")
+    with pytest.raises(SourceError, match="larger than"):
+        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver, max_bytes=1000))
+
+
+def test_connection_refused_is_transient() -> None:
+    dead = FetchOptions(timeout=2, base_urls={"ashby": "http://127.0.0.1:9"})
+    with pytest.raises(TransientSourceError, match="network error"):
+        ashby.fetch_board(session(retries=0), ref("ashby", "solace"), dead)

@@ -1,0 +1,72 @@
+"""Postings: idempotent upsert, first/last seen, closing and reopening, raw payload store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.models import Location, Posting, RawPayload, Salary, Workplace
+from warehouse.postings import close_missing, refresh_postings, upsert_postings
+from warehouse.raw import latest_payloads, store_raw
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def posting(source_id: str, title: str = "Clinical Trial Manager", **kw) -> Posting:
+    return Posting(
+        source="gh-test", source_id=source_id, url=f"https://x.test/{source_id}", title=title,
+        company="Acme Bio", locations=[Location(city="Boston", region="MA", country="US", hub="Boston")],
+        workplace=Workplace("hybrid"), workplace_basis="text", relevant=True, level="manager",
+        salary=Salary(120000, 150000, "USD", "year", 120000, 150000, 120000, 150000, "$120k"),
+        salary_basis="board", **kw,
+    )
+
+
+def rows(db, sql: str, params=None):
+    return db.execute(sql, params or []).fetchall()
+
+
+def test_upsert_is_idempotent_and_keeps_first_seen(db) -> None:
+    first = upsert_postings(db, [posting("1"), posting("2")], None, T0)
+    assert (first.new, first.seen) == (2, 0)
+    later = T0 + timedelta(hours=4)
+    again = upsert_postings(db, [posting("1", title="Senior Clinical Trial Manager"), posting("2")], None, later)
+    assert (again.new, again.seen) == (0, 2)
+    assert rows(db, "SELECT count(*) FROM postings") == [(2,)]
+    got = rows(db, "SELECT title, first_seen, last_seen, hub, salary_usd_annual_max FROM postings WHERE source_id = '1'")
+    assert got[0][0] == "Senior Clinical Trial Manager"
+    assert got[0][1] == T0 and got[0][2] == later
+    assert got[0][3] == "Boston" and got[0][4] == 150000
+
+
+def test_duplicate_keys_in_one_batch_keep_the_last(db) -> None:
+    result = upsert_postings(db, [posting("1", title="old"), posting("1", title="new")], None, T0)
+    assert result.new == 1
+    assert rows(db, "SELECT title FROM postings") == [("new",)]
+
+
+def test_postings_no_longer_listed_are_closed_then_reopened(db) -> None:
+    upsert_postings(db, [posting("1"), posting("2")], None, T0)
+    assert close_missing(db, "gh-test", ["1"], T0 + timedelta(days=1)) == 1
+    assert rows(db, "SELECT source_id FROM postings WHERE closed_at IS NOT NULL") == [("2",)]
+    upsert_postings(db, [posting("2")], None, T0 + timedelta(days=2))
+    assert rows(db, "SELECT count(*) FROM postings WHERE closed_at IS NOT NULL") == [(0,)]
+
+
+def test_refresh_keeps_seen_dates(db) -> None:
+    upsert_postings(db, [posting("1")], None, T0)
+    refresh_postings(db, [posting("1", title="Clinical Trial Manager II")], None)
+    assert rows(db, "SELECT title, first_seen, last_seen FROM postings") == [
+        ("Clinical Trial Manager II", T0, T0)
+    ]
+
+
+def test_raw_payloads_are_stored_once_per_content(db) -> None:
+    raw = RawPayload("gh-test", "greenhouse", "https://x.test/jobs", T0, 200, "application/json", b'{"jobs": []}')
+    first_id, first_new = store_raw(db, raw)
+    second_id, second_new = store_raw(db, raw)
+    assert first_new and not second_new and first_id == second_id
+    changed = RawPayload("gh-test", "greenhouse", raw.url, T0 + timedelta(hours=1), 200, "", b'{"jobs": [1]}')
+    store_raw(db, changed)
+    latest = list(latest_payloads(db))
+    assert len(latest) == 1 and latest[0][1].body == b'{"jobs": [1]}'
+    assert rows(db, "SELECT count(*) FROM raw_payloads") == [(2,)]

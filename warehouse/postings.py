@@ -1,0 +1,120 @@
+"""Parsed postings: idempotent upsert keyed on (source, source_id), first/last seen, closing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from core.models import Posting
+
+COLUMNS = (
+    "source", "source_id", "url", "title", "company", "location_text", "locations",
+    "city", "region", "country", "hub", "workplace", "workplace_basis", "remote_scope",
+    "salary_min", "salary_max", "salary_currency", "salary_period", "salary_annual_min",
+    "salary_annual_max", "salary_usd_annual_min", "salary_usd_annual_max", "salary_text",
+    "salary_basis", "relevant", "family", "level", "department", "employment_type",
+    "posted_at", "description", "fingerprint", "raw_id", "first_seen", "last_seen", "closed_at",
+)
+KEY = ("source", "source_id")
+KEEP_ON_UPDATE = frozenset({"source", "source_id", "first_seen"})
+KEEP_ON_REPARSE = KEEP_ON_UPDATE | {"last_seen", "closed_at"}
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """How many postings were new and how many were seen before."""
+
+    new: int
+    seen: int
+
+
+def posting_row(posting: Posting, raw_id: int | None, now: datetime) -> tuple[Any, ...]:
+    """One postings row, in COLUMNS order."""
+    s = posting.salary
+    first = posting.locations[0] if posting.locations else None
+    hub = next((loc.hub for loc in posting.locations if loc.hub), None)
+    locations = [
+        {"city": x.city, "region": x.region, "country": x.country, "hub": x.hub}
+        for x in posting.locations
+    ]
+    return (
+        posting.source, posting.source_id, posting.url, posting.title, posting.company,
+        posting.location_text, locations,
+        first.city if first else None, first.region if first else None,
+        first.country if first else None, hub,
+        posting.workplace.value, posting.workplace_basis, posting.workplace.remote_scope,
+        s.min if s else None, s.max if s else None, s.currency if s else None,
+        s.period if s else None, s.annual_min if s else None, s.annual_max if s else None,
+        s.usd_annual_min if s else None, s.usd_annual_max if s else None,
+        s.text if s else None, posting.salary_basis,
+        posting.relevant, posting.family, posting.level, posting.department,
+        posting.employment_type, posting.posted_at, posting.description,
+        posting.fingerprint, raw_id, now, now, None,
+    )
+
+
+def _dedupe(postings: list[Posting]) -> list[Posting]:
+    """Keep the last posting per key: DuckDB upserts are first-row-wins inside a batch."""
+    by_key = {(p.source, p.source_id): p for p in postings}
+    return list(by_key.values())
+
+
+def _stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE staged_postings AS SELECT * FROM postings LIMIT 0")
+    appender = con.appender("staged_postings")
+    appender.append_rows(rows)
+    appender.flush()
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]], keep: frozenset[str]
+) -> UpsertResult:
+    """Stage rows, count the known keys, then insert or update all but the `keep` columns."""
+    _stage(con, rows)
+    row = con.execute(
+        "SELECT count(*) FROM staged_postings s JOIN postings p USING (source, source_id)"
+    ).fetchone()
+    seen = int(row[0]) if row else 0
+    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in keep)
+    con.execute(
+        f"INSERT INTO postings SELECT * FROM staged_postings "  # noqa: S608 (column names only)
+        f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+    )
+    con.execute("DROP TABLE staged_postings")
+    return UpsertResult(new=len(rows) - seen, seen=seen)
+
+
+def upsert_postings(
+    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None, now: datetime
+) -> UpsertResult:
+    """Insert new postings and refresh known ones, keeping first_seen; reopen closed ones."""
+    unique = _dedupe(postings)
+    if not unique:
+        return UpsertResult(0, 0)
+    return _merge(con, [posting_row(p, raw_id, now) for p in unique], KEEP_ON_UPDATE)
+
+
+def refresh_postings(
+    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None
+) -> UpsertResult:
+    """Re-parse: replace parsed fields, keeping first/last seen and closed_at."""
+    unique = _dedupe(postings)
+    if not unique:
+        return UpsertResult(0, 0)
+    rows = [posting_row(p, raw_id, p.fetched_at or datetime.now().astimezone()) for p in unique]
+    return _merge(con, rows, KEEP_ON_REPARSE)
+
+
+def close_missing(
+    con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
+) -> int:
+    """Mark closed the open postings of a source that its board no longer lists."""
+    row = con.execute(
+        "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
+        " AND NOT list_contains(?, source_id) RETURNING 1",
+        [now, source, listed_ids],
+    ).fetchall()
+    return len(row)

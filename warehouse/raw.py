@@ -1,0 +1,57 @@
+"""The append-only store of fetched payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+
+from core.models import RawPayload
+
+
+def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
+    """Store a payload unless the same bytes are already stored; return (id, is_new)."""
+    existing = con.execute(
+        "SELECT id FROM raw_payloads WHERE source = ? AND url = ? AND content_hash = ?",
+        [raw.source, raw.url, raw.content_hash],
+    ).fetchone()
+    if existing:
+        return int(existing[0]), False
+    row = con.execute(
+        "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
+        " content_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            raw.source, raw.kind, raw.url, raw.fetched_at, raw.status,
+            raw.content_type, raw.content_hash, raw.body,
+        ],
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), True
+
+
+def latest_payloads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, RawPayload]]:
+    """The newest stored payload of each (source, url), for re-parsing without the network."""
+    cursor = con.cursor()
+    cursor.execute(
+        "SELECT id, source, kind, url, fetched_at, status, content_type, body FROM raw_payloads"
+        " QUALIFY row_number() OVER (PARTITION BY source, url ORDER BY fetched_at DESC, id DESC) = 1"
+        " ORDER BY source, url"
+    )
+    while batch := cursor.fetchmany(50):
+        for row in batch:
+            yield int(row[0]), RawPayload(
+                source=row[1], kind=row[2], url=row[3], fetched_at=row[4],
+                status=row[5], content_type=row[6] or "", body=bytes(row[7]),
+            )
+
+
+def record_parse_errors(
+    con: duckdb.DuckDBPyConnection, raw_id: int, errors: list[tuple[str, str | None, str]],
+    recorded_at: object,
+) -> None:
+    """Keep each parse failure beside the payload it came from."""
+    for source, item_id, message in errors:
+        con.execute(
+            "INSERT INTO parse_errors VALUES (?, ?, ?, ?, ?)",
+            [raw_id, source, item_id, message, recorded_at],
+        )
