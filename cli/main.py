@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -17,7 +16,12 @@ from cli.subscription_file import load_subscriptions, subscription_from
 from core.errors import JobAlertsError
 from core.settings import REPO_ROOT, get_settings
 from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import deactivate, deactivate_id, save_subscription, subscription_overview
+from warehouse.subscriptions import (
+    deactivate,
+    deactivate_id,
+    save_subscription,
+    subscription_overview,
+)
 
 app = typer.Typer(help="ClinOps Job Alerts: clinical-operations job alerts.", no_args_is_help=True)
 SAMPLE_DIR = REPO_ROOT / "sample"
@@ -34,12 +38,14 @@ def fail(message: str) -> None:
 
 def friendly_errors(fn: F) -> F:
     """Turn expected failures into one clear line and exit code 1."""
+
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except (JobAlertsError, duckdb.Error, FileNotFoundError, ValueError) as error:
             fail(str(error).splitlines()[0] if str(error) else error.__class__.__name__)
+
     return wrapper  # type: ignore[return-value]
 
 
@@ -54,7 +60,8 @@ def run(
     offline: Annotated[bool, typer.Option(help="Replay the bundled sample, no network.")] = False,
     sources: Annotated[Path | None, typer.Option(help="Sources file.")] = None,
     replay: Annotated[Path | None, typer.Option(help="Folder of recorded responses.")] = None,
-    db: DbOption = None, outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
+    db: DbOption = None,
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
 ) -> None:
     """The main job: ingest every source, then send the daily and weekly digests."""
     from cli.summary import print_run_summary
@@ -65,7 +72,9 @@ def run(
         replay = replay or SAMPLE_DIR
         _subscribe_file(SAMPLE_DIR / "subscriptions.yaml", db_path(db))
     result = run_flow(
-        sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db),
+        sources_file=_str(sources),
+        replay_dir=_str(replay),
+        db_path=_str(db),
         outbox_dir=_str(outbox),
     )
     print_run_summary(result, db_path(db))
@@ -96,7 +105,8 @@ def ingest(
 @friendly_errors
 def digest(
     cadence: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
-    db: DbOption = None, outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
+    db: DbOption = None,
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
 ) -> None:
     """Send the digests of one cadence (SMTP when configured, else the outbox)."""
     from cli.summary import print_digest_summary
@@ -123,12 +133,16 @@ def subscribe(
     email: Annotated[str | None, typer.Argument(help="Address to send digests to.")] = None,
     cadence: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
     keyword: Annotated[list[str] | None, typer.Option(help="Keyword (repeatable).")] = None,
-    level: Annotated[list[str] | None, typer.Option(help="assistant|manager|senior|director|vp.")] = None,
+    level: Annotated[
+        list[str] | None, typer.Option(help="assistant|manager|senior|director|vp.")
+    ] = None,
     workplace: Annotated[list[str] | None, typer.Option(help="remote|hybrid|onsite.")] = None,
     location: Annotated[list[str] | None, typer.Option(help="City, hub or country code.")] = None,
     min_salary: Annotated[float | None, typer.Option(help="Minimum annual salary in USD.")] = None,
     no_salary: Annotated[bool, typer.Option(help="Include postings without salary.")] = True,
-    from_file: Annotated[Path | None, typer.Option("--from", help="YAML file of subscriptions.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="YAML file of subscriptions.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Subscribe an address (or every entry of a YAML file) to digests."""
@@ -137,11 +151,18 @@ def subscribe(
         return
     if not email:
         fail("give an EMAIL or --from FILE")
-    sub = subscription_from({
-        "email": email, "cadence": cadence, "keywords": keyword, "levels": level,
-        "workplaces": workplace, "locations": location, "min_salary_usd": min_salary,
-        "include_no_salary": no_salary,
-    })
+    sub = subscription_from(
+        {
+            "email": email,
+            "cadence": cadence,
+            "keywords": keyword,
+            "levels": level,
+            "workplaces": workplace,
+            "locations": location,
+            "min_salary_usd": min_salary,
+            "include_no_salary": no_salary,
+        }
+    )
     with writer(db_path(db)) as con:
         sub_id = save_subscription(con, sub, datetime.now(UTC))
     typer.echo(f"subscribed {sub.email} ({sub.cadence}) as #{sub_id}")
@@ -152,7 +173,9 @@ def subscribe(
 def unsubscribe(
     email: Annotated[str | None, typer.Argument(help="Address to stop.")] = None,
     cadence: Annotated[str | None, typer.Option(help="Only this cadence.")] = None,
-    token: Annotated[str | None, typer.Option(help="Token from an email's unsubscribe link.")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Token from an email's unsubscribe link.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Stop digests to an address, or to the subscription a signed token names."""
@@ -185,8 +208,20 @@ def subscriptions(
         rows = subscription_overview(con)
     finally:
         con.close()
-    columns = ["id", "email", "cadence", "active", "levels", "workplaces", "keywords",
-               "locations", "min_salary_usd", "sent", "last_sent", "error"]
+    columns = [
+        "id",
+        "email",
+        "cadence",
+        "active",
+        "levels",
+        "workplaces",
+        "keywords",
+        "locations",
+        "min_salary_usd",
+        "sent",
+        "last_sent",
+        "error",
+    ]
     print_rows(columns, rows, fmt)
 
 
@@ -194,7 +229,9 @@ def subscriptions(
 @friendly_errors
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run (read-only).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the query from a file.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db: DbOption = None,
 ) -> None:
@@ -244,8 +281,10 @@ def list_sources(
     """List the configured sources."""
     from sources.registry import load_sources
 
-    rows = [(s.name, s.kind, s.board, s.company, s.region, s.enabled)
-            for s in load_sources(file or get_settings().sources_file)]
+    rows = [
+        (s.name, s.kind, s.board, s.company, s.region, s.enabled)
+        for s in load_sources(file or get_settings().sources_file)
+    ]
     print_rows(["name", "kind", "board", "company", "region", "enabled"], rows, "table")
 
 
@@ -255,4 +294,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -22,16 +22,18 @@ def _as_tuple(entry: dict[str, Any], key: str) -> tuple[str, ...]:
 def subscription_from(entry: dict[str, Any]) -> Subscription:
     """One validated subscription from a mapping of the file."""
     min_salary = entry.get("min_salary_usd")
-    return validate_subscription(Subscription(
-        email=str(entry.get("email", "")),
-        cadence=entry.get("cadence", "daily"),
-        keywords=_as_tuple(entry, "keywords"),
-        levels=_as_tuple(entry, "levels"),
-        workplaces=_as_tuple(entry, "workplaces"),
-        locations=_as_tuple(entry, "locations"),
-        min_salary_usd=float(min_salary) if min_salary is not None else None,
-        include_no_salary=bool(entry.get("include_no_salary", True)),
-    ))
+    return validate_subscription(
+        Subscription(
+            email=str(entry.get("email", "")),
+            cadence=entry.get("cadence", "daily"),
+            keywords=_as_tuple(entry, "keywords"),
+            levels=_as_tuple(entry, "levels"),
+            workplaces=_as_tuple(entry, "workplaces"),
+            locations=_as_tuple(entry, "locations"),
+            min_salary_usd=float(min_salary) if min_salary is not None else None,
+            include_no_salary=bool(entry.get("include_no_salary", True)),
+        )
+    )
 
 
 def load_subscriptions(path: Path) -> list[Subscription]:

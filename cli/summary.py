@@ -13,17 +13,26 @@ console = Console(width=max(120, Console().width))
 
 def print_ingest_summary(summary: dict[str, Any]) -> None:
     """Postings per source, new vs seen, and failures."""
-    table = Table("source", "status", "postings", "relevant", "new", "seen", "parse errors",
-                  title="Ingest")
+    table = Table(
+        "source", "status", "postings", "relevant", "new", "seen", "parse errors", title="Ingest"
+    )
     for s in summary["sources"]:
         status = "ok" if s["status"] == "ok" else f"FAILED: {s['error']}"
-        table.add_row(s["source"], status, str(s["postings"]), str(s["relevant"]),
-                      str(s["new_postings"]), str(s["postings"] - s["new_postings"]),
-                      str(s["parse_errors"]))
+        table.add_row(
+            s["source"],
+            status,
+            str(s["postings"]),
+            str(s["relevant"]),
+            str(s["new_postings"]),
+            str(s["postings"] - s["new_postings"]),
+            str(s["parse_errors"]),
+        )
     console.print(table)
     if summary["failed"]:
-        console.print(f"[bold red]{len(summary['failed'])} source(s) failed:[/] "
-                      + ", ".join(summary["failed"]))
+        console.print(
+            f"[bold red]{len(summary['failed'])} source(s) failed:[/] "
+            + ", ".join(summary["failed"])
+        )
 
 
 def print_digest_summary(summary: dict[str, Any]) -> None:

@@ -20,7 +20,11 @@ class SourceError(JobAlertsError):
     """Fetching one board failed; other boards go on. Payloads fetched before are kept."""
 
     def __init__(
-        self, message: str, *, url: str = "", status: int | None = None,
+        self,
+        message: str,
+        *,
+        url: str = "",
+        status: int | None = None,
         payloads: list[RawPayload] | None = None,
     ) -> None:
         super().__init__(message)

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     sources_file: Path = REPO_ROOT / "config" / "sources.yaml"
     benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
     replay_dir: Path | None = None
-    user_agent: str = "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
+    user_agent: str = (
+        "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
+    )
     http_timeout: float = 20.0
     http_retries: int = 3
     http_max_retry_after: float = 60.0

@@ -28,7 +28,9 @@ def validate_email(email: str) -> str:
     return value
 
 
-def _check_choices(label: str, values: tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+def _check_choices(
+    label: str, values: tuple[str, ...], allowed: tuple[str, ...]
+) -> tuple[str, ...]:
     normalised = tuple(v.strip().lower() for v in values if v.strip())
     unknown = [v for v in normalised if v not in allowed]
     if unknown:

@@ -11,12 +11,16 @@ from core.settings import Settings, get_settings
 
 
 def run_settings(
-    db_path: str | None = None, sources_file: str | None = None, replay_dir: str | None = None,
+    db_path: str | None = None,
+    sources_file: str | None = None,
+    replay_dir: str | None = None,
     outbox_dir: str | None = None,
 ) -> Settings:
     """The process settings, with whatever a flow's parameters override."""
     overrides = {
-        "db_path": db_path, "sources_file": sources_file, "replay_dir": replay_dir,
+        "db_path": db_path,
+        "sources_file": sources_file,
+        "replay_dir": replay_dir,
         "outbox_dir": outbox_dir,
     }
     changes = {k: Path(v) for k, v in overrides.items() if v}

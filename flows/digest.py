@@ -34,7 +34,9 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
 
 @flow(name="digest")
 def digest(
-    cadence: str = "daily", db_path: str | None = None, outbox_dir: str | None = None,
+    cadence: str = "daily",
+    db_path: str | None = None,
+    outbox_dir: str | None = None,
 ) -> dict[str, Any]:
     """Send the daily or weekly digests."""
     if cadence not in ("daily", "weekly"):

@@ -61,7 +61,9 @@ def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
 
 @flow(name="ingest")
 def ingest(
-    sources_file: str | None = None, replay_dir: str | None = None, db_path: str | None = None,
+    sources_file: str | None = None,
+    replay_dir: str | None = None,
+    db_path: str | None = None,
 ) -> dict[str, Any]:
     """Fetch every enabled source; one failing source never stops the others."""
     settings = run_settings(db_path=db_path, sources_file=sources_file, replay_dir=replay_dir)
@@ -83,5 +85,7 @@ def ingest(
     outcomes.sort(key=lambda o: o.source)
     summary = _summary(outcomes)
     with writer(settings.db_path) as con:
-        finish_run(con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC))
+        finish_run(
+            con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
+        )
     return summary

@@ -12,8 +12,11 @@ from flows.ingest import ingest
 
 @flow(name="run")
 def run(
-    sources_file: str | None = None, replay_dir: str | None = None, db_path: str | None = None,
-    outbox_dir: str | None = None, cadences: tuple[str, ...] = ("daily", "weekly"),
+    sources_file: str | None = None,
+    replay_dir: str | None = None,
+    db_path: str | None = None,
+    outbox_dir: str | None = None,
+    cadences: tuple[str, ...] = ("daily", "weekly"),
 ) -> dict[str, Any]:
     """Ingest every source, then send each cadence's digests."""
     result: dict[str, Any] = {"ingest": ingest(sources_file, replay_dir, db_path)}

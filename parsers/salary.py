@@ -28,7 +28,7 @@ _PERIOD_ALIASES: dict[str, Period] = {
     "week": "week", "weekly": "week", "wk": "week",
     "month": "month", "monthly": "month", "mo": "month",
     "year": "year", "yearly": "year", "annual": "year", "annually": "year", "yr": "year",
-    "annum": "year", "salary": "year",
+    "annum": "year", "salary": "year", "annualized": "year", "annualised": "year",
 }
 
 
@@ -49,6 +49,7 @@ _POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
 _MARKED = re.compile(
     rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
     rf"|(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST})"
+    r"|(?<![\w$€£.,])(?P<n3>\d{2,3}(?:\.\d)?)(?P<m3>\s?[kK])(?![A-Za-z\d])"
 )
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
 _PARTNER_AFTER = re.compile(
@@ -61,11 +62,12 @@ _PARTNER_BEFORE = re.compile(
 _PERIOD_AFTER = re.compile(
     r"^[\s)*]{0,3}(?:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:/\s?|per\s|an\s|a\s|each\s|every\s)?\s?"
     r"(?P<p>hourly|hour|hrs?|h|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
-    r"|annually|annual|annum|p\.?a\.?|salary)(?![A-Za-z])",
+    r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERIOD_BEFORE = re.compile(
     r"(?<![A-Za-z])(?P<p>hourly|per hour|daily|day rate|weekly|monthly|yearly|annually|annual"
+    r"|annualized|annualised"
     r"|per annum|per year|per month|per day|per week)(?![A-Za-z])",
     re.IGNORECASE,
 )
@@ -75,11 +77,12 @@ _HARD_EXCLUDE = (
     r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
 )
-_SOFT_EXCLUDE = r"ote|on[- ]target|commissions?|variable|total compensation|uncapped"
+_SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|commissions?|variable|total compensation|uncapped"
 _SALARY_WORDS = (
-    r"salary|salaries|base|pay|compensation|wage|rate|earn|earning|range|ranges|comp"
-    r"|hiring|starting|from|up to|between|zone|tier|level|band|usd|cad|gbp|eur"
+    r"salary|salaries|base|pay|compensation|wage|wages|rate|earn|earning|earnings|range"
+    r"|ranges|comp|hiring|zone|tier|level|band"
 )
+_WEAK_PAY = re.compile(r"\b(?:from|up to|starting|between|usd|cad|gbp|eur)\b", re.IGNORECASE)
 _CONTEXT_WORD = re.compile(
     rf"(?<![A-Za-z])(?:(?P<hard>{_HARD_EXCLUDE})|(?P<soft>{_SOFT_EXCLUDE})"
     rf"|(?P<pay>{_SALARY_WORDS}))(?![A-Za-z])",
@@ -212,10 +215,10 @@ def _period_of(before: str, after: str) -> tuple[Period | None, bool]:
 def _classify(before: str, after: str) -> tuple[str, bool]:
     """('hard'|'soft'|'pay'|'', paylike) from the nearest context word before the amount."""
     kind = ""
-    paylike = False
+    paylike = bool(_WEAK_PAY.search(before[-25:]))
     for m in _CONTEXT_WORD.finditer(before):
         kind = "hard" if m.group("hard") else "soft" if m.group("soft") else "pay"
-        paylike = paylike or kind == "pay"
+        paylike = paylike or kind in ("pay", "soft")
     cut = _FOLLOW_STOP.search(after)
     near = after[: cut.start()] if cut else after
     if _FOLLOW_EXCLUDE.match(near):
@@ -227,16 +230,21 @@ def _classify(before: str, after: str) -> tuple[str, bool]:
     return kind, paylike
 
 
+def _groups(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, bool]:
+    """(number, magnitude, prefix, suffix, bare) of whichever alternative matched."""
+    if m.group("n1"):
+        return m.group("n1"), m.group("m1"), m.group("pre"), m.group("post1"), False
+    if m.group("n2"):
+        return m.group("n2"), m.group("m2"), None, m.group("post2"), False
+    return m.group("n3"), m.group("m3"), None, None, True
+
+
 def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
-    """Inspect one currency-marked amount and its neighbourhood."""
-    first = bool(m.group("n1"))
-    num, mag = (m.group("n1"), m.group("m1")) if first else (m.group("n2"), m.group("m2"))
-    pre = m.group("pre") if first else None
-    post = m.group("post1") if first else m.group("post2")
+    """Inspect one currency-marked (or bare 'NNk') amount and its neighbourhood."""
+    num, mag, pre, post, bare = _groups(m)
     start, end = m.start(), m.end()
-    scale = _scale(mag)
     value = _to_number(num)
-    if scale is None or value is None:
+    if _scale(mag) is None or value is None:
         return None
     low_v, low_s, high_v, high_s = value, mag, value, mag
     partner = _PARTNER_AFTER.match(text, end, min(len(text), end + 60))
@@ -245,11 +253,14 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
         p_scale = _scale(partner.group("m"))
         if p_scale is None:
             return None
-        high_v, high_s = _to_number(partner.group("n")) or 0.0, partner.group("m")
-        post = partner.group("post") or post
-        pre = pre or partner.group("pre")
-        end, is_range = partner.end(), True
-    elif not first:
+        p_value, p_mag = _to_number(partner.group("n")) or 0.0, partner.group("m")
+        lo, hi = _apply_scales(low_v, low_s, p_value, p_mag)
+        if hi >= lo:
+            high_v, high_s = p_value, p_mag
+            post = partner.group("post") or post
+            pre = pre or partner.group("pre")
+            end, is_range = partner.end(), True
+    if not is_range and m.group("n2"):
         back = _PARTNER_BEFORE.search(text, max(prev_end, start - 40), start)
         if back and ("and" not in back.group("sep") or _between(text, back.start())):
             if _scale(back.group("m")) is None:
@@ -257,12 +268,16 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
             low_v, low_s = _to_number(back.group("n")) or 0.0, back.group("m")
             pre = back.group("pre") or pre
             start, is_range = back.start(), True
-    currency = _currency_of(pre, post)
+    currency = _currency_of(pre, post) or ("USD" if bare else None)
     if currency is None:
         return None
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
     thousands = _scale(low_s) == 1000.0 or _scale(high_s) == 1000.0
-    return _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
+    cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
+    if cand is not None and bare and not (cand.paylike and pre is None and post is None
+                                          and is_range or cand.paylike and post):
+        return None
+    return cand
 
 
 def _between(text: str, start: int) -> bool:
@@ -352,8 +367,8 @@ def _candidates(text: str) -> list[_Candidate]:
 def _choose(found: list[_Candidate]) -> list[_Candidate]:
     """Keep base-pay candidates: non-OTE first, ranges over single figures, one currency."""
     pool = [c for c in found if not c.soft] or found
-    ranges = [c for c in pool if c.is_range]
-    pool = ranges or pool
+    ranges = [c for c in pool if c.is_range or c.explicit_period]
+    pool = ranges if any(c.is_range for c in pool) else pool
     head = pool[0]
     return [c for c in pool if c.currency == head.currency and c.period == head.period]
 

@@ -26,8 +26,8 @@ _BOARD_FLAGS: dict[str, WorkplaceValue] = {
 }
 
 _LOC_REMOTE = re.compile(
-    r"\b(?:remote|remotely|home[- ]?based|home office|work from home|wfh|field[- ]?based"
-    r"|telecommute|telework|virtual|anywhere|distributed)\b",
+    r"\b(?:remote|remotely|home[- ]?based|work from home|wfh|field[- ]?based"
+    r"|telecommute|telework)\b",
     re.IGNORECASE,
 )
 _LOC_HYBRID = re.compile(r"\b(?:hybrid|flex(?:ible)? working|partially remote)\b", re.IGNORECASE)
@@ -57,20 +57,20 @@ _DESC_CULTURE = re.compile(
     re.IGNORECASE,
 )
 _DESC_REMOTE = re.compile(
-    r"\b(?:this|the) (?:role|position|job|opportunity)(?: is| will be| can be| is a)?"
-    r" (?:a )?(?:fully |100% |entirely |completely )?(?:remote|home[- ]based)"
-    r"|\b(?:fully|100%|entirely|completely) remote\b"
-    r"|\bremote (?:role|position|opportunity|job)\b"
-    r"|\b(?:work|working) (?:fully )?remotely\b"
-    r"|\bremote[- ]based\b|\bhome[- ]based\b"
-    r"|\bremote (?:within|from anywhere in|in) (?:the )?\w+",
+    r"\b(?:this|the) (?:role|position|job|opportunity)(?: is| will be| can be)?"
+    r" (?:a )?(?:fully |100% |entirely |completely )?(?:remote|home[- ]based)\b"
+    r"(?! (?:or|and|with|option|friendly|first))"
+    r"|\b(?:this|the) (?:role|position|job) (?:can|may|will) be (?:performed|done|worked)"
+    r" (?:fully |entirely )?remotely\b"
+    r"|\bthis is a (?:fully |100% )?remote (?:role|position|job|opportunity)\b"
+    r"|\b(?:fully|100%) remote (?:role|position|job|opportunity)\b",
     re.IGNORECASE,
 )
 _DESC_HYBRID = re.compile(
-    r"\bhybrid (?:role|position|schedule|work|model|working|arrangement)\b"
-    r"|\bthis (?:role|position) is hybrid\b"
-    r"|\b(?:[1-4]|one|two|three|four)(?:[- ]to[- ](?:[2-4]|two|three|four))? days? "
-    r"(?:a|per|each) week (?:in|at|from) (?:the|our|an?) [\w ]{0,30}?office\b"
+    r"\bhybrid\b"
+    r"|\b(?:[1-4]|one|two|three|four)(?:[- ]to[- ](?:[2-4]|two|three|four))? days?"
+    r" (?:a |per |each )?(?:week )?(?:in|at|from) (?:the|our|an?)? ?[\w ]{0,30}?office\b"
+    r"|\b(?:[1-4]|one|two|three|four) days? in[- ]office\b"
     r"|\bin[- ](?:the[- ])?office (?:[1-4]|one|two|three|four) days\b",
     re.IGNORECASE,
 )

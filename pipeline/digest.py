@@ -8,15 +8,14 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Protocol
 
 import duckdb
 
 from core.benchmarks import Benchmarks
-from core.models import MatchedPosting, Subscription
+from core.models import MarketSummary, MatchedPosting, Subscription
 from core.settings import Settings
 from digests.compose import compose_digest
-from digests.mailer import OutboxMailer, SendResult, SmtpMailer, build_message
+from digests.mailer import Mailer, OutboxMailer, SmtpMailer, build_message
 from digests.render import render_digest
 from digests.unsubscribe import make_token
 from warehouse import deliveries
@@ -24,12 +23,6 @@ from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
 from warehouse.subscriptions import active_subscriptions
 
 MESSAGE_DOMAIN = "clinops-job-alerts"
-
-
-class Mailer(Protocol):
-    """Anything that sends a batch of messages and says what happened to each."""
-
-    def send(self, messages: list[EmailMessage]) -> list[SendResult]: ...
 
 
 @dataclass
@@ -50,8 +43,11 @@ def make_mailer(settings: Settings) -> tuple[Mailer, str]:
     if settings.smtp_enabled:
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         mailer = SmtpMailer(
-            host=str(settings.smtp_host), port=settings.smtp_port, username=settings.smtp_user,
-            password=password, security=settings.smtp_security,  # type: ignore[arg-type]
+            host=str(settings.smtp_host),
+            port=settings.smtp_port,
+            username=settings.smtp_user,
+            password=password,
+            security=settings.smtp_security,  # type: ignore[arg-type]
             timeout=settings.smtp_timeout,
         )
         return mailer, f"smtp://{settings.smtp_host}:{settings.smtp_port}"
@@ -72,21 +68,7 @@ def unsubscribe_url(settings: Settings, sub: Subscription) -> str:
     return f"{settings.unsubscribe_base_url}?token={token}"
 
 
-def _build(
-    sub: Subscription, postings: list[MatchedPosting], context: DigestContext
-) -> EmailMessage:
-    digest = compose_digest(sub, postings, context.market, context.benchmarks,
-                            context.cadence, context.now)
-    link = unsubscribe_url(context.settings, sub)
-    rendered = render_digest(digest, link)
-    return build_message(
-        rendered, sender=context.settings.mail_from, recipient=sub.email,
-        message_id=message_id_for(int(sub.id or 0), context.cadence, postings),
-        unsubscribe_url=link,
-    )
-
-
-@dataclass
+@dataclass(frozen=True)
 class DigestContext:
     """Everything composing a digest needs besides the subscription."""
 
@@ -94,20 +76,44 @@ class DigestContext:
     settings: Settings
     benchmarks: Benchmarks
     now: datetime
-    market: object = None
+    market: MarketSummary
+
+
+def _build(
+    sub: Subscription, postings: list[MatchedPosting], context: DigestContext
+) -> EmailMessage:
+    digest = compose_digest(
+        sub, postings, context.market, context.benchmarks, context.cadence, context.now
+    )
+    link = unsubscribe_url(context.settings, sub)
+    rendered = render_digest(digest, link)
+    return build_message(
+        rendered,
+        sender=context.settings.mail_from,
+        recipient=sub.email,
+        message_id=message_id_for(int(sub.id or 0), context.cadence, postings),
+        unsubscribe_url=link,
+    )
 
 
 def _record_all(
-    con: duckdb.DuckDBPyConnection, built: list[tuple[Subscription, list[MatchedPosting], EmailMessage]],
-    cadence: str, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    built: list[tuple[Subscription, list[MatchedPosting], EmailMessage]],
+    cadence: str,
+    now: datetime,
 ) -> list[EmailMessage]:
     """Record every new digest as pending before any is sent."""
     fresh: list[EmailMessage] = []
     for sub, postings, message in built:
         if deliveries.record_pending(
-            con, message_id=str(message["Message-ID"]), subscription_id=int(sub.id or 0),
-            cadence=cadence, recipient=sub.email, subject=str(message["Subject"]),
-            message=message.as_bytes(), posting_keys=[(p.source, p.source_id) for p in postings],
+            con,
+            message_id=str(message["Message-ID"]),
+            subscription_id=int(sub.id or 0),
+            cadence=cadence,
+            recipient=sub.email,
+            subject=str(message["Subject"]),
+            message=message.as_bytes(),
+            posting_keys=[(p.source, p.source_id) for p in postings],
             now=now,
         ):
             fresh.append(message)
@@ -116,19 +122,26 @@ def _record_all(
 
 def _earlier_unsent(con: duckdb.DuckDBPyConnection, cadence: str) -> list[EmailMessage]:
     parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(body) for _, _, body in deliveries.unsent(con, cadence)]  # type: ignore[misc]
+    messages = [parser.parsebytes(body) for _, _, body in deliveries.unsent(con, cadence)]
+    return [m for m in messages if isinstance(m, EmailMessage)]
 
 
 def send_digests(
-    con: duckdb.DuckDBPyConnection, cadence: str, settings: Settings, benchmarks: Benchmarks,
-    mailer: Mailer, transport: str, now: datetime | None = None,
+    con: duckdb.DuckDBPyConnection,
+    cadence: str,
+    settings: Settings,
+    benchmarks: Benchmarks,
+    mailer: Mailer,
+    transport: str,
+    now: datetime | None = None,
 ) -> DigestOutcome:
     """Send each subscription of a cadence its new matches, once; retry earlier unsent ones."""
     now = now or datetime.now(UTC)
     outcome = DigestOutcome(cadence=cadence, transport=transport)
     retry = _earlier_unsent(con, cadence)
-    context = DigestContext(cadence, settings, benchmarks, now,
-                            market_summary(con, WINDOW_DAYS[cadence], now))
+    context = DigestContext(
+        cadence, settings, benchmarks, now, market_summary(con, WINDOW_DAYS[cadence], now)
+    )
     subs = {s.id: s for s in active_subscriptions(con, cadence)}
     outcome.subscriptions = len(subs)
     matches = match_subscriptions(con, cadence)
@@ -137,8 +150,15 @@ def send_digests(
     fresh = _record_all(con, built, cadence, now)
     outcome.retried = len(retry)
     for result in mailer.send(retry + fresh):
-        deliveries.mark_result(con, result.message_id, ok=result.ok, permanent=result.permanent,
-                               error=result.error, transport=transport, now=datetime.now(UTC))
+        deliveries.mark_result(
+            con,
+            result.message_id,
+            ok=result.ok,
+            permanent=result.permanent,
+            error=result.error,
+            transport=transport,
+            now=datetime.now(UTC),
+        )
         if result.ok:
             outcome.sent += 1
         else:

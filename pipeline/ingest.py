@@ -44,7 +44,8 @@ class FetchResult:
 def make_session(settings: Settings) -> requests.Session:
     """The HTTP session for a run: real network, or recordings when replay is set."""
     session = build_session(
-        user_agent=settings.user_agent, retries=settings.http_retries,
+        user_agent=settings.user_agent,
+        retries=settings.http_retries,
         max_retry_after=settings.http_max_retry_after,
     )
     if settings.replay_dir is not None:
@@ -97,10 +98,16 @@ def store_and_parse(
     if error is None and fetched.payloads and counts["errors"] == 0:
         postings_store.close_missing(con, source.name, listed, now)
     return SourceOutcome(
-        source=source.name, status="failed" if error else "ok",
-        started_at=fetched.started_at, finished_at=datetime.now(UTC),
-        error=str(error) if error else None, url=error.url if error else None,
-        http_status=error.status if error else None, payloads=len(fetched.payloads),
-        postings=counts["postings"], relevant=counts["relevant"], new_postings=counts["new"],
+        source=source.name,
+        status="failed" if error else "ok",
+        started_at=fetched.started_at,
+        finished_at=datetime.now(UTC),
+        error=str(error) if error else None,
+        url=error.url if error else None,
+        http_status=error.status if error else None,
+        payloads=len(fetched.payloads),
+        postings=counts["postings"],
+        relevant=counts["relevant"],
+        new_postings=counts["new"],
         parse_errors=counts["errors"],
     )

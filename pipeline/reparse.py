@@ -40,8 +40,9 @@ def reparse_all(
         parser = BOARD_PARSERS.get(raw.kind)
         if parser is None:
             continue
-        source = SourceRef(name=raw.source, kind=raw.kind, board="",
-                           company=companies.get(raw.source, raw.source))
+        source = SourceRef(
+            name=raw.source, kind=raw.kind, board="", company=companies.get(raw.source, raw.source)
+        )
         parsed = parser(raw, source)
         postings_store.refresh_postings(con, parsed.postings, raw_id)
         payloads += 1

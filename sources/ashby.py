@@ -18,11 +18,22 @@ def board_url(board: str, options: FetchOptions) -> str:
     return f"{options.base('ashby', API)}/{quote(board, safe='')}?includeCompensation=true"
 
 
-def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> list[RawPayload]:
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
     """Fetch one Ashby board."""
-    raw = fetch(session, source, board_url(source.board, options),
-                timeout=options.timeout, max_bytes=options.max_bytes)
+    raw = fetch(
+        session,
+        source,
+        board_url(source.board, options),
+        timeout=options.timeout,
+        max_bytes=options.max_bytes,
+    )
     doc = decode_json(raw, [raw])
-    require_shape(isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
-                  "an object with a 'jobs' list", raw, [raw])
+    require_shape(
+        isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
+        "an object with a 'jobs' list",
+        raw,
+        [raw],
+    )
     return [raw]

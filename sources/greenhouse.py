@@ -19,11 +19,22 @@ def board_url(token: str, options: FetchOptions) -> str:
     return f"{base}/{quote(token, safe='')}/jobs?content=true&pay_transparency=true"
 
 
-def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> list[RawPayload]:
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
     """Fetch one Greenhouse board."""
-    raw = fetch(session, source, board_url(source.board, options),
-                timeout=options.timeout, max_bytes=options.max_bytes)
+    raw = fetch(
+        session,
+        source,
+        board_url(source.board, options),
+        timeout=options.timeout,
+        max_bytes=options.max_bytes,
+    )
     doc = decode_json(raw, [raw])
-    require_shape(isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
-                  "an object with a 'jobs' list", raw, [raw])
+    require_shape(
+        isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
+        "an object with a 'jobs' list",
+        raw,
+        [raw],
+    )
     return [raw]

@@ -20,13 +20,20 @@ def page_url(site: str, region: str, skip: int, options: FetchOptions) -> str:
     return f"{base}/{quote(site, safe='')}?mode=json&skip={skip}&limit={PAGE_SIZE}"
 
 
-def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> list[RawPayload]:
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
     """Fetch every page of one Lever board, stopping on a short page."""
     region = source.region if source.region in HOSTS else "global"
     payloads: list[RawPayload] = []
     for page in range(options.max_pages):
-        raw = fetch(session, source, page_url(source.board, region, page * PAGE_SIZE, options),
-                    timeout=options.timeout, max_bytes=options.max_bytes)
+        raw = fetch(
+            session,
+            source,
+            page_url(source.board, region, page * PAGE_SIZE, options),
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+        )
         payloads.append(raw)
         doc = decode_json(raw, payloads)
         require_shape(isinstance(doc, list), "a JSON array of postings", raw, payloads)

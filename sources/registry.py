@@ -34,8 +34,11 @@ def _source_from(entry: object, path: Path, index: int) -> SourceRef:
             f"(known: {', '.join(sorted(CONNECTORS))})"
         )
     return SourceRef(
-        name=str(entry["name"]), kind=str(entry["kind"]), board=str(entry["board"]),
-        company=str(entry["company"]), enabled=bool(entry.get("enabled", True)),
+        name=str(entry["name"]),
+        kind=str(entry["kind"]),
+        board=str(entry["board"]),
+        company=str(entry["company"]),
+        enabled=bool(entry.get("enabled", True)),
         region=str(entry.get("region", "global")),
     )
 

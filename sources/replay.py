@@ -27,7 +27,9 @@ class ReplayAdapter(BaseAdapter):
         self.folder = folder
         self.recordings = _load_manifest(folder / "responses.yaml")
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         """Answer a request with its recording, or fail as a network error would."""
         key = ((request.method or "GET").upper(), request.url or "")
         entry = self.recordings.get(key)
@@ -35,7 +37,8 @@ class ReplayAdapter(BaseAdapter):
             raise NotRecordedError(f"replay: no recorded response for {key[0]} {key[1]}")
         body = _read_body(self.folder / entry["file"])
         raw = HTTPResponse(
-            body=io.BytesIO(body), status=int(entry.get("status", 200)),
+            body=io.BytesIO(body),
+            status=int(entry.get("status", 200)),
             headers={"Content-Type": entry.get("content_type", "application/json")},
             preload_content=False,
         )

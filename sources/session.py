@@ -30,17 +30,27 @@ class CappedRetry(Retry):
         """Keep the cap when urllib3 copies the policy after each attempt."""
         retry = super().new(**kw)
         retry.max_retry_after = self.max_retry_after
-        return retry  # type: ignore[return-value]
+        return retry
 
 
 def build_session(
-    *, user_agent: str, retries: int = 3, backoff: float = 0.5, max_retry_after: float = 60.0,
+    *,
+    user_agent: str,
+    retries: int = 3,
+    backoff: float = 0.5,
+    max_retry_after: float = 60.0,
 ) -> requests.Session:
     """A session with an identifying User-Agent and bounded, Retry-After-aware retries."""
     retry = CappedRetry(
-        total=retries, connect=retries, read=retries, status=retries,
-        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST", "HEAD"}),
-        backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "POST", "HEAD"}),
+        backoff_factor=backoff,
+        respect_retry_after_header=True,
+        raise_on_status=False,
     )
     retry.max_retry_after = max_retry_after
     session = requests.Session()
@@ -67,16 +77,20 @@ def _raise_for_status(response: requests.Response, url: str) -> None:
     if status == 404:
         raise BoardGoneError("board moved or closed (HTTP 404)", url=url, status=status)
     if status in RETRY_STATUSES:
-        raise TransientSourceError(
-            f"HTTP {status} after retries", url=url, status=status
-        )
+        raise TransientSourceError(f"HTTP {status} after retries", url=url, status=status)
     if status >= 400:
         raise SourceError(f"HTTP {status}", url=url, status=status)
 
 
 def fetch(
-    session: requests.Session, source: SourceRef, url: str, *, timeout: float,
-    max_bytes: int, method: str = "GET", json_body: dict[str, Any] | None = None,
+    session: requests.Session,
+    source: SourceRef,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    method: str = "GET",
+    json_body: dict[str, Any] | None = None,
 ) -> RawPayload:
     """One request: a RawPayload on success, or a SourceError that says what went wrong."""
     try:
@@ -86,9 +100,13 @@ def fetch(
             _raise_for_status(response, url)
             body = _read_capped(response, max_bytes, url)
             return RawPayload(
-                source=source.name, kind=source.kind, url=url, fetched_at=datetime.now(UTC),
+                source=source.name,
+                kind=source.kind,
+                url=url,
+                fetched_at=datetime.now(UTC),
                 status=response.status_code,
-                content_type=response.headers.get("Content-Type", ""), body=body,
+                content_type=response.headers.get("Content-Type", ""),
+                body=body,
             )
     except (requests.Timeout, requests.ConnectionError) as error:
         raise TransientSourceError(f"network error: {error}", url=url) from error
@@ -104,7 +122,9 @@ def decode_json(raw: RawPayload, payloads: list[RawPayload]) -> Any:
         raise LayoutChangedError(
             f"layout changed: body is not JSON ({error.__class__.__name__}, "
             f"content-type {raw.content_type or 'none'})",
-            url=raw.url, status=raw.status, payloads=payloads,
+            url=raw.url,
+            status=raw.status,
+            payloads=payloads,
         ) from error
 
 

@@ -20,8 +20,18 @@ ALLOWED_PROJECT_IMPORTS = {
     "flows": {"core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows"},
     "cli": set(PACKAGES),
 }
-IO_MODULES = {"requests", "duckdb", "socket", "smtplib", "subprocess", "urllib.request",
-              "http.client", "shutil", "prefect", "sqlite3"}
+IO_MODULES = {
+    "requests",
+    "duckdb",
+    "socket",
+    "smtplib",
+    "subprocess",
+    "urllib.request",
+    "http.client",
+    "shutil",
+    "prefect",
+    "sqlite3",
+}
 
 
 def modules(package: str) -> list[Path]:
@@ -53,7 +63,8 @@ def test_package_imports_only_what_the_architecture_allows(package: str) -> None
 def test_only_flows_imports_prefect() -> None:
     offenders = [
         str(path.relative_to(REPO))
-        for package in PACKAGES if package != "flows"
+        for package in PACKAGES
+        if package != "flows"
         for path in modules(package)
         if any(n.split(".")[0] == "prefect" for n in imported_names(path))
     ]
@@ -67,8 +78,10 @@ def test_parsers_do_no_io() -> None:
         offenders += [f"{path.name} imports {n}" for n in names if n in IO_MODULES]
         tree = ast.parse(path.read_text())
         offenders += [
-            f"{path.name} calls open()" for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            f"{path.name} calls open()"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
             and node.func.id == "open"
         ]
     assert offenders == []
@@ -77,8 +90,7 @@ def test_parsers_do_no_io() -> None:
 def test_no_module_shadows_the_standard_library() -> None:
     project_files = [p for package in PACKAGES for p in modules(package)]
     project_files += list((REPO / "tests").glob("*.py")) + list((REPO / "bench").glob("*.py"))
-    clashes = [str(p.relative_to(REPO)) for p in project_files
-               if p.stem in sys.stdlib_module_names]
+    clashes = [str(p.relative_to(REPO)) for p in project_files if p.stem in sys.stdlib_module_names]
     clashes += [pkg for pkg in PACKAGES if pkg in sys.stdlib_module_names]
     assert clashes == []
 
@@ -86,7 +98,8 @@ def test_no_module_shadows_the_standard_library() -> None:
 def test_nothing_imports_cli() -> None:
     offenders = [
         str(path.relative_to(REPO))
-        for package in PACKAGES if package != "cli"
+        for package in PACKAGES
+        if package != "cli"
         for path in modules(package)
         if any(n.split(".")[0] == "cli" for n in imported_names(path))
     ]

@@ -38,8 +38,11 @@ def test_sql_prints_csv_and_json(warehouse) -> None:
 
 
 def test_sql_refuses_writes_and_other_files(warehouse, tmp_path) -> None:
-    for statement in ("delete from postings", "create table t (a int)",
-                      f"copy (select 1) to '{tmp_path / 'x.csv'}'"):
+    for statement in (
+        "delete from postings",
+        "create table t (a int)",
+        f"copy (select 1) to '{tmp_path / 'x.csv'}'",
+    ):
         result = invoke("sql", statement)
         assert result.exit_code == 1, statement
         assert result.stderr.startswith("error: ")
@@ -59,8 +62,18 @@ def test_sql_without_a_warehouse_says_so(settings_env) -> None:
 
 
 def test_subscribe_validates_and_saves(warehouse) -> None:
-    ok = invoke("subscribe", "ctm@example.org", "--cadence", "weekly", "--level", "senior",
-                "--workplace", "remote", "--min-salary", "120000")
+    ok = invoke(
+        "subscribe",
+        "ctm@example.org",
+        "--cadence",
+        "weekly",
+        "--level",
+        "senior",
+        "--workplace",
+        "remote",
+        "--min-salary",
+        "120000",
+    )
     assert ok.exit_code == 0, ok.stderr
     for bad, message in [
         (["subscribe", "not-an-email"], "invalid email"),
@@ -72,8 +85,9 @@ def test_subscribe_validates_and_saves(warehouse) -> None:
         result = invoke(*bad)
         assert result.exit_code == 1 and message in result.stderr, (bad, result.stderr)
     con = connect_reader(warehouse)
-    assert con.execute("SELECT email, cadence, levels, min_salary_usd FROM subscriptions").fetchall() == [
-        ("ctm@example.org", "weekly", ["senior"], 120000.0)]
+    assert con.execute(
+        "SELECT email, cadence, levels, min_salary_usd FROM subscriptions"
+    ).fetchall() == [("ctm@example.org", "weekly", ["senior"], 120000.0)]
     con.close()
 
 
@@ -83,13 +97,24 @@ def test_unsubscribe_by_signed_token_and_tampering_refused(warehouse) -> None:
     token = make_token(secret, 1, "ctm@example.org")
     tampered = invoke("unsubscribe", "--token", token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
     assert tampered.exit_code == 1 and "invalid" in tampered.stderr
-    assert invoke("unsubscribe", "--token", token).stdout.strip() == "unsubscribed 1 subscription(s)"
+    assert (
+        invoke("unsubscribe", "--token", token).stdout.strip() == "unsubscribed 1 subscription(s)"
+    )
 
 
 def test_the_installed_command_answers_sql(warehouse) -> None:
     result = subprocess.run(
-        [str(JOBALERTS), "sql", "select level, count(*) from postings group by 1", "--format", "csv"],
-        capture_output=True, text=True, check=False, timeout=60,
+        [
+            str(JOBALERTS),
+            "sql",
+            "select level, count(*) from postings group by 1",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "level,count_star()"

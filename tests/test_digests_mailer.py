@@ -350,7 +350,6 @@ def test_smtp_login_never_logs_the_password(caplog: pytest.LogCaptureFixture) ->
         port=free_port(),
         authenticator=authenticator,
         auth_require_tls=False,
-        auth_exclude_mechanism=["LOGIN"],
     )
     controller.start()
     try:

@@ -31,10 +31,18 @@ def add_broken_boards(sample: Path) -> Path:
     (sample / "responses.yaml").write_text(yaml.safe_dump(responses))
     doc = yaml.safe_load((sample / "sources.yaml").read_text())
     for token in ("closedco", "brokenco", "busyco"):
-        doc["sources"].append({"name": f"gh-{token}", "kind": "greenhouse", "board": token,
-                               "company": token})
-    doc["sources"].append({"name": "gh-disabled", "kind": "greenhouse", "board": "nothing",
-                           "company": "x", "enabled": False})
+        doc["sources"].append(
+            {"name": f"gh-{token}", "kind": "greenhouse", "board": token, "company": token}
+        )
+    doc["sources"].append(
+        {
+            "name": "gh-disabled",
+            "kind": "greenhouse",
+            "board": "nothing",
+            "company": "x",
+            "enabled": False,
+        }
+    )
     path = sample / "sources.yaml"
     path.write_text(yaml.safe_dump(doc))
     return path
@@ -65,12 +73,17 @@ def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, samp
 
     db = get_settings().db_path
     con = connect_reader(db)
-    assert con.execute("SELECT count(*) FROM raw_payloads WHERE source = 'gh-brokenco'").fetchone() == (1,)
+    assert con.execute(
+        "SELECT count(*) FROM raw_payloads WHERE source = 'gh-brokenco'"
+    ).fetchone() == (1,)
     recorded = con.execute(
         "SELECT source, status, http_status FROM source_runs WHERE status = 'failed' ORDER BY 1"
     ).fetchall()
-    assert recorded == [("gh-brokenco", "failed", 200), ("gh-busyco", "failed", 503),
-                        ("gh-closedco", "failed", 404)]
+    assert recorded == [
+        ("gh-brokenco", "failed", 200),
+        ("gh-busyco", "failed", 503),
+        ("gh-closedco", "failed", 404),
+    ]
     postings_before = con.execute("SELECT count(*) FROM postings").fetchone()
     con.close()
 
@@ -78,7 +91,9 @@ def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, samp
     assert second["new_postings"] == 0 and second["postings"] == first["postings"]
     con = connect_reader(db)
     assert con.execute("SELECT count(*) FROM postings").fetchone() == postings_before
-    assert con.execute("SELECT count(*) FROM runs WHERE flow = 'ingest' AND status = 'partial'").fetchone() == (2,)
+    assert con.execute(
+        "SELECT count(*) FROM runs WHERE flow = 'ingest' AND status = 'partial'"
+    ).fetchone() == (2,)
     con.close()
 
 

@@ -43,7 +43,8 @@ def test_a_550_for_one_recipient_does_not_block_the_others(loaded) -> None:
     assert [m["To"] for m in handler.messages] == ["hub-ctm@example.com"]
     assert len(outcome.failed) == 1 and "remote-cra@example.com" in outcome.failed[0]
     status = loaded.execute(
-        "SELECT recipient, status FROM deliveries ORDER BY recipient").fetchall()
+        "SELECT recipient, status FROM deliveries ORDER BY recipient"
+    ).fetchall()
     assert status == [("hub-ctm@example.com", "sent"), ("remote-cra@example.com", "failed")]
     errors = {row[1]: row[-1] for row in subscription_overview(loaded)}
     assert errors["remote-cra@example.com"] and errors["hub-ctm@example.com"] is None

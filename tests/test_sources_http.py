@@ -37,7 +37,8 @@ def ref(kind: str, board: str, region: str = "global") -> SourceRef:
 
 def test_ashby_board_fetched_as_recorded(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/solace", query_string="includeCompensation=true").respond_with_data(
-        ASHBY_BODY, content_type="application/json")
+        ASHBY_BODY, content_type="application/json"
+    )
     payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
     assert len(payloads) == 1 and payloads[0].body == ASHBY_BODY
     assert payloads[0].status == 200 and payloads[0].source == "ashby-solace"
@@ -48,15 +49,20 @@ def test_greenhouse_board_with_content_and_pay(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/northwindbio/jobs", query_string="content=true&pay_transparency=true"
     ).respond_with_data(GREENHOUSE_BODY, content_type="application/json")
-    payloads = greenhouse.fetch_board(session(), ref("greenhouse", "northwindbio"), options(httpserver))
+    payloads = greenhouse.fetch_board(
+        session(), ref("greenhouse", "northwindbio"), options(httpserver)
+    )
     assert json.loads(payloads[0].body)["meta"]["total"] == len(json.loads(GREENHOUSE_BODY)["jobs"])
 
 
 def test_lever_pages_until_a_short_page(httpserver: HTTPServer) -> None:
     full = [{"id": f"id-{i}", "text": "CRA"} for i in range(100)]
-    httpserver.expect_request("/big", query_string="mode=json&skip=0&limit=100").respond_with_json(full)
-    httpserver.expect_request("/big", query_string="mode=json&skip=100&limit=100").respond_with_data(
-        LEVER_BODY, content_type="application/json")
+    httpserver.expect_request("/big", query_string="mode=json&skip=0&limit=100").respond_with_json(
+        full
+    )
+    httpserver.expect_request(
+        "/big", query_string="mode=json&skip=100&limit=100"
+    ).respond_with_data(LEVER_BODY, content_type="application/json")
     payloads = lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
     assert len(payloads) == 2
     assert len(httpserver.log) == 2
@@ -64,8 +70,11 @@ def test_lever_pages_until_a_short_page(httpserver: HTTPServer) -> None:
 
 def test_429_with_retry_after_then_success(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/solace").respond_with_data(
-        "slow down", status=429, headers={"Retry-After": "1"})
-    httpserver.expect_request("/solace").respond_with_data(ASHBY_BODY, content_type="application/json")
+        "slow down", status=429, headers={"Retry-After": "1"}
+    )
+    httpserver.expect_request("/solace").respond_with_data(
+        ASHBY_BODY, content_type="application/json"
+    )
     started = time.monotonic()
     payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
     assert payloads[0].status == 200
@@ -89,7 +98,9 @@ def test_404_means_the_board_moved_or_closed(httpserver: HTTPServer) -> None:
 
 
 def test_malformed_json_is_a_layout_change_that_keeps_the_payload(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/solace").respond_with_data('{"jobs": [', content_type="application/json")
+    httpserver.expect_request("/solace").respond_with_data(
+        '{"jobs": [', content_type="application/json"
+    )
     with pytest.raises(LayoutChangedError) as caught:
         ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
     assert [p.body for p in caught.value.payloads] == [b'{"jobs": [']
@@ -102,7 +113,9 @@ def test_unexpected_shape_is_a_layout_change(httpserver: HTTPServer) -> None:
 
 
 def test_oversized_body_is_refused(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/solace").respond_with_data(ASHBY_BODY, content_type="application/json")
+    httpserver.expect_request("/solace").respond_with_data(
+        ASHBY_BODY, content_type="application/json"
+    )
     with pytest.raises(SourceError, match="larger than"):
         ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver, max_bytes=1000))
 

@@ -13,11 +13,19 @@ T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 def posting(source_id: str, title: str = "Clinical Trial Manager", **kw) -> Posting:
     return Posting(
-        source="gh-test", source_id=source_id, url=f"https://x.test/{source_id}", title=title,
-        company="Acme Bio", locations=[Location(city="Boston", region="MA", country="US", hub="Boston")],
-        workplace=Workplace("hybrid"), workplace_basis="text", relevant=True, level="manager",
+        source="gh-test",
+        source_id=source_id,
+        url=f"https://x.test/{source_id}",
+        title=title,
+        company="Acme Bio",
+        locations=[Location(city="Boston", region="MA", country="US", hub="Boston")],
+        workplace=Workplace("hybrid"),
+        workplace_basis="text",
+        relevant=True,
+        level="manager",
         salary=Salary(120000, 150000, "USD", "year", 120000, 150000, 120000, 150000, "$120k"),
-        salary_basis="board", **kw,
+        salary_basis="board",
+        **kw,
     )
 
 
@@ -29,10 +37,16 @@ def test_upsert_is_idempotent_and_keeps_first_seen(db) -> None:
     first = upsert_postings(db, [posting("1"), posting("2")], None, T0)
     assert (first.new, first.seen) == (2, 0)
     later = T0 + timedelta(hours=4)
-    again = upsert_postings(db, [posting("1", title="Senior Clinical Trial Manager"), posting("2")], None, later)
+    again = upsert_postings(
+        db, [posting("1", title="Senior Clinical Trial Manager"), posting("2")], None, later
+    )
     assert (again.new, again.seen) == (0, 2)
     assert rows(db, "SELECT count(*) FROM postings") == [(2,)]
-    got = rows(db, "SELECT title, first_seen, last_seen, hub, salary_usd_annual_max FROM postings WHERE source_id = '1'")
+    got = rows(
+        db,
+        "SELECT title, first_seen, last_seen, hub, salary_usd_annual_max"
+        " FROM postings WHERE source_id = '1'",
+    )
     assert got[0][0] == "Senior Clinical Trial Manager"
     assert got[0][1] == T0 and got[0][2] == later
     assert got[0][3] == "Boston" and got[0][4] == 150000
@@ -61,11 +75,15 @@ def test_refresh_keeps_seen_dates(db) -> None:
 
 
 def test_raw_payloads_are_stored_once_per_content(db) -> None:
-    raw = RawPayload("gh-test", "greenhouse", "https://x.test/jobs", T0, 200, "application/json", b'{"jobs": []}')
+    raw = RawPayload(
+        "gh-test", "greenhouse", "https://x.test/jobs", T0, 200, "application/json", b'{"jobs": []}'
+    )
     first_id, first_new = store_raw(db, raw)
     second_id, second_new = store_raw(db, raw)
     assert first_new and not second_new and first_id == second_id
-    changed = RawPayload("gh-test", "greenhouse", raw.url, T0 + timedelta(hours=1), 200, "", b'{"jobs": [1]}')
+    changed = RawPayload(
+        "gh-test", "greenhouse", raw.url, T0 + timedelta(hours=1), 200, "", b'{"jobs": [1]}'
+    )
     store_raw(db, changed)
     latest = list(latest_payloads(db))
     assert len(latest) == 1 and latest[0][1].body == b'{"jobs": [1]}'

@@ -14,24 +14,113 @@ def benchmark_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
     usd_low, usd_high, years, note, source, version)."""
     version = f"{b.version} ({b.as_of.isoformat()})"
     rows: list[tuple[Any, ...]] = [
-        ("national", "US", "US national median", "USD", b.range_min_usd, b.national_median_usd,
-         None, b.range_max_usd, b.range_min_usd, b.range_max_usd, None,
-         b.national_median_source, b.citation, version),
-        ("outlook", "growth_pct", "Growth outlook", None, None, b.growth_pct, None, None, None,
-         None, None, b.growth_period, b.citation, version),
-        ("outlook", "annual_openings", "Annual openings", None, None, b.annual_openings, None,
-         None, None, None, None, "BLS projection", b.citation, version),
+        (
+            "national",
+            "US",
+            "US national median",
+            "USD",
+            b.range_min_usd,
+            b.national_median_usd,
+            None,
+            b.range_max_usd,
+            b.range_min_usd,
+            b.range_max_usd,
+            None,
+            b.national_median_source,
+            b.citation,
+            version,
+        ),
+        (
+            "outlook",
+            "growth_pct",
+            "Growth outlook",
+            None,
+            None,
+            b.growth_pct,
+            None,
+            None,
+            None,
+            None,
+            None,
+            b.growth_period,
+            b.citation,
+            version,
+        ),
+        (
+            "outlook",
+            "annual_openings",
+            "Annual openings",
+            None,
+            None,
+            b.annual_openings,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "BLS projection",
+            b.citation,
+            version,
+        ),
     ]
     for lv in b.levels:
         years = f"{lv.years_min}-{lv.years_max}" if lv.years_max else f"{lv.years_min}+"
-        rows.append(("level", lv.key, lv.name, "USD", None, lv.median_usd, lv.average_usd, None,
-                     None, None, years, lv.label, b.citation, version))
+        rows.append(
+            (
+                "level",
+                lv.key,
+                lv.name,
+                "USD",
+                None,
+                lv.median_usd,
+                lv.average_usd,
+                None,
+                None,
+                None,
+                years,
+                lv.label,
+                b.citation,
+                version,
+            )
+        )
     for r in b.regions:
-        rows.append(("region", r.key, r.name, r.currency, r.local_min, None, None, r.local_max,
-                     r.usd_min, r.usd_max, None, ",".join(r.countries), b.citation, version))
+        rows.append(
+            (
+                "region",
+                r.key,
+                r.name,
+                r.currency,
+                r.local_min,
+                None,
+                None,
+                r.local_max,
+                r.usd_min,
+                r.usd_max,
+                None,
+                ",".join(r.countries),
+                b.citation,
+                version,
+            )
+        )
     for h in b.hubs:
-        rows.append(("hub", h.name, h.name, None, None, None, None, None, None, None, None,
-                     "; ".join(h.aliases), b.citation, version))
+        rows.append(
+            (
+                "hub",
+                h.name,
+                h.name,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "; ".join(h.aliases),
+                b.citation,
+                version,
+            )
+        )
     return rows
 
 

@@ -22,7 +22,9 @@ def _is_lock_error(error: Exception) -> bool:
 
 def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting up to `wait_seconds` while another process holds it."""
-    config = {"enable_external_access": "false"} if read_only else {}
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"enable_external_access": False} if read_only else {}
+    )
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -49,7 +51,9 @@ def connect_writer(path: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyCon
 def connect_reader(path: Path, wait_seconds: float = 10.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, with no access to other files."""
     if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `jobalerts ingest` or `make run` first")
+        raise FileNotFoundError(
+            f"no warehouse at {path}: run `jobalerts ingest` or `make run` first"
+        )
     return _open(path, read_only=True, wait_seconds=wait_seconds)
 
 

@@ -8,8 +8,15 @@ import duckdb
 
 
 def record_pending(
-    con: duckdb.DuckDBPyConnection, *, message_id: str, subscription_id: int, cadence: str,
-    recipient: str, subject: str, message: bytes, posting_keys: list[tuple[str, str]],
+    con: duckdb.DuckDBPyConnection,
+    *,
+    message_id: str,
+    subscription_id: int,
+    cadence: str,
+    recipient: str,
+    subject: str,
+    message: bytes,
+    posting_keys: list[tuple[str, str]],
     now: datetime,
 ) -> bool:
     """Record a digest as pending with its postings, before it is sent; False if known."""
@@ -17,17 +24,30 @@ def record_pending(
     try:
         inserted = con.execute(
             "INSERT INTO deliveries (message_id, subscription_id, cadence, recipient, subject,"
-            " status, message, posting_count, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+            " status, message, posting_count, created_at)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
             " ON CONFLICT DO NOTHING RETURNING 1",
-            [message_id, subscription_id, cadence, recipient, subject, message,
-             len(posting_keys), now],
+            [
+                message_id,
+                subscription_id,
+                cadence,
+                recipient,
+                subject,
+                message,
+                len(posting_keys),
+                now,
+            ],
         ).fetchall()
         if inserted:
             con.execute(
                 "INSERT INTO delivery_items SELECT ?, ?, unnest(?), unnest(?)"
                 " ON CONFLICT DO NOTHING",
-                [message_id, subscription_id, [k[0] for k in posting_keys],
-                 [k[1] for k in posting_keys]],
+                [
+                    message_id,
+                    subscription_id,
+                    [k[0] for k in posting_keys],
+                    [k[1] for k in posting_keys],
+                ],
             )
         con.execute("COMMIT")
     except Exception:
@@ -37,8 +57,14 @@ def record_pending(
 
 
 def mark_result(
-    con: duckdb.DuckDBPyConnection, message_id: str, *, ok: bool, permanent: bool,
-    error: str | None, transport: str, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    message_id: str,
+    *,
+    ok: bool,
+    permanent: bool,
+    error: str | None,
+    transport: str,
+    now: datetime,
 ) -> None:
     """Record the outcome of one send attempt."""
     status = "sent" if ok else ("failed" if permanent else "retry")

@@ -11,10 +11,27 @@ from core.models import MarketSummary, MatchedPosting
 
 WINDOW_DAYS = {"daily": 1, "weekly": 7}
 MATCHED_FIELDS = (
-    "source", "source_id", "url", "title", "company", "location_text", "city", "country",
-    "hub", "workplace", "remote_scope", "level", "family", "salary_min", "salary_max",
-    "salary_currency", "salary_period", "salary_usd_annual_min", "salary_usd_annual_max",
-    "posted_at", "first_seen",
+    "source",
+    "source_id",
+    "url",
+    "title",
+    "company",
+    "location_text",
+    "city",
+    "country",
+    "hub",
+    "workplace",
+    "remote_scope",
+    "level",
+    "family",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_period",
+    "salary_usd_annual_min",
+    "salary_usd_annual_max",
+    "posted_at",
+    "first_seen",
 )
 
 MATCH_SQL = """
@@ -57,11 +74,15 @@ def match_subscriptions(
     matches: dict[int, list[MatchedPosting]] = defaultdict(list)
     while batch := cursor.fetchmany(10_000):
         for row in batch:
-            matches[int(row[0])].append(MatchedPosting(**dict(zip(MATCHED_FIELDS, row[1:], strict=True))))
+            matches[int(row[0])].append(
+                MatchedPosting(**dict(zip(MATCHED_FIELDS, row[1:], strict=True)))
+            )
     return dict(matches)
 
 
-def market_summary(con: duckdb.DuckDBPyConnection, window_days: int, now: datetime) -> MarketSummary:
+def market_summary(
+    con: duckdb.DuckDBPyConnection, window_days: int, now: datetime
+) -> MarketSummary:
     """The relevant postings first seen in the window: counts, pay, remote share."""
     since = now - timedelta(days=window_days)
     base = "FROM postings WHERE relevant AND first_seen >= ?"
@@ -72,7 +93,8 @@ def market_summary(con: duckdb.DuckDBPyConnection, window_days: int, now: dateti
     ).fetchone()
     assert total_row is not None
     by_level = con.execute(
-        f"SELECT coalesce(level, 'unspecified'), count(*) {base} GROUP BY 1 ORDER BY 2 DESC", [since]
+        f"SELECT coalesce(level, 'unspecified'), count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
+        [since],
     ).fetchall()
     by_hub = con.execute(
         f"SELECT hub, count(*) {base} AND hub IS NOT NULL GROUP BY 1 ORDER BY 2 DESC", [since]

@@ -21,8 +21,14 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
         "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
         " content_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
-            raw.source, raw.kind, raw.url, raw.fetched_at, raw.status,
-            raw.content_type, raw.content_hash, raw.body,
+            raw.source,
+            raw.kind,
+            raw.url,
+            raw.fetched_at,
+            raw.status,
+            raw.content_type,
+            raw.content_hash,
+            raw.body,
         ],
     ).fetchone()
     assert row is not None
@@ -34,19 +40,30 @@ def latest_payloads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, RawPa
     cursor = con.cursor()
     cursor.execute(
         "SELECT id, source, kind, url, fetched_at, status, content_type, body FROM raw_payloads"
-        " QUALIFY row_number() OVER (PARTITION BY source, url ORDER BY fetched_at DESC, id DESC) = 1"
+        " QUALIFY row_number() OVER"
+        " (PARTITION BY source, url ORDER BY fetched_at DESC, id DESC) = 1"
         " ORDER BY source, url"
     )
     while batch := cursor.fetchmany(50):
         for row in batch:
-            yield int(row[0]), RawPayload(
-                source=row[1], kind=row[2], url=row[3], fetched_at=row[4],
-                status=row[5], content_type=row[6] or "", body=bytes(row[7]),
+            yield (
+                int(row[0]),
+                RawPayload(
+                    source=row[1],
+                    kind=row[2],
+                    url=row[3],
+                    fetched_at=row[4],
+                    status=row[5],
+                    content_type=row[6] or "",
+                    body=bytes(row[7]),
+                ),
             )
 
 
 def record_parse_errors(
-    con: duckdb.DuckDBPyConnection, raw_id: int, errors: list[tuple[str, str | None, str]],
+    con: duckdb.DuckDBPyConnection,
+    raw_id: int,
+    errors: list[tuple[str, str | None, str]],
     recorded_at: object,
 ) -> None:
     """Keep each parse failure beside the payload it came from."""

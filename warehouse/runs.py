@@ -37,7 +37,10 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datet
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, status: str, summary: dict[str, Any],
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    summary: dict[str, Any],
     now: datetime,
 ) -> None:
     """Record how a run ended, with its summary as JSON."""
@@ -52,7 +55,18 @@ def record_source_outcome(con: duckdb.DuckDBPyConnection, run_id: str, o: Source
     con.execute(
         "INSERT OR REPLACE INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            run_id, o.source, o.started_at, o.finished_at, o.status, o.error, o.url,
-            o.http_status, o.payloads, o.postings, o.relevant, o.new_postings, o.parse_errors,
+            run_id,
+            o.source,
+            o.started_at,
+            o.finished_at,
+            o.status,
+            o.error,
+            o.url,
+            o.http_status,
+            o.payloads,
+            o.postings,
+            o.relevant,
+            o.new_postings,
+            o.parse_errors,
         ],
     )

@@ -9,15 +9,20 @@ import duckdb
 from core.models import Subscription
 
 SELECT_COLUMNS = (
-    "id, email, cadence, keywords, levels, workplaces, locations, min_salary_usd,"
-    " include_no_salary"
+    "id, email, cadence, keywords, levels, workplaces, locations, min_salary_usd, include_no_salary"
 )
 
 
 def _from_row(row: tuple) -> Subscription:
     return Subscription(
-        id=row[0], email=row[1], cadence=row[2], keywords=tuple(row[3]), levels=tuple(row[4]),
-        workplaces=tuple(row[5]), locations=tuple(row[6]), min_salary_usd=row[7],
+        id=row[0],
+        email=row[1],
+        cadence=row[2],
+        keywords=tuple(row[3]),
+        levels=tuple(row[4]),
+        workplaces=tuple(row[5]),
+        locations=tuple(row[6]),
+        min_salary_usd=row[7],
         include_no_salary=row[8],
     )
 
@@ -34,8 +39,15 @@ def save_subscription(con: duckdb.DuckDBPyConnection, sub: Subscription, now: da
         " include_no_salary = excluded.include_no_salary, active = TRUE"
         " RETURNING id",
         [
-            sub.email, sub.cadence, list(sub.keywords), list(sub.levels), list(sub.workplaces),
-            list(sub.locations), sub.min_salary_usd, sub.include_no_salary, now,
+            sub.email,
+            sub.cadence,
+            list(sub.keywords),
+            list(sub.levels),
+            list(sub.workplaces),
+            list(sub.locations),
+            sub.min_salary_usd,
+            sub.include_no_salary,
+            now,
         ],
     ).fetchone()
     assert row is not None
