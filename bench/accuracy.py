@@ -121,9 +121,19 @@ def _forms(value: float) -> set[str]:
 
 
 def states_figures(text: str, salary: Salary) -> bool:
-    """True when both structured figures appear in the text in some format."""
+    """True when both structured figures appear in the text in some format.
+
+    Figures below 1,000 (hourly rates) must touch a currency sign or a '/', so that
+    'all 50 states' does not count as stating $50 an hour.
+    """
     def found(value: float) -> bool:
-        return any(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d])", text) for f in _forms(value))
+        for form in _forms(value):
+            pattern = rf"(?<![\d.,]){re.escape(form)}(?![\d])"
+            if value < 1000:
+                pattern = rf"(?:[$£€]\s?{pattern}|{pattern}\s?(?:[$£€/]|per\b))"
+            if re.search(pattern, text):
+                return True
+        return False
     return found(salary.min) and found(salary.max)
 
 

@@ -45,6 +45,10 @@ class LayoutChangedError(SourceError):
     """The board answered 200 with a body of an unexpected shape."""
 
 
+class SourceSkippedError(SourceError):
+    """The source cannot run here (e.g. its free API key is not set): skipped, not failed."""
+
+
 class WarehouseBusyError(JobAlertsError):
     """Another process holds the warehouse file."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 LEVELS: tuple[str, ...] = ("assistant", "manager", "senior", "director", "vp")
 WORKPLACES: tuple[str, ...] = ("remote", "hybrid", "onsite", "unknown")
@@ -68,7 +68,11 @@ class TitleInfo:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """One configured board to watch."""
+    """One configured board to watch.
+
+    `url` is the board's origin or page when its kind needs one (Workday tenant origin,
+    career page, feed URL); `params` holds kind-specific settings (search keywords, site...).
+    """
 
     name: str
     kind: str
@@ -76,6 +80,8 @@ class SourceRef:
     company: str
     enabled: bool = True
     region: str = "global"
+    url: str = ""
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ _POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
 
 _MARKED = re.compile(
     rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
-    rf"|(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST})"
+    rf"|(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST}|\$(?!\s?\d))"
     r"|(?<![\w$€£.,])(?P<n3>\d{2,3}(?:\.\d)?)(?P<m3>\s?[kK])(?![A-Za-z\d])"
 )
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
@@ -76,6 +76,8 @@ _HARD_EXCLUDE = (
     r"|sign[- ]?on|signing|bonus|bonuses|equity|stock|rsus?|401\s?\(?k|tuition|stipend"
     r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
+    r"|hra|hsa|fsa|fertility|commuter|wellness|learning|education|gym|fitness|phone|internet"
+    r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching|contribution|contributions"
 )
 _SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|commissions?|variable|total compensation|uncapped"
 _SALARY_WORDS = (
@@ -89,10 +91,11 @@ _CONTEXT_WORD = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW_EXCLUDE = re.compile(
-    r"^\s{0,2}(?:[A-Za-z]+\s){0,3}?(?:sign[- ]?on|signing|bonus|stipend|in equity|equity"
+    r"^[\s/]{0,3}(?:[A-Za-z]+[\s/]){0,3}?(?:sign[- ]?on|signing|bonus|stipend|in equity|equity"
     r"|in stock|stock|budget|allowance|credit|grant|in funding|funding|raised|arr|revenue"
     r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user"
-    r"|per month per|commission)(?![A-Za-z])",
+    r"|per month per|commission|for (?:learning|continuing|education|wellness|home)"
+    r"|wellness|learning|education|fitness|home office|towards|toward)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
@@ -110,6 +113,7 @@ class _Candidate:
     is_range: bool
     soft: bool
     paylike: bool
+    strong: bool
     start: int
     end: int
 
@@ -338,6 +342,7 @@ def _finish(
         is_range=is_range,
         soft=kind == "soft",
         paylike=paylike,
+        strong=kind == "pay",
         start=start,
         end=end,
     )
@@ -365,10 +370,12 @@ def _candidates(text: str) -> list[_Candidate]:
 
 
 def _choose(found: list[_Candidate]) -> list[_Candidate]:
-    """Keep base-pay candidates: non-OTE first, ranges over single figures, one currency."""
+    """Base pay: non-OTE first; ranges (plus strong single rates) over weak single figures."""
     pool = [c for c in found if not c.soft] or found
-    ranges = [c for c in pool if c.is_range or c.explicit_period]
-    pool = ranges if any(c.is_range for c in pool) else pool
+    if any(c.is_range for c in pool):
+        pool = [c for c in pool if c.is_range or (c.explicit_period and c.strong)]
+    elif any(c.strong for c in pool):
+        pool = [c for c in pool if c.strong]
     head = pool[0]
     return [c for c in pool if c.currency == head.currency and c.period == head.period]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,9 +13,6 @@ import requests
 from core.errors import SourceError
 from core.models import BoardParse, RawPayload, SourceRef
 from core.settings import Settings
-from parsers.boards import ashby as ashby_board
-from parsers.boards import greenhouse as greenhouse_board
-from parsers.boards import lever as lever_board
 from sources.options import FetchOptions
 from sources.registry import connector_for
 from sources.replay import use_replay
@@ -24,11 +22,12 @@ from warehouse import raw as raw_store
 from warehouse.runs import SourceOutcome
 
 BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
-BOARD_PARSERS: dict[str, BoardParser] = {
-    "ashby": ashby_board.parse_payload,
-    "greenhouse": greenhouse_board.parse_payload,
-    "lever": lever_board.parse_payload,
-}
+
+
+def board_parser(kind: str) -> BoardParser:
+    """The payload mapper of a kind of board: `parsers.boards.<kind>.parse_payload`."""
+    parser: BoardParser = importlib.import_module(f"parsers.boards.{kind}").parse_payload
+    return parser
 
 
 @dataclass
@@ -71,7 +70,7 @@ def _store_and_parse_one(
     con: duckdb.DuckDBPyConnection, source: SourceRef, raw: RawPayload, now: datetime
 ) -> tuple[BoardParse, postings_store.UpsertResult]:
     raw_id, _ = raw_store.store_raw(con, raw)
-    parsed = BOARD_PARSERS[source.kind](raw, source)
+    parsed = board_parser(source.kind)(raw, source)
     raw_store.record_parse_errors(
         con, raw_id, [(e.source, e.item_id, e.message) for e in parsed.errors], now
     )

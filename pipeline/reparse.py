@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from core.models import SourceRef
-from pipeline.ingest import BOARD_PARSERS
+from pipeline.ingest import board_parser
+from sources.registry import known_kinds
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
 
@@ -36,10 +37,11 @@ def reparse_all(
     now = now or datetime.now(UTC)
     before = _salary_count(con)
     payloads = postings = errors = 0
+    kinds = set(known_kinds())
     for raw_id, raw in list(raw_store.latest_payloads(con)):
-        parser = BOARD_PARSERS.get(raw.kind)
-        if parser is None:
+        if raw.kind not in kinds:
             continue
+        parser = board_parser(raw.kind)
         source = SourceRef(
             name=raw.source, kind=raw.kind, board="", company=companies.get(raw.source, raw.source)
         )

@@ -7,13 +7,22 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FetchOptions:
-    """Timeouts, caps and base-URL overrides (tests point these at a local server)."""
+    """Timeouts, caps, credentials and base-URL overrides (tests point these at a local server).
+
+    `credentials` holds free API keys read from the environment (e.g. `usajobs_api_key`,
+    `adzuna_app_id`); a connector whose key is absent raises SourceSkippedError.
+    """
 
     timeout: float = 20.0
     max_bytes: int = 50_000_000
     max_pages: int = 50
     base_urls: dict[str, str] = field(default_factory=dict)
+    credentials: dict[str, str] = field(default_factory=dict)
 
     def base(self, key: str, default: str) -> str:
         """The base URL for an API, overridden when set."""
         return self.base_urls.get(key, default).rstrip("/")
+
+    def credential(self, key: str) -> str | None:
+        """A credential, or None when it is not configured."""
+        return self.credentials.get(key) or None

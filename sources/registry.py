@@ -1,7 +1,12 @@
-"""What to watch: the sources file, validated, and the connector for each kind of board."""
+"""What to watch: the sources file, validated, and the connector for each kind of board.
+
+A kind `k` is served by the module `sources/k.py` (function `fetch_board`) and mapped by
+`parsers/boards/k.py` (function `parse_payload`); both are found by name.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,29 +15,33 @@ import yaml
 
 from core.errors import ConfigError
 from core.models import RawPayload, SourceRef
-from sources import ashby, greenhouse, lever
 from sources.options import FetchOptions
 
 Connector = Callable[[requests.Session, SourceRef, FetchOptions], list[RawPayload]]
-CONNECTORS: dict[str, Connector] = {
-    "ashby": ashby.fetch_board,
-    "greenhouse": greenhouse.fetch_board,
-    "lever": lever.fetch_board,
-}
 REQUIRED = ("name", "kind", "board", "company")
 
 
-def _source_from(entry: object, path: Path, index: int) -> SourceRef:
+def known_kinds() -> list[str]:
+    """Every kind of board with a connector module."""
+    folder = Path(__file__).parent
+    skip = {"__init__", "options", "registry", "replay", "session", "politeness", "robots"}
+    return sorted(p.stem for p in folder.glob("*.py") if p.stem not in skip)
+
+
+def _source_from(entry: object, path: Path, index: int, kinds: list[str]) -> SourceRef:
     if not isinstance(entry, dict):
         raise ConfigError(f"{path}: source #{index + 1} must be a mapping")
     missing = [k for k in REQUIRED if not entry.get(k)]
     if missing:
         raise ConfigError(f"{path}: source #{index + 1} lacks {', '.join(missing)}")
-    if entry["kind"] not in CONNECTORS:
+    if entry["kind"] not in kinds:
         raise ConfigError(
             f"{path}: source {entry['name']!r} has unknown kind {entry['kind']!r} "
-            f"(known: {', '.join(sorted(CONNECTORS))})"
+            f"(known: {', '.join(kinds)})"
         )
+    params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}: source {entry['name']!r}: params must be a mapping")
     return SourceRef(
         name=str(entry["name"]),
         kind=str(entry["kind"]),
@@ -40,6 +49,8 @@ def _source_from(entry: object, path: Path, index: int) -> SourceRef:
         company=str(entry["company"]),
         enabled=bool(entry.get("enabled", True)),
         region=str(entry.get("region", "global")),
+        url=str(entry.get("url", "")),
+        params=params,
     )
 
 
@@ -54,7 +65,8 @@ def load_sources(path: Path) -> list[SourceRef]:
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a top-level 'sources' list")
-    sources = [_source_from(e, path, i) for i, e in enumerate(entries)]
+    kinds = known_kinds()
+    sources = [_source_from(e, path, i, kinds) for i, e in enumerate(entries)]
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -64,4 +76,6 @@ def load_sources(path: Path) -> list[SourceRef]:
 
 def connector_for(kind: str) -> Connector:
     """The fetch function of a kind of board."""
-    return CONNECTORS[kind]
+    module = importlib.import_module(f"sources.{kind}")
+    connector: Connector = module.fetch_board
+    return connector
