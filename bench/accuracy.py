@@ -230,10 +230,15 @@ def measure_location(jobs: list[Job], excl: dict[str, set[tuple[str, str]]]) -> 
         if want_country and (got or _names_country(mentions, want_country)):
             ok = any(g.country == want_country for g in got)
             country_m.add(ok, f"{detail} {want_country}")
-        if locality and (any(g.city for g in got) or _fold(locality) in mentions):
+        if _is_city(locality) and (any(g.city for g in got) or _fold(locality) in mentions):
             ok = any(_same_city(g.city, locality) for g in got)
             city_m.add(ok, f"{detail} {locality!r}")
     return [country_m, city_m]
+
+
+def _is_city(locality: str) -> bool:
+    """True when the ground-truth locality is a city the gazetteer knows (not 'Remote')."""
+    return bool(locality) and any(loc.city for loc in parse_locations(locality))
 
 
 def _names_country(folded: str, code: str) -> bool:

@@ -17,7 +17,9 @@ def print_ingest_summary(summary: dict[str, Any]) -> None:
         "source", "status", "postings", "relevant", "new", "seen", "parse errors", title="Ingest"
     )
     for s in summary["sources"]:
-        status = "ok" if s["status"] == "ok" else f"FAILED: {s['error']}"
+        status = {"ok": "ok", "skipped": f"skipped: {s['error']}"}.get(
+            s["status"], f"FAILED: {s['error']}"
+        )
         table.add_row(
             s["source"],
             status,

@@ -146,10 +146,15 @@ class ParseError:
 
 @dataclass
 class BoardParse:
-    """What a board parser made of one payload."""
+    """What a board parser made of one payload.
+
+    `listed_ids` names postings the payload lists without mapping them (e.g. a Workday list
+    page whose known postings were not fetched again): they count as seen, not closed.
+    """
 
     postings: list[Posting] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    listed_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     source_retries: int = 2
     source_retry_delay: float = 30.0
 
+    usajobs_api_key: SecretStr | None = None
+    usajobs_email: str | None = None
+    adzuna_app_id: str | None = None
+    adzuna_app_key: SecretStr | None = None
+    muse_api_key: SecretStr | None = None
+
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -40,6 +46,20 @@ class Settings(BaseSettings):
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
     unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
     unsubscribe_secret: SecretStr = SecretStr("change-me-in-production")
+
+    def credentials(self) -> dict[str, str]:
+        """Free API keys for the sources that need them, only those that are set."""
+        values = {
+            "usajobs_api_key": self.usajobs_api_key,
+            "usajobs_email": self.usajobs_email,
+            "adzuna_app_id": self.adzuna_app_id,
+            "adzuna_app_key": self.adzuna_app_key,
+            "muse_api_key": self.muse_api_key,
+        }
+        plain = {
+            k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()
+        }
+        return {k: v for k, v in plain.items() if v}
 
     @property
     def smtp_enabled(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from flows.common import current_run_id, run_settings
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from warehouse.db import writer
+from warehouse.postings import known_ids
 from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
 
 
@@ -25,10 +27,11 @@ def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 
 @task(task_run_name="fetch-{source.name}", cache_policy=NO_CACHE, retry_condition_fn=_is_transient)
-def fetch_task(source: SourceRef, settings: Settings) -> FetchResult:
-    """Fetch one board (network only)."""
+def fetch_task(source: SourceRef, settings: Settings, known: frozenset[str]) -> FetchResult:
+    """Fetch one board (network only); `known` are its postings already stored."""
+    options = replace(fetch_options(settings), known_ids=known)
     with make_session(settings) as session:
-        return fetch_source(session, source, fetch_options(settings))
+        return fetch_source(session, source, options)
 
 
 @task(task_run_name="store-{fetched.source.name}", cache_policy=NO_CACHE)
@@ -53,7 +56,8 @@ def _fetched(future: PrefectFuture[FetchResult], source: SourceRef) -> FetchResu
 def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
     return {
         "sources": [o.__dict__ for o in outcomes],
-        "failed": [o.source for o in outcomes if o.status != "ok"],
+        "failed": [o.source for o in outcomes if o.status == "failed"],
+        "skipped": [o.source for o in outcomes if o.status == "skipped"],
         "postings": sum(o.postings for o in outcomes),
         "new_postings": sum(o.new_postings for o in outcomes),
     }
@@ -72,14 +76,15 @@ def ingest(
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     with writer(settings.db_path) as con:
         start_run(con, run_id, "ingest", datetime.now(UTC))
+        known = {s.name: known_ids(con, s.name) for s in sources}
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
     )
-    futures = {fetcher.submit(s, settings): s for s in sources}
+    futures = {fetcher.submit(s, settings, known[s.name]): s for s in sources}
     outcomes: list[SourceOutcome] = []
     for future in as_completed(list(futures)):
         outcome = store_task(_fetched(future, futures[future]), settings, run_id)
-        if outcome.status != "ok":
+        if outcome.status == "failed":
             logger.warning("source %s failed: %s", outcome.source, outcome.error)
         outcomes.append(outcome)
     outcomes.sort(key=lambda o: o.source)

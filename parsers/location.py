@@ -19,6 +19,8 @@ from core.models import Location
 MIN_CITY_POPULATION = 5000
 MAX_TEXT = 2000
 US_WEIGHT = 3.0
+BIG_CITY = 100_000
+FALLBACK_MIN_POPULATION = 15_000
 
 # Hub centres (lat, lon) and radius in km.
 HUBS: dict[str, tuple[float, float, float]] = {
@@ -46,13 +48,14 @@ AREAS: dict[str, tuple[str | None, str | None, str, str | None]] = {
     "greater boston": ("Boston", "MA", "US", "Boston"),
     "washington dc": ("Washington", "DC", "US", None),
     "washington d.c.": ("Washington", "DC", "US", None),
+    "washington d.c": ("Washington", "DC", "US", None),
     "dc": ("Washington", "DC", "US", None),
     "d.c.": ("Washington", "DC", "US", None),
 }
 
 COUNTRY_ALIASES: dict[str, str] = {
     "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "u.s.a": "US",
-    "united states of america": "US", "america": "US", "united states": "US",
+    "united states of america": "US", "united states": "US",
     "uk": "GB", "u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
     "northern ireland": "GB", "great britain": "GB", "britain": "GB",
     "uae": "AE", "korea": "KR", "republic of korea": "KR", "czech republic": "CZ",
@@ -73,7 +76,9 @@ _CA_CODES = frozenset(CA_PROVINCES.values())
 _NOISE = re.compile(
     r"\b(?:remote|hybrid|on-?site|in[- ]office|office|offices|hq|headquarters|based|home"
     r"|greater|metro(?:politan)?|area|region|only|anywhere in|anywhere|in|the|city of"
-    r"|flexible|fully|work from|wfh|field|location|locations)\b",
+    r"|flexible|fully|work from|wfh|field|location|locations|emea|apac|latam|eu|europe"
+    r"|americas|north america|south america|latin america|global|worldwide|africa|asia"
+    r"|middle east|caribbean|carribean|central|multiple|various|any|nationwide|coast)\b",
     re.IGNORECASE,
 )
 _PIECES = re.compile(r"[;|/\n()\[\]]|\s+or\s+|\s+&\s+|\s+and\s+", re.IGNORECASE)
@@ -225,7 +230,8 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
         c.country == "US" and c.region == state for c in gaz.cities.get(_key(draft.city_name), ())
     ):
         state = None
-    if state and (draft.city_name is not None or not options or len(raw) == 2):
+    big_us_city = any(c.country == "US" and c.population >= BIG_CITY for c in options)
+    if state and (draft.city_name is not None or not big_us_city or len(raw) == 2):
         return _set_region(draft, state, "US", gaz)
     province = CA_PROVINCES.get(part)
     if province is None and raw in _CA_CODES and draft.city and draft.city.country == "CA":
@@ -233,9 +239,9 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
     if province:
         return _set_region(draft, province, "CA", gaz)
     country = _country_code(part, raw, gaz)
-    if country and not any(c.country == country for c in options):
+    if country and not any(c.country == country and _key(c.name) == part for c in options):
         return _set_country(draft, country)
-    if options:
+    if options and not (raw.isupper() and len(raw) <= 4):
         return _set_city(draft, options)
     return None
 
@@ -289,19 +295,62 @@ def _finish(draft: _Draft) -> Location:
                     text=draft.text)
 
 
+def _split_parts(piece: str, gaz: _Gazetteer) -> list[str]:
+    """Comma / dash parts; 'India-Karnataka' splits, 'Raleigh-Durham' does not."""
+    parts: list[str] = []
+    for raw in _PARTS.split(piece):
+        key = _key(raw.strip(" .*'\""))
+        if "-" in key and key not in gaz.cities and key not in AREAS:
+            parts.extend(raw.split("-"))
+        else:
+            parts.append(raw)
+    return parts
+
+
+def _known(raw: str, gaz: _Gazetteer, min_population: int = 0) -> bool:
+    """True when ``raw`` names a place the gazetteer or the area table knows."""
+    key = _key(raw)
+    if key in AREAS or key in gaz.countries or key in gaz.states or key in CA_PROVINCES:
+        return True
+    if raw.isupper() and (raw in gaz.codes or raw in gaz.state_codes):
+        return True
+    return any(c.population >= min_population for c in gaz.cities.get(key, ()))
+
+
+def _ngrams(part: str, gaz: _Gazetteer) -> list[str]:
+    """Known place names inside an unrecognised part ('Neo Toronto', 'Lehi UT'), greedily."""
+    words = part.split()[:12]
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            gram = " ".join(words[i: i + size])
+            if len(words[i: i + size]) == size and gram[:1].isupper() and _known(
+                gram, gaz, FALLBACK_MIN_POPULATION
+            ):
+                found.append(gram)
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
 def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
     """Places in one ';'-separated piece such as 'Boston, MA' or 'Remote - US'."""
     drafts = [_Draft(text=piece)]
-    for raw in _PARTS.split(piece):
+    for raw in _split_parts(piece, gaz):
         plain = _key(raw.strip(" .-–—*'\""))
         cleaned = raw if plain in AREAS else _NOISE.sub(" ", raw).strip(" .-–—*'\"")
+        cleaned = " ".join(cleaned.split())
         if not cleaned:
             continue
-        cleaned = " ".join(cleaned.split())
-        fresh = _apply_part(drafts[-1], cleaned, gaz)
-        if fresh is not None:
-            fresh.text = piece
-            drafts.append(fresh)
+        grams = [cleaned] if _known(cleaned, gaz) else _ngrams(cleaned, gaz)
+        for gram in grams:
+            fresh = _apply_part(drafts[-1], gram, gaz)
+            if fresh is not None:
+                fresh.text = piece
+                drafts.append(fresh)
     return [_finish(d) for d in drafts if not d.empty()]
 
 

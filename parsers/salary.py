@@ -42,7 +42,9 @@ _NUM = (
     r"\d{1,3}(?:[,.\u00a0\u202f '’]\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
     r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
 )
-_MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|thousand|million|billion|trillion)(?![A-Za-z])"
+_MAG = (
+    r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
+)
 _PRE = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])\s{{0,2}}(?:{_SYMS})?|(?:{_SYMS}))"
 _POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
 
@@ -53,7 +55,7 @@ _MARKED = re.compile(
 )
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
 _PARTNER_AFTER = re.compile(
-    rf"{_SEP}(?P<pre>{_PRE})?\s{{0,2}}(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
+    rf"(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?{_SEP}(?P<pre>{_PRE})?\s{{0,2}}(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
 )
 _PARTNER_BEFORE = re.compile(
     rf"(?:(?P<pre>{_PRE})\s{{0,2}})?(?P<n>{_NUM})(?P<m>{_MAG})?(?P<sep>{_SEP})$"
@@ -146,7 +148,7 @@ def make_salary(
     low, high = float(low), float(high)
     if low <= 0 or high <= 0:
         return None
-    low, high = min(low, high), max(low, high)
+    low, high = round(min(low, high), 2), round(max(low, high), 2)
     factor = ANNUAL_FACTOR[norm]
     usd_low, usd_high = to_usd(low * factor, code), to_usd(high * factor, code)
     if usd_low is None or usd_high is None:
@@ -186,6 +188,8 @@ def _scale(mag: str | None) -> float | None:
     word = mag.strip().lower()
     if word in ("k", "thousand"):
         return 1000.0
+    if word in ("l", "lakh", "lakhs", "lac", "lacs"):
+        return 100_000.0
     return None
 
 
@@ -254,10 +258,11 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
     partner = _PARTNER_AFTER.match(text, end, min(len(text), end + 60))
     is_range = False
     if partner and not _bad_partner(text, partner):
-        p_scale = _scale(partner.group("m"))
-        if p_scale is None:
-            return None
         p_value, p_mag = _to_number(partner.group("n")) or 0.0, partner.group("m")
+        if _scale(p_mag) is None and _scale(mag) == 1000.0 and p_mag.strip() in ("M", "m"):
+            p_value, p_mag = p_value * 1000.0, "k"
+        elif _scale(p_mag) is None:
+            return None
         lo, hi = _apply_scales(low_v, low_s, p_value, p_mag)
         if hi >= lo:
             high_v, high_s = p_value, p_mag
@@ -276,7 +281,7 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
     if currency is None:
         return None
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
-    thousands = _scale(low_s) == 1000.0 or _scale(high_s) == 1000.0
+    thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
     cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
     if cand is not None and bare and not (cand.paylike and pre is None and post is None
                                           and is_range or cand.paylike and post):
@@ -301,13 +306,13 @@ def _bad_partner(text: str, partner: re.Match[str]) -> bool:
 def _apply_scales(
     low: float, low_mag: str | None, high: float, high_mag: str | None
 ) -> tuple[float, float]:
-    """Apply k suffixes, sharing one suffix across '90-150k'."""
-    low_k = 1000.0 if _scale(low_mag) == 1000.0 else 1.0
-    high_k = 1000.0 if _scale(high_mag) == 1000.0 else 1.0
+    """Apply k / lakh suffixes, sharing one suffix across '90-150k'."""
+    low_k = _scale(low_mag) or 1.0
+    high_k = _scale(high_mag) or 1.0
     if high_k > 1 and low_k == 1 and low < 1000:
-        low_k = 1000.0
+        low_k = high_k
     if low_k > 1 and high_k == 1 and high < 1000:
-        high_k = 1000.0
+        high_k = low_k
     return low * low_k, high * high_k
 
 

@@ -65,7 +65,7 @@ _ABBREV = [(re.compile(p, re.IGNORECASE), r) for p, r in _ABBREVIATIONS]
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
     ("clinical_trial_assistant",
-     r"(?:clinical )?(?:trial|study) (?:assistant|administrator|coordinator)"
+     r"(?:clinical )?(?:trial|study) (?:assistant|administrator|coordinator|associate)"
      r"|clinical (?:operations|research|project|trial) assistant"
      r"|clinical operations coordinator|trial master file|\btmf\b"),
     ("clinical_research_associate",
@@ -106,13 +106,15 @@ _EXCLUDE = re.compile(
 )
 
 _VP = re.compile(r"\b(?:vice president|chief \w+(?: \w+)? officer|c[a-z]o)\b")
-_DIRECTOR = re.compile(r"\b(?:director|head of|head,|global head|department head)\b")
+_DIRECTOR = re.compile(r"\b(?:director|head)\b(?! nurse)")
 _SENIOR = re.compile(r"\b(?:senior|principal|lead|leader|staff|expert)\b")
 _MANAGER = re.compile(r"\bmanager\b")
 _ASSISTANT = re.compile(
     r"\b(?:assistant|associate|coordinator|specialist|administrator|junior|trainee|intern"
-    r"|apprentice|entry level|monitor)\b"
+    r"|internship|apprentice|entry level|monitor)\b"
 )
+_JUNIOR_MANAGER = re.compile(r"\b(?:assistant|associate|junior)\b(?: \w+){0,3} manager\b")
+_SITE_MANAGER = re.compile(r"\bsite manager\b")
 _GRADE = re.compile(r"(?<!phase )\b(?:iv|v|iii|ii|i|[1-5])\b(?!\.\d)")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
@@ -150,7 +152,7 @@ def title_level(norm: str) -> Level | None:
         return "vp"
     if _DIRECTOR.search(norm):
         return "director"
-    if re.search(r"\b(?:assistant|associate|junior) manager\b", norm):
+    if _JUNIOR_MANAGER.search(norm) or _SITE_MANAGER.search(norm) and not _SENIOR.search(norm):
         return "assistant"
     if _SENIOR.search(norm) or _grade(norm) >= 3:
         return "senior"

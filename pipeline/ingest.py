@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import duckdb
 import requests
 
-from core.errors import SourceError
+from core.errors import SourceError, SourceSkippedError
 from core.models import BoardParse, RawPayload, SourceRef
 from core.settings import Settings
 from sources.options import FetchOptions
@@ -54,7 +54,11 @@ def make_session(settings: Settings) -> requests.Session:
 
 def fetch_options(settings: Settings) -> FetchOptions:
     """Connector options from settings."""
-    return FetchOptions(timeout=settings.http_timeout, max_bytes=settings.http_max_bytes)
+    return FetchOptions(
+        timeout=settings.http_timeout,
+        max_bytes=settings.http_max_bytes,
+        credentials=settings.credentials(),
+    )
 
 
 def fetch_source(
@@ -78,6 +82,12 @@ def _store_and_parse_one(
     return parsed, result
 
 
+def _status(error: SourceError | None) -> str:
+    if error is None:
+        return "ok"
+    return "skipped" if isinstance(error, SourceSkippedError) else "failed"
+
+
 def store_and_parse(
     con: duckdb.DuckDBPyConnection, fetched: FetchResult, now: datetime | None = None
 ) -> SourceOutcome:
@@ -89,16 +99,18 @@ def store_and_parse(
     for raw in fetched.payloads:
         parsed, result = _store_and_parse_one(con, source, raw, now)
         listed.extend(p.source_id for p in parsed.postings)
+        listed.extend(parsed.listed_ids)
         counts["postings"] += len(parsed.postings)
         counts["relevant"] += sum(1 for p in parsed.postings if p.relevant)
         counts["new"] += result.new
         counts["errors"] += len(parsed.errors)
     error = fetched.error
+    postings_store.mark_seen(con, source.name, listed, now)
     if error is None and fetched.payloads and counts["errors"] == 0:
         postings_store.close_missing(con, source.name, listed, now)
     return SourceOutcome(
         source=source.name,
-        status="failed" if error else "ok",
+        status=_status(error),
         started_at=fetched.started_at,
         finished_at=datetime.now(UTC),
         error=str(error) if error else None,

@@ -11,6 +11,8 @@ class FetchOptions:
 
     `credentials` holds free API keys read from the environment (e.g. `usajobs_api_key`,
     `adzuna_app_id`); a connector whose key is absent raises SourceSkippedError.
+    `known_ids` are the source_ids of this source already in the warehouse, so a connector
+    may skip fetching their details again or stop paging a newest-first board early.
     """
 
     timeout: float = 20.0
@@ -18,6 +20,7 @@ class FetchOptions:
     max_pages: int = 50
     base_urls: dict[str, str] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
+    known_ids: frozenset[str] = frozenset()
 
     def base(self, key: str, default: str) -> str:
         """The base URL for an API, overridden when set."""

@@ -162,6 +162,23 @@ def refresh_postings(
     return _merge(con, rows, KEEP_ON_REPARSE)
 
 
+def mark_seen(
+    con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
+) -> None:
+    """Postings a board still lists are seen now (and open), even when not fetched again."""
+    con.execute(
+        "UPDATE postings SET last_seen = ?, closed_at = NULL"
+        " WHERE source = ? AND list_contains(?, source_id) AND last_seen < ?",
+        [now, source, listed_ids, now],
+    )
+
+
+def known_ids(con: duckdb.DuckDBPyConnection, source: str) -> frozenset[str]:
+    """The source_ids of a source already stored."""
+    rows = con.execute("SELECT source_id FROM postings WHERE source = ?", [source]).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def close_missing(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> int:

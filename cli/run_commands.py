@@ -1,0 +1,72 @@
+"""Commands that run the flows: run, ingest, digest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import SAMPLE_DIR, DbOption, app, db_path, friendly_errors
+from cli.app import as_str as _str
+from cli.subscription_commands import subscribe_file as _subscribe_file
+
+
+@app.command()
+@friendly_errors
+def run(
+    offline: Annotated[bool, typer.Option(help="Replay the bundled sample, no network.")] = False,
+    sources: Annotated[Path | None, typer.Option(help="Sources file.")] = None,
+    replay: Annotated[Path | None, typer.Option(help="Folder of recorded responses.")] = None,
+    db: DbOption = None,
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
+) -> None:
+    """The main job: ingest every source, then send the daily and weekly digests."""
+    from cli.summary import print_run_summary
+    from flows.main import run as run_flow
+
+    if offline:
+        sources = sources or SAMPLE_DIR / "sources.yaml"
+        replay = replay or SAMPLE_DIR
+        _subscribe_file(SAMPLE_DIR / "subscriptions.yaml", db_path(db))
+    result = run_flow(
+        sources_file=_str(sources),
+        replay_dir=_str(replay),
+        db_path=_str(db),
+        outbox_dir=_str(outbox),
+    )
+    print_run_summary(result, db_path(db))
+
+
+@app.command()
+@friendly_errors
+def ingest(
+    sources: Annotated[Path | None, typer.Option(help="Sources file.")] = None,
+    replay: Annotated[Path | None, typer.Option(help="Folder of recorded responses.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Fetch every enabled source, store raw payloads, parse and upsert postings."""
+    from cli.summary import print_ingest_summary
+    from flows.ingest import ingest as ingest_flow
+
+    summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
+    print_ingest_summary(summary)
+    if summary["failed"]:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+@friendly_errors
+def digest(
+    cadence: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
+    db: DbOption = None,
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
+) -> None:
+    """Send the digests of one cadence (SMTP when configured, else the outbox)."""
+    from cli.summary import print_digest_summary
+    from flows.digest import digest as digest_flow
+
+    summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
+    print_digest_summary(summary)
+    if summary["failed"]:
+        raise typer.Exit(code=2)
