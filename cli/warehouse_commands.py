@@ -53,9 +53,9 @@ def reparse(db: DbOption = None) -> None:
             companies.update({s.name: s.company for s in load_sources(path)})
     with writer(db_path(db)) as con:
         result = reparse_all(con, companies)
-    gained = result.salary_after - result.salary_before
     typer.echo(
-        f"re-parsed {result.payloads} payloads into {result.postings} postings "
-        f"({result.parse_errors} parse errors); salary known on {result.salary_after} postings "
-        f"({gained:+d})"
+        f"re-parsed {result.payloads} payloads into {result.after.get('postings', 0)} postings "
+        f"({result.parse_errors} parse errors, {result.changed_fields} title/salary changes)"
     )
+    for line in result.changes() or ["no change in coverage"]:
+        typer.echo(f"  {line}")

@@ -125,6 +125,7 @@ class Posting:
     description: str = ""
     department: str | None = None
     employment_type: str | None = None
+    requisition_id: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -159,7 +160,15 @@ class BoardParse:
 
 @dataclass(frozen=True)
 class Subscription:
-    """An email address and what it wants to hear about."""
+    """An email address and what it wants to hear about.
+
+    Empty filters mean "any". `locations` holds hubs, cities or regions (matched against the
+    posting's hub and location text); `countries` ISO 3166-1 alpha-2 codes. `min_salary_usd`
+    is the annual minimum in USD used for matching; when the subscriber gave another currency,
+    `min_salary_amount` and `min_salary_currency` keep what they typed. Company filters match
+    when the posting's company name contains them (case-insensitive). `no_news` asks for an
+    email even when nothing new matched.
+    """
 
     email: str
     cadence: Literal["daily", "weekly"] = "daily"
@@ -170,6 +179,13 @@ class Subscription:
     min_salary_usd: float | None = None
     include_no_salary: bool = True
     id: int | None = None
+    families: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
+    exclude_companies: tuple[str, ...] = ()
+    min_salary_amount: float | None = None
+    min_salary_currency: str | None = None
+    no_news: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,3 +227,4 @@ class MarketSummary:
     salary_transparency: float | None = None
     median_usd_by_level: dict[str, float] = field(default_factory=dict)
     top_companies: list[tuple[str, int]] = field(default_factory=list)
+    top_skills: list[tuple[str, int]] = field(default_factory=list)

@@ -102,6 +102,7 @@ class _Gazetteer:
     codes: dict[str, str]
     states: dict[str, str]
     state_codes: frozenset[str]
+    city_states: frozenset[str]
 
 
 def _key(text: str) -> str:
@@ -154,14 +155,18 @@ def _gazetteer() -> _Gazetteer:
     }
     countries: dict[str, str] = {}
     codes: dict[str, str] = {}
+    city_states: set[str] = set()
     for iso, rec in gc.get_countries().items():
+        if _key(str(rec.get("capital") or "")) == _key(rec["name"]):
+            city_states.add(iso)
         countries[_key(rec["name"])] = iso
         codes[rec["iso3"]] = iso
         codes[iso] = iso
     countries.update(COUNTRY_ALIASES)
     states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
     states.update({code.lower(): code for code in gc.get_us_states()})
-    return _Gazetteer(cities, countries, codes, states, frozenset(gc.get_us_states()))
+    return _Gazetteer(cities, countries, codes, states, frozenset(gc.get_us_states()),
+                      frozenset(city_states))
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -239,7 +244,7 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
     if province:
         return _set_region(draft, province, "CA", gaz)
     country = _country_code(part, raw, gaz)
-    if country and not any(c.country == country and _key(c.name) == part for c in options):
+    if country and country not in gaz.city_states:
         return _set_country(draft, country)
     if options and not (raw.isupper() and len(raw) <= 4):
         return _set_city(draft, options)

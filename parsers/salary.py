@@ -11,6 +11,7 @@ Several base ranges of one currency and period are merged into their envelope.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from core.models import Period, Salary
@@ -50,9 +51,17 @@ _POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
 
 _MARKED = re.compile(
     rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
-    rf"|(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST}|\$(?!\s?\d))"
+    rf"|(?<![\d.,])(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST}|\$(?!\s?\d))"
     r"|(?<![\w$€£.,])(?P<n3>\d{2,3}(?:\.\d)?)(?P<m3>\s?[kK])(?![A-Za-z\d])"
 )
+# Three simple scans (each lets the regex engine skip text fast) find where money may be.
+_ANCHORS = (
+    re.compile(r"[$£€¥₹₱₩₪]"),
+    re.compile(_CODES),
+    re.compile(r"\d ?(?:[kKL]|lakh)"),
+)
+ANCHOR_REACH = 40
+MAX_ANCHORS = 2000
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
 _PARTNER_AFTER = re.compile(
     rf"(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?{_SEP}(?P<pre>{_PRE})?\s{{0,2}}(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
@@ -79,7 +88,8 @@ _HARD_EXCLUDE = (
     r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
     r"|hra|hsa|fsa|fertility|commuter|wellness|learning|education|gym|fitness|phone|internet"
-    r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching|contribution|contributions"
+    r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching"
+    r"|contribution|contributions"
 )
 _SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|commissions?|variable|total compensation|uncapped"
 _SALARY_WORDS = (
@@ -103,6 +113,9 @@ _FOLLOW_EXCLUDE = re.compile(
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
 _FOLLOW_BASE = re.compile(r"^\s{0,2}\(?(?:base|salary)(?![A-Za-z])", re.IGNORECASE)
 _FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\bplus\b|\band\b|,|\d")
+
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -283,8 +296,7 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
     thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
     cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
-    if cand is not None and bare and not (cand.paylike and pre is None and post is None
-                                          and is_range or cand.paylike and post):
+    if bare and cand is not None and not (cand.paylike and (is_range or post)):
         return None
     return cand
 
@@ -353,13 +365,41 @@ def _finish(
     )
 
 
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans of text around currency signs, codes and 'NNk' amounts."""
+    points: list[int] = []
+    for pattern in _ANCHORS:
+        for count, anchor in enumerate(pattern.finditer(text)):
+            if count >= MAX_ANCHORS:
+                break
+            points.append(anchor.start())
+    spans: list[tuple[int, int]] = []
+    for point in sorted(points):
+        start = max(0, point - ANCHOR_REACH)
+        end = min(len(text), point + ANCHOR_REACH)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _marked(text: str) -> Iterator[re.Match[str]]:
+    """Currency-marked amounts, searched only near anchors."""
+    count = 0
+    for start, end in _windows(text):
+        for m in _MARKED.finditer(text, start, end):
+            count += 1
+            if count > MAX_CANDIDATES:
+                return
+            yield m
+
+
 def _candidates(text: str) -> list[_Candidate]:
     """All plausible base-pay amounts and ranges in ``text``, in order."""
     found: list[_Candidate] = []
     prev_end = 0
-    for count, m in enumerate(_MARKED.finditer(text)):
-        if count >= MAX_CANDIDATES:
-            break
+    for m in _marked(text):
         if m.start() < prev_end:
             continue
         cand = _candidate(text, m, prev_end)
@@ -387,7 +427,7 @@ def _choose(found: list[_Candidate]) -> list[_Candidate]:
 
 def parse_salary(text: str) -> Salary | None:
     """Find the base pay stated in ``text``; None when there is none."""
-    if not text or not any(ch.isdigit() for ch in text[:2_000_000]):
+    if not text or _DIGIT.search(text) is None:
         return None
     found = _candidates(text)
     if not found:

@@ -8,7 +8,7 @@ import re
 from bs4 import BeautifulSoup
 
 _BLOCKS = (
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
     "tr", "table", "section", "article", "header", "footer", "blockquote", "pre",
 )
 _SPACES = re.compile(r"[ \t\u00a0\u200b\r\f\v]+")
@@ -23,6 +23,8 @@ def html_to_text(html_text: str) -> str:
     soup = BeautifulSoup(raw, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
     for tag in soup.find_all(_BLOCKS):
         if tag.name == "li":
             tag.insert_before("\n• ")

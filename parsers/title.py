@@ -152,7 +152,8 @@ def title_level(norm: str) -> Level | None:
         return "vp"
     if _DIRECTOR.search(norm):
         return "director"
-    if _JUNIOR_MANAGER.search(norm) or _SITE_MANAGER.search(norm) and not _SENIOR.search(norm):
+    site_manager = bool(_SITE_MANAGER.search(norm)) and not _SENIOR.search(norm)
+    if _JUNIOR_MANAGER.search(norm) or site_manager:
         return "assistant"
     if _SENIOR.search(norm) or _grade(norm) >= 3:
         return "senior"

@@ -70,16 +70,62 @@ def fetch_source(
     return FetchResult(source=source, payloads=payloads, started_at=started)
 
 
-def _store_and_parse_one(
-    con: duckdb.DuckDBPyConnection, source: SourceRef, raw: RawPayload, now: datetime
-) -> tuple[BoardParse, postings_store.UpsertResult]:
-    raw_id, _ = raw_store.store_raw(con, raw)
-    parsed = board_parser(source.kind)(raw, source)
-    raw_store.record_parse_errors(
-        con, raw_id, [(e.source, e.item_id, e.message) for e in parsed.errors], now
-    )
-    result = postings_store.upsert_postings(con, parsed.postings, raw_id, now)
-    return parsed, result
+@dataclass
+class PayloadCounts:
+    """What one source's payloads held, added up."""
+
+    listed: list[str] = field(default_factory=list)
+    postings: int = 0
+    relevant: int = 0
+    new: int = 0
+    errors: int = 0
+    unchanged: int = 0
+
+
+def _parse_and_upsert(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceRef,
+    raw: RawPayload,
+    raw_id: int,
+    now: datetime,
+    counts: PayloadCounts,
+) -> None:
+    """Parse a stored payload and upsert its postings, all in one transaction."""
+    parsed: BoardParse = board_parser(source.kind)(raw, source)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        errors = [(e.source, e.item_id, e.message) for e in parsed.errors]
+        raw_store.record_parse_errors(con, raw_id, errors, now)
+        result = postings_store.upsert_postings(con, parsed.postings, raw_id, now)
+        raw_store.mark_parsed(con, raw_id, now)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
+    counts.postings += len(parsed.postings)
+    counts.relevant += sum(1 for p in parsed.postings if p.relevant)
+    counts.new += result.new
+    counts.errors += len(parsed.errors)
+
+
+def _store_payload(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceRef,
+    raw: RawPayload,
+    now: datetime,
+    counts: PayloadCounts,
+) -> None:
+    """Store the raw payload first (committed); parse it unless the same bytes were parsed."""
+    raw_id, already_parsed = raw_store.store_raw(con, raw)
+    if not already_parsed:
+        _parse_and_upsert(con, source, raw, raw_id, now, counts)
+        return
+    ids, relevant = postings_store.payload_postings(con, raw_id)
+    counts.listed += ids
+    counts.postings += len(ids)
+    counts.relevant += relevant
+    counts.unchanged += 1
 
 
 def _status(error: SourceError | None) -> str:
@@ -94,20 +140,13 @@ def store_and_parse(
     """Store every payload before parsing it, upsert postings, close what the board dropped."""
     now = now or datetime.now(UTC)
     source = fetched.source
-    listed: list[str] = []
-    counts = {"postings": 0, "relevant": 0, "new": 0, "errors": 0}
+    counts = PayloadCounts()
     for raw in fetched.payloads:
-        parsed, result = _store_and_parse_one(con, source, raw, now)
-        listed.extend(p.source_id for p in parsed.postings)
-        listed.extend(parsed.listed_ids)
-        counts["postings"] += len(parsed.postings)
-        counts["relevant"] += sum(1 for p in parsed.postings if p.relevant)
-        counts["new"] += result.new
-        counts["errors"] += len(parsed.errors)
+        _store_payload(con, source, raw, now, counts)
     error = fetched.error
-    postings_store.mark_seen(con, source.name, listed, now)
-    if error is None and fetched.payloads and counts["errors"] == 0:
-        postings_store.close_missing(con, source.name, listed, now)
+    postings_store.mark_seen(con, source.name, counts.listed, now)
+    if error is None and fetched.payloads and counts.errors == 0:
+        postings_store.close_missing(con, source.name, counts.listed, now)
     return SourceOutcome(
         source=source.name,
         status=_status(error),
@@ -117,8 +156,9 @@ def store_and_parse(
         url=error.url if error else None,
         http_status=error.status if error else None,
         payloads=len(fetched.payloads),
-        postings=counts["postings"],
-        relevant=counts["relevant"],
-        new_postings=counts["new"],
-        parse_errors=counts["errors"],
+        postings=counts.postings,
+        relevant=counts.relevant,
+        new_postings=counts.new,
+        parse_errors=counts.errors,
+        unchanged_payloads=counts.unchanged,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.models import Location, Posting, RawPayload, Salary, Workplace
-from warehouse.postings import close_missing, refresh_postings, upsert_postings
-from warehouse.raw import latest_payloads, store_raw
+from warehouse.postings import close_missing, mark_seen, refresh_postings, upsert_postings
+from warehouse.raw import latest_payloads, mark_parsed, store_raw
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -66,9 +66,37 @@ def test_postings_no_longer_listed_are_closed_then_reopened(db) -> None:
     assert rows(db, "SELECT count(*) FROM postings WHERE closed_at IS NOT NULL") == [(0,)]
 
 
+def test_changes_of_title_and_salary_are_kept_as_history(db) -> None:
+    upsert_postings(db, [posting("1")], None, T0)
+    cheaper = posting("1", title="Clinical Trial Manager II")
+    cheaper.salary = Salary(110000, 130000, "USD", "year", 110000, 130000, 110000, 130000, "")
+    upsert_postings(db, [cheaper], None, T0 + timedelta(days=1))
+    upsert_postings(db, [cheaper], None, T0 + timedelta(days=2))
+    history = rows(db, "SELECT field, old_value, new_value, cause FROM posting_history ORDER BY 1")
+    assert history == [
+        ("salary_max", "150000.0", "130000.0", "ingest"),
+        ("salary_min", "120000.0", "110000.0", "ingest"),
+        ("title", "Clinical Trial Manager", "Clinical Trial Manager II", "ingest"),
+    ]
+
+
+def test_a_closed_posting_seen_again_counts_as_a_repost(db) -> None:
+    upsert_postings(db, [posting("1"), posting("2")], None, T0)
+    close_missing(db, "gh-test", ["2"], T0 + timedelta(days=1))
+    mark_seen(db, "gh-test", ["1", "2"], T0 + timedelta(days=2))
+    close_missing(db, "gh-test", ["2"], T0 + timedelta(days=3))
+    upsert_postings(db, [posting("1")], None, T0 + timedelta(days=4))
+    assert rows(db, "SELECT source_id, reposts, closed_at FROM postings ORDER BY 1") == [
+        ("1", 2, None),
+        ("2", 0, None),
+    ]
+
+
 def test_refresh_keeps_seen_dates(db) -> None:
     upsert_postings(db, [posting("1")], None, T0)
-    refresh_postings(db, [posting("1", title="Clinical Trial Manager II")], None)
+    refresh_postings(
+        db, [posting("1", title="Clinical Trial Manager II")], None, T0 + timedelta(days=3)
+    )
     assert rows(db, "SELECT title, first_seen, last_seen FROM postings") == [
         ("Clinical Trial Manager II", T0, T0)
     ]
@@ -78,9 +106,11 @@ def test_raw_payloads_are_stored_once_per_content(db) -> None:
     raw = RawPayload(
         "gh-test", "greenhouse", "https://x.test/jobs", T0, 200, "application/json", b'{"jobs": []}'
     )
-    first_id, first_new = store_raw(db, raw)
-    second_id, second_new = store_raw(db, raw)
-    assert first_new and not second_new and first_id == second_id
+    first_id, parsed = store_raw(db, raw)
+    assert not parsed
+    assert store_raw(db, raw) == (first_id, False)  # stored once, still waiting to be parsed
+    mark_parsed(db, first_id, T0)
+    assert store_raw(db, raw) == (first_id, True)  # unchanged and parsed: ingest may skip it
     changed = RawPayload(
         "gh-test", "greenhouse", raw.url, T0 + timedelta(hours=1), 200, "", b'{"jobs": [1]}'
     )

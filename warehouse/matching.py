@@ -34,29 +34,81 @@ MATCHED_FIELDS = (
     "first_seen",
 )
 
+# The career guide's tools, systems and certifications, each with a case-insensitive RE2
+# pattern counted over postings' descriptions for "most requested skills".
+GUIDE_SKILLS: tuple[tuple[str, str], ...] = (
+    ("GCP / ICH", r"(?i)\bGCP\b|good clinical practice|\bICH[- ]?(?:E6|GCP)?\b"),
+    ("CTMS", r"(?i)\bCTMS\b|clinical trial management system"),
+    ("EDC", r"(?i)\bEDC\b|electronic data capture"),
+    ("Veeva", r"(?i)\bveeva\b"),
+    ("Medidata", r"(?i)\bmedidata\b"),
+    ("RBQM", r"(?i)\bRBQM\b|risk[- ]based (?:quality|monitoring)"),
+    ("Decentralised trials", r"(?i)decentrali[sz]ed (?:clinical )?trials?|\bDCTs?\b"),
+    ("PMP", r"(?i)\bPMP\b|project management professional"),
+    ("CCRP / ACRP / SoCRA", r"(?i)\bCCRP\b|\bACRP\b|\bSoCRA\b|\bCCRA\b|\bCCRC\b"),
+)
+
+# One query for every active subscription of a cadence. Filters that need text work (keywords,
+# places, companies) are evaluated once per distinct term and posting in `hits`, not once per
+# (subscription, posting) pair; the pair join then only compares small lists.
 MATCH_SQL = """
 WITH last_sent AS (
     SELECT subscription_id, max(created_at) AS at FROM deliveries GROUP BY 1
 ), subs AS (
-    SELECT s.*, coalesce(l.at, s.created_at) - to_days(CAST(? AS INTEGER)) AS since
+    SELECT s.id, s.levels, s.workplaces, s.families, s.countries,
+        s.min_salary_usd, s.include_no_salary,
+        list_transform(s.keywords, lambda k: 'k:' || lower(k)) AS keyword_terms,
+        list_transform(s.locations, lambda k: 'l:' || lower(k)) AS location_terms,
+        list_transform(s.companies, lambda k: 'c:' || lower(k)) AS company_terms,
+        list_transform(coalesce(s.exclude_companies, []), lambda k: 'c:' || lower(k))
+            AS excluded_terms,
+        coalesce(l.at, s.created_at) - to_days(CAST(? AS INTEGER)) AS since
     FROM subscriptions s LEFT JOIN last_sent l ON l.subscription_id = s.id
     WHERE s.active AND s.cadence = ?
+), fresh AS (
+    SELECT p.*,
+        list_distinct(list_filter(
+            list_prepend(p.country, list_transform(coalesce(p.locations, []),
+                lambda x: x.country)),
+            lambda c: c IS NOT NULL)) AS countries_all
+    FROM postings p
+    WHERE p.relevant AND p.closed_at IS NULL
+      AND p.first_seen >= (SELECT min(since) FROM subs)
+), terms AS (
+    SELECT DISTINCT unnest(keyword_terms) AS term FROM subs
+    UNION SELECT DISTINCT unnest(location_terms) FROM subs
+    UNION SELECT DISTINCT unnest(company_terms) FROM subs
+    UNION SELECT DISTINCT unnest(excluded_terms) FROM subs
+), hits AS (
+    SELECT p.source, p.source_id, list(t.term) AS terms
+    FROM fresh p JOIN terms t ON CASE substr(t.term, 1, 2)
+        WHEN 'k:' THEN regexp_matches(lower(p.title),
+            '\\b' || regexp_escape(substr(t.term, 3)) || '\\b')
+        WHEN 'l:' THEN substr(t.term, 3) = lower(coalesce(p.hub, ''))
+            OR upper(substr(t.term, 3)) = coalesce(p.country, '')
+            OR (substr(t.term, 3) = 'remote' AND p.workplace = 'remote')
+            OR (length(t.term) > 4
+                AND contains(lower(coalesce(p.location_text, '')), substr(t.term, 3)))
+        ELSE contains(lower(coalesce(p.company, '')), substr(t.term, 3))
+    END
+    GROUP BY ALL
 )
 SELECT s.id, {fields}
 FROM subs s
-JOIN postings p ON p.relevant AND p.closed_at IS NULL AND p.first_seen >= s.since
+JOIN fresh p ON p.first_seen >= s.since
+LEFT JOIN hits h ON h.source = p.source AND h.source_id = p.source_id
 WHERE (len(s.levels) = 0 OR list_contains(s.levels, p.level))
   AND (len(s.workplaces) = 0 OR list_contains(s.workplaces, p.workplace))
-  AND (len(s.keywords) = 0 OR list_bool_or(list_transform(s.keywords, lambda k:
-        regexp_matches(lower(p.title), '\\b' || regexp_escape(lower(k)) || '\\b'))))
-  AND (len(s.locations) = 0 OR list_bool_or(list_transform(s.locations, lambda loc:
-        lower(loc) = lower(coalesce(p.hub, ''))
-        OR upper(loc) = coalesce(p.country, '')
-        OR (lower(loc) = 'remote' AND p.workplace = 'remote')
-        OR (length(loc) > 2 AND contains(lower(coalesce(p.location_text, '')), lower(loc))))))
+  AND (len(s.families) = 0 OR list_contains(s.families, p.family))
+  AND (len(s.countries) = 0 OR list_has_any(s.countries, p.countries_all))
   AND (p.salary_usd_annual_max IS NOT NULL OR s.include_no_salary)
   AND (s.min_salary_usd IS NULL OR p.salary_usd_annual_max IS NULL
        OR p.salary_usd_annual_max >= s.min_salary_usd)
+  AND (len(s.keyword_terms) = 0 OR list_has_any(s.keyword_terms, h.terms))
+  AND (len(s.location_terms) = 0 OR list_has_any(s.location_terms, h.terms))
+  AND (len(s.company_terms) = 0 OR list_has_any(s.company_terms, h.terms))
+  AND (len(s.excluded_terms) = 0 OR h.terms IS NULL
+       OR NOT list_has_any(s.excluded_terms, h.terms))
   AND NOT EXISTS (
         SELECT 1 FROM delivery_items d
         WHERE d.subscription_id = s.id AND d.source = p.source AND d.source_id = p.source_id)
@@ -70,20 +122,23 @@ def match_subscriptions(
     """New postings for every active subscription of a cadence, not yet sent to it."""
     sql = MATCH_SQL.format(fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS))
     cursor = con.cursor()
-    cursor.execute(sql, [WINDOW_DAYS[cadence], cadence])
-    matches: dict[int, list[MatchedPosting]] = defaultdict(list)
-    while batch := cursor.fetchmany(10_000):
-        for row in batch:
-            matches[int(row[0])].append(
-                MatchedPosting(**dict(zip(MATCHED_FIELDS, row[1:], strict=True)))
-            )
+    try:
+        cursor.execute(sql, [WINDOW_DAYS[cadence], cadence])
+        matches: dict[int, list[MatchedPosting]] = defaultdict(list)
+        while batch := cursor.fetchmany(10_000):
+            for row in batch:
+                matches[int(row[0])].append(
+                    MatchedPosting(**dict(zip(MATCHED_FIELDS, row[1:], strict=True)))
+                )
+    finally:
+        cursor.close()
     return dict(matches)
 
 
 def market_summary(
     con: duckdb.DuckDBPyConnection, window_days: int, now: datetime
 ) -> MarketSummary:
-    """The relevant postings first seen in the window: counts, pay, remote share."""
+    """The relevant postings first seen in the window: counts, pay, remote share, skills."""
     since = now - timedelta(days=window_days)
     base = "FROM postings WHERE relevant AND first_seen >= ?"
     total_row = con.execute(
@@ -105,7 +160,9 @@ def market_summary(
         [since],
     ).fetchall()
     companies = con.execute(
-        f"SELECT company, count(*) {base} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5", [since]
+        f"SELECT company, count(*) {base} AND company IS NOT NULL"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+        [since],
     ).fetchall()
     return MarketSummary(
         window_days=window_days,
@@ -116,4 +173,20 @@ def market_summary(
         salary_transparency=float(total_row[2]) if total_row[2] is not None else None,
         median_usd_by_level={str(k): float(v) for k, v in medians},
         top_companies=[(str(k), int(v)) for k, v in companies],
+        top_skills=top_skills(con, since),
     )
+
+
+def top_skills(
+    con: duckdb.DuckDBPyConnection, since: datetime, limit: int = 6
+) -> list[tuple[str, int]]:
+    """The guide's skills most often named in descriptions of relevant postings since `since`."""
+    rows = con.execute(
+        "WITH skills AS (SELECT unnest(?) AS skill, unnest(?) AS pattern)"
+        " SELECT s.skill, count(*) FROM skills s"
+        " JOIN postings p ON p.relevant AND p.first_seen >= ?"
+        "  AND regexp_matches(coalesce(p.description, ''), s.pattern)"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
+        [[s for s, _ in GUIDE_SKILLS], [p for _, p in GUIDE_SKILLS], since, limit],
+    ).fetchall()
+    return [(str(k), int(v)) for k, v in rows]

@@ -1,4 +1,5 @@
-"""Parsed postings: idempotent upsert keyed on (source, source_id), first/last seen, closing."""
+"""Parsed postings: idempotent upsert keyed on (source, source_id), first/last seen, closing,
+reposts, and a history row for every change of title or salary."""
 
 from __future__ import annotations
 
@@ -11,46 +12,17 @@ import duckdb
 from core.models import Posting
 
 COLUMNS = (
-    "source",
-    "source_id",
-    "url",
-    "title",
-    "company",
-    "location_text",
-    "locations",
-    "city",
-    "region",
-    "country",
-    "hub",
-    "workplace",
-    "workplace_basis",
-    "remote_scope",
-    "salary_min",
-    "salary_max",
-    "salary_currency",
-    "salary_period",
-    "salary_annual_min",
-    "salary_annual_max",
-    "salary_usd_annual_min",
-    "salary_usd_annual_max",
-    "salary_text",
-    "salary_basis",
-    "relevant",
-    "family",
-    "level",
-    "department",
-    "employment_type",
-    "posted_at",
-    "description",
-    "fingerprint",
-    "raw_id",
-    "first_seen",
-    "last_seen",
-    "closed_at",
-)
-KEY = ("source", "source_id")
+    "source", "source_id", "url", "title", "company", "location_text", "locations",
+    "city", "region", "country", "hub", "workplace", "workplace_basis", "remote_scope",
+    "salary_min", "salary_max", "salary_currency", "salary_period", "salary_annual_min",
+    "salary_annual_max", "salary_usd_annual_min", "salary_usd_annual_max", "salary_text",
+    "salary_basis", "relevant", "family", "level", "department", "employment_type",
+    "posted_at", "description", "fingerprint", "raw_id", "first_seen", "last_seen", "closed_at",
+    "requisition_id",
+)  # fmt: skip
 KEEP_ON_UPDATE = frozenset({"source", "source_id", "first_seen"})
 KEEP_ON_REPARSE = KEEP_ON_UPDATE | {"last_seen", "closed_at"}
+TRACKED = ("title", "salary_min", "salary_max", "salary_currency", "salary_period")
 
 
 @dataclass(frozen=True)
@@ -71,43 +43,19 @@ def posting_row(posting: Posting, raw_id: int | None, now: datetime) -> tuple[An
         for x in posting.locations
     ]
     return (
-        posting.source,
-        posting.source_id,
-        posting.url,
-        posting.title,
-        posting.company,
-        posting.location_text,
-        locations,
-        first.city if first else None,
-        first.region if first else None,
-        first.country if first else None,
-        hub,
-        posting.workplace.value,
-        posting.workplace_basis,
-        posting.workplace.remote_scope,
-        s.min if s else None,
-        s.max if s else None,
-        s.currency if s else None,
-        s.period if s else None,
-        s.annual_min if s else None,
-        s.annual_max if s else None,
-        s.usd_annual_min if s else None,
-        s.usd_annual_max if s else None,
-        s.text if s else None,
-        posting.salary_basis,
-        posting.relevant,
-        posting.family,
-        posting.level,
-        posting.department,
-        posting.employment_type,
-        posting.posted_at,
-        posting.description,
-        posting.fingerprint,
-        raw_id,
-        now,
-        now,
-        None,
-    )
+        posting.source, posting.source_id, posting.url, posting.title, posting.company,
+        posting.location_text, locations,
+        first.city if first else None, first.region if first else None,
+        first.country if first else None, hub,
+        posting.workplace.value, posting.workplace_basis, posting.workplace.remote_scope,
+        s.min if s else None, s.max if s else None, s.currency if s else None,
+        s.period if s else None, s.annual_min if s else None, s.annual_max if s else None,
+        s.usd_annual_min if s else None, s.usd_annual_max if s else None,
+        s.text if s else None, posting.salary_basis,
+        posting.relevant, posting.family, posting.level, posting.department,
+        posting.employment_type, posting.posted_at, posting.description,
+        posting.fingerprint, raw_id, now, now, None, posting.requisition_id,
+    )  # fmt: skip
 
 
 def _dedupe(postings: list[Posting]) -> list[Posting]:
@@ -117,25 +65,49 @@ def _dedupe(postings: list[Posting]) -> list[Posting]:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE staged_postings AS SELECT * FROM postings LIMIT 0")
+    columns = ", ".join(COLUMNS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE staged_postings AS SELECT {columns} FROM postings LIMIT 0"  # noqa: S608
+    )
     appender = con.appender("staged_postings")
     appender.append_rows(rows)
     appender.flush()
 
 
+def _record_history(con: duckdb.DuckDBPyConnection, now: datetime, cause: str) -> None:
+    """A history row for each tracked field a staged posting changes."""
+    for field in TRACKED:
+        con.execute(
+            "INSERT INTO posting_history SELECT s.source, s.source_id, ?, ?,"  # noqa: S608
+            f" CAST(p.{field} AS VARCHAR), CAST(s.{field} AS VARCHAR), ?"
+            " FROM staged_postings s JOIN postings p USING (source, source_id)"
+            f" WHERE s.{field} IS DISTINCT FROM p.{field}",
+            [now, field, cause],
+        )
+
+
 def _merge(
-    con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]], keep: frozenset[str]
+    con: duckdb.DuckDBPyConnection,
+    rows: list[tuple[Any, ...]],
+    keep: frozenset[str],
+    now: datetime,
+    cause: str,
 ) -> UpsertResult:
-    """Stage rows, count the known keys, then insert or update all but the `keep` columns."""
+    """Stage rows, record changes, then insert or update all but the `keep` columns."""
     _stage(con, rows)
     row = con.execute(
         "SELECT count(*) FROM staged_postings s JOIN postings p USING (source, source_id)"
     ).fetchone()
     seen = int(row[0]) if row else 0
-    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in keep)
+    if seen:
+        _record_history(con, now, cause)
+    updates = [f"{c} = excluded.{c}" for c in COLUMNS if c not in keep]
+    if "closed_at" not in keep:
+        updates.insert(0, "reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END")
+    columns = ", ".join(COLUMNS)
     con.execute(
-        f"INSERT INTO postings SELECT * FROM staged_postings "  # noqa: S608 (column names only)
-        f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+        f"INSERT INTO postings ({columns}) SELECT {columns} FROM staged_postings "  # noqa: S608
+        f"ON CONFLICT (source, source_id) DO UPDATE SET {', '.join(updates)}"
     )
     con.execute("DROP TABLE staged_postings")
     return UpsertResult(new=len(rows) - seen, seen=seen)
@@ -148,28 +120,36 @@ def upsert_postings(
     unique = _dedupe(postings)
     if not unique:
         return UpsertResult(0, 0)
-    return _merge(con, [posting_row(p, raw_id, now) for p in unique], KEEP_ON_UPDATE)
+    rows = [posting_row(p, raw_id, now) for p in unique]
+    return _merge(con, rows, KEEP_ON_UPDATE, now, "ingest")
 
 
 def refresh_postings(
-    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None
+    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None, now: datetime
 ) -> UpsertResult:
     """Re-parse: replace parsed fields, keeping first/last seen and closed_at."""
     unique = _dedupe(postings)
     if not unique:
         return UpsertResult(0, 0)
-    rows = [posting_row(p, raw_id, p.fetched_at or datetime.now().astimezone()) for p in unique]
-    return _merge(con, rows, KEEP_ON_REPARSE)
+    rows = [posting_row(p, raw_id, p.fetched_at or now) for p in unique]
+    return _merge(con, rows, KEEP_ON_REPARSE, now, "reparse")
+
+
+def _with_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE listed_ids (source_id VARCHAR)")
+    con.execute("INSERT INTO listed_ids SELECT unnest(?)", [ids])
 
 
 def mark_seen(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> None:
     """Postings a board still lists are seen now (and open), even when not fetched again."""
+    _with_ids(con, listed_ids)
     con.execute(
-        "UPDATE postings SET last_seen = ?, closed_at = NULL"
-        " WHERE source = ? AND list_contains(?, source_id) AND last_seen < ?",
-        [now, source, listed_ids, now],
+        "UPDATE postings SET last_seen = ?, closed_at = NULL,"
+        " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
+        " WHERE source = ? AND last_seen < ? AND source_id IN (SELECT source_id FROM listed_ids)",
+        [now, source, now],
     )
 
 
@@ -183,9 +163,18 @@ def close_missing(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> int:
     """Mark closed the open postings of a source that its board no longer lists."""
-    row = con.execute(
+    _with_ids(con, listed_ids)
+    rows = con.execute(
         "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
-        " AND NOT list_contains(?, source_id) RETURNING 1",
-        [now, source, listed_ids],
+        " AND source_id NOT IN (SELECT source_id FROM listed_ids) RETURNING 1",
+        [now, source],
     ).fetchall()
-    return len(row)
+    return len(rows)
+
+
+def payload_postings(con: duckdb.DuckDBPyConnection, raw_id: int) -> tuple[list[str], int]:
+    """The source_ids last parsed from a payload, and how many are relevant."""
+    rows = con.execute(
+        "SELECT source_id, relevant FROM postings WHERE raw_id = ?", [raw_id]
+    ).fetchall()
+    return [r[0] for r in rows], sum(1 for r in rows if r[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import duckdb
 
@@ -10,13 +11,14 @@ from core.models import RawPayload
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
-    """Store a payload unless the same bytes are already stored; return (id, is_new)."""
+    """Store a payload unless the same bytes are stored; return (id, already fully parsed)."""
     existing = con.execute(
-        "SELECT id FROM raw_payloads WHERE source = ? AND url = ? AND content_hash = ?",
+        "SELECT id, parsed_at IS NOT NULL FROM raw_payloads"
+        " WHERE source = ? AND url = ? AND content_hash = ?",
         [raw.source, raw.url, raw.content_hash],
     ).fetchone()
     if existing:
-        return int(existing[0]), False
+        return int(existing[0]), bool(existing[1])
     row = con.execute(
         "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
         " content_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -32,7 +34,12 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
         ],
     ).fetchone()
     assert row is not None
-    return int(row[0]), True
+    return int(row[0]), False
+
+
+def mark_parsed(con: duckdb.DuckDBPyConnection, raw_id: int, now: datetime) -> None:
+    """Record that a payload's postings are stored: an unchanged re-fetch can skip it."""
+    con.execute("UPDATE raw_payloads SET parsed_at = ? WHERE id = ?", [now, raw_id])
 
 
 def latest_payloads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, RawPayload]]:
@@ -64,7 +71,7 @@ def record_parse_errors(
     con: duckdb.DuckDBPyConnection,
     raw_id: int,
     errors: list[tuple[str, str | None, str]],
-    recorded_at: object,
+    recorded_at: datetime,
 ) -> None:
     """Keep each parse failure beside the payload it came from."""
     for source, item_id, message in errors:

@@ -26,6 +26,7 @@ class SourceOutcome:
     relevant: int = 0
     new_postings: int = 0
     parse_errors: int = 0
+    unchanged_payloads: int = 0
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datetime) -> None:
@@ -53,7 +54,7 @@ def finish_run(
 def record_source_outcome(con: duckdb.DuckDBPyConnection, run_id: str, o: SourceOutcome) -> None:
     """Record one source's outcome in a run (replacing an earlier record of the same run)."""
     con.execute(
-        "INSERT OR REPLACE INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             o.source,
@@ -68,5 +69,6 @@ def record_source_outcome(con: duckdb.DuckDBPyConnection, run_id: str, o: Source
             o.relevant,
             o.new_postings,
             o.parse_errors,
+            o.unchanged_payloads,
         ],
     )

@@ -8,47 +8,67 @@ import duckdb
 
 from core.models import Subscription
 
-SELECT_COLUMNS = (
-    "id, email, cadence, keywords, levels, workplaces, locations, min_salary_usd, include_no_salary"
+COLUMNS = (
+    "id",
+    "email",
+    "cadence",
+    "keywords",
+    "levels",
+    "workplaces",
+    "locations",
+    "min_salary_usd",
+    "include_no_salary",
+    "families",
+    "countries",
+    "companies",
+    "exclude_companies",
+    "min_salary_amount",
+    "min_salary_currency",
+    "no_news",
 )
+SELECT_COLUMNS = ", ".join(COLUMNS)
+LIST_COLUMNS = {
+    "keywords",
+    "levels",
+    "workplaces",
+    "locations",
+    "families",
+    "countries",
+    "companies",
+    "exclude_companies",
+}
+# Columns a re-subscription replaces (everything but the key and the creation time).
+FILTER_COLUMNS = [c for c in COLUMNS if c not in ("id", "email", "cadence")]
 
 
 def _from_row(row: tuple) -> Subscription:
-    return Subscription(
-        id=row[0],
-        email=row[1],
-        cadence=row[2],
-        keywords=tuple(row[3]),
-        levels=tuple(row[4]),
-        workplaces=tuple(row[5]),
-        locations=tuple(row[6]),
-        min_salary_usd=row[7],
-        include_no_salary=row[8],
-    )
+    values = dict(zip(COLUMNS, row, strict=True))
+    for key in LIST_COLUMNS:
+        values[key] = tuple(values[key] or ())
+    values["no_news"] = bool(values["no_news"])
+    return Subscription(**values)
+
+
+def _values(sub: Subscription) -> list:
+    values = []
+    for column in FILTER_COLUMNS:
+        value = getattr(sub, column)
+        values.append(list(value) if column in LIST_COLUMNS else value)
+    return values
 
 
 def save_subscription(con: duckdb.DuckDBPyConnection, sub: Subscription, now: datetime) -> int:
     """Create the subscription, or update the filters of the same email and cadence."""
+    names = ", ".join(FILTER_COLUMNS)
+    marks = ", ".join("?" for _ in FILTER_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in FILTER_COLUMNS)
     row = con.execute(
-        "INSERT INTO subscriptions (email, cadence, keywords, levels, workplaces, locations,"
-        " min_salary_usd, include_no_salary, active, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?)"
-        " ON CONFLICT (email, cadence) DO UPDATE SET keywords = excluded.keywords,"
-        " levels = excluded.levels, workplaces = excluded.workplaces,"
-        " locations = excluded.locations, min_salary_usd = excluded.min_salary_usd,"
-        " include_no_salary = excluded.include_no_salary, active = TRUE"
+        f"INSERT INTO subscriptions (email, cadence, {names}, active, created_at, updated_at)"  # noqa: S608
+        f" VALUES (?, ?, {marks}, TRUE, ?, ?)"
+        f" ON CONFLICT (email, cadence) DO UPDATE SET {updates}, active = TRUE,"
+        " updated_at = excluded.updated_at"
         " RETURNING id",
-        [
-            sub.email,
-            sub.cadence,
-            list(sub.keywords),
-            list(sub.levels),
-            list(sub.workplaces),
-            list(sub.locations),
-            sub.min_salary_usd,
-            sub.include_no_salary,
-            now,
-        ],
+        [sub.email, sub.cadence, *_values(sub), now, now],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -74,6 +94,20 @@ def deactivate_id(con: duckdb.DuckDBPyConnection, sub_id: int, email: str) -> in
     return len(rows)
 
 
+def get_subscription(
+    con: duckdb.DuckDBPyConnection, sub_id: int, email: str
+) -> tuple[Subscription, bool] | None:
+    """The subscription of a verified (id, email) pair and whether it is active, or None."""
+    row = con.execute(
+        f"SELECT {SELECT_COLUMNS}, active FROM subscriptions"  # noqa: S608
+        " WHERE id = ? AND lower(email) = lower(?)",
+        [sub_id, email],
+    ).fetchone()
+    if row is None:
+        return None
+    return _from_row(row[:-1]), bool(row[-1])
+
+
 def active_subscriptions(con: duckdb.DuckDBPyConnection, cadence: str) -> list[Subscription]:
     """Active subscriptions of one cadence."""
     rows = con.execute(
@@ -84,12 +118,38 @@ def active_subscriptions(con: duckdb.DuckDBPyConnection, cadence: str) -> list[S
 
 
 def subscription_overview(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Every subscription with its delivery counts and last failure, for the CLI."""
+    """Every subscription with its delivery counts and last failure, for the CLI.
+
+    Columns: id, email, cadence, active, filters (one readable line), sent, last_sent,
+    waiting (pending, sending or retry), failed, error (the latest failure's message).
+    """
     return con.execute(
-        "SELECT s.id, s.email, s.cadence, s.active, s.levels, s.workplaces, s.keywords,"
-        " s.locations, s.min_salary_usd,"
+        "SELECT s.id, s.email, s.cadence, s.active,"
+        " concat_ws('; ',"
+        "   CASE WHEN len(s.keywords) > 0 THEN 'keywords: ' || array_to_string(s.keywords, ', ') END,"
+        "   CASE WHEN len(s.levels) > 0 THEN 'levels: ' || array_to_string(s.levels, ', ') END,"
+        "   CASE WHEN len(s.families) > 0"
+        "        THEN 'families: ' || array_to_string(s.families, ', ') END,"
+        "   CASE WHEN len(s.workplaces) > 0"
+        "        THEN 'workplace: ' || array_to_string(s.workplaces, ', ') END,"
+        "   CASE WHEN len(s.locations) > 0"
+        "        THEN 'locations: ' || array_to_string(s.locations, ', ') END,"
+        "   CASE WHEN len(s.countries) > 0"
+        "        THEN 'countries: ' || array_to_string(s.countries, ', ') END,"
+        "   CASE WHEN len(s.companies) > 0"
+        "        THEN 'companies: ' || array_to_string(s.companies, ', ') END,"
+        "   CASE WHEN len(s.exclude_companies) > 0"
+        "        THEN 'not: ' || array_to_string(s.exclude_companies, ', ') END,"
+        "   CASE WHEN s.min_salary_usd IS NOT NULL THEN 'min $' || round(s.min_salary_usd)::BIGINT"
+        "        || coalesce(' (' || s.min_salary_currency || ' '"
+        "        || round(s.min_salary_amount)::BIGINT || ')', '') END,"
+        "   CASE WHEN NOT s.include_no_salary THEN 'salary stated only' END,"
+        "   CASE WHEN s.no_news THEN 'no-news mails' END) AS filters,"
         " count(d.message_id) FILTER (WHERE d.status = 'sent') AS sent,"
         " max(d.sent_at) AS last_sent,"
+        " count(d.message_id) FILTER (WHERE d.status IN ('pending', 'sending', 'retry'))"
+        "   AS waiting,"
+        " count(d.message_id) FILTER (WHERE d.status = 'failed') AS failed,"
         " arg_max(d.error, d.created_at) FILTER (WHERE d.status IN ('failed', 'retry')) AS error"
         " FROM subscriptions s LEFT JOIN deliveries d ON d.subscription_id = s.id"
         " GROUP BY ALL ORDER BY s.id"

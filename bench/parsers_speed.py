@@ -1,0 +1,90 @@
+"""Throughput of the text parsers on real Ashby postings, and worst-case input timing.
+
+Run: ``python -m bench.parsers_speed [--ashby-dir ../shared/data/ashby]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.accuracy import DEFAULT_ASHBY, load_jobs
+from parsers.location import parse_locations
+from parsers.salary import parse_salary
+from parsers.title import parse_title
+from parsers.workplace import parse_workplace
+
+ADVERSARIAL_SIZE = 1_000_000
+
+
+def adversarial_inputs(size: int = ADVERSARIAL_SIZE) -> dict[str, str]:
+    """Strings built to provoke regex backtracking or per-match overhead."""
+    return {
+        "dollar-digits": ("$1," * (size // 3))[:size],
+        "digits": ("9" * size),
+        "ranges": ("$1-" * (size // 3))[:size],
+        "k-runs": ("10k " * (size // 4))[:size],
+        "spaces": ("$" + " " * (size - 2) + "1"),
+        "words": ("remote salary base per hour " * (size // 28))[:size],
+        "separators": ("1,000.000,00 " * (size // 13))[:size],
+    }
+
+
+def time_adversarial(size: int = ADVERSARIAL_SIZE) -> dict[str, float]:
+    """Seconds each parser-run takes on each adversarial string (worst parser per string)."""
+    results: dict[str, float] = {}
+    for name, text in adversarial_inputs(size).items():
+        start = time.perf_counter()
+        parse_salary(text)
+        parse_workplace("", text[:2000], text)
+        parse_locations(text)
+        parse_title(text)
+        results[name] = time.perf_counter() - start
+    return results
+
+
+def rate(func: Callable[[], object], count: int) -> float:
+    """Items per second of ``func`` over ``count`` items."""
+    start = time.perf_counter()
+    func()
+    elapsed = time.perf_counter() - start
+    return count / elapsed if elapsed else float("inf")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print postings/second per parser and the adversarial timings."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ashby-dir", type=Path, default=DEFAULT_ASHBY)
+    args = parser.parse_args(argv)
+    parse_locations("Boston, MA")  # load the gazetteer outside the timing
+    if args.ashby_dir.is_dir():
+        jobs = [j.data for j in load_jobs(args.ashby_dir)]
+        texts = [j.get("descriptionPlain") or "" for j in jobs]
+        locs = [j.get("location") or "" for j in jobs]
+        titles = [j.get("title") or "" for j in jobs]
+        n = len(jobs)
+        rows = {
+            "salary (description)": rate(lambda: [parse_salary(t) for t in texts], n),
+            "workplace (all fields)": rate(
+                lambda: [parse_workplace(a, b, c) for a, b, c in zip(titles, locs, texts,
+                                                                     strict=True)], n),
+            "location": rate(lambda: [parse_locations(t) for t in locs], n),
+            "title": rate(lambda: [parse_title(t) for t in titles], n),
+        }
+        rows["all four together"] = 1 / sum(1 / v for v in rows.values())
+        print(f"{n} real postings, one core")
+        for name, value in rows.items():
+            print(f"  {name:<24}{value:>12,.0f} postings/s")
+    else:
+        print(f"skipped: Ashby data {args.ashby_dir} not found")
+    print(f"adversarial {ADVERSARIAL_SIZE:,}-character strings (all four parsers):")
+    for name, seconds in time_adversarial().items():
+        print(f"  {name:<24}{seconds * 1000:>10.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Recruitee careers-site API (`/api/offers/`) payload → Postings, one per published offer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.models import Basis, BoardParse, Location, Posting, RawPayload, Salary, SourceRef
+from parsers.boards.common import (
+    board_or_text_workplace,
+    decode_json,
+    dict_of,
+    join_text,
+    map_items,
+    payload_error,
+    place_locations,
+    text_of,
+    text_salary,
+)
+from parsers.dates import parse_date
+from parsers.salary import make_salary
+from parsers.text import html_to_text
+from parsers.title import parse_title
+
+
+def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+    """Map a Recruitee offers list (possibly empty) to Postings; never raises on bad data."""
+    doc, problem = decode_json(raw.body)
+    if problem:
+        return payload_error(source, problem)
+    offers = doc.get("offers") if isinstance(doc, dict) else None
+    if not isinstance(offers, list):
+        return payload_error(source, "expected an object with an 'offers' list")
+    return map_items(source, offers, lambda offer: _posting(offer, raw, source))
+
+
+def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting | None:
+    """One offer as a Posting; None for an offer that is not published."""
+    if offer.get("id") is None:
+        raise ValueError("missing 'id'")
+    if text_of(offer.get("status")) not in ("", "published"):
+        return None
+    title = text_of(offer.get("title"))
+    if not title:
+        raise ValueError("missing or empty 'title'")
+    location = _location_text(offer)
+    description = join_text(
+        html_to_text(text_of(offer.get("description"))),
+        html_to_text(text_of(offer.get("requirements"))),
+    )
+    workplace, workplace_basis = board_or_text_workplace(
+        _flag(offer), title, location, description
+    )
+    salary, salary_basis = _salary(offer, description)
+    info = parse_title(title)
+    return Posting(
+        source=source.name,
+        source_id=str(offer["id"]),
+        url=text_of(offer.get("careers_url")),
+        title=title,
+        company=text_of(offer.get("company_name")) or source.company,
+        location_text=location,
+        locations=_locations(offer, location),
+        workplace=workplace,
+        workplace_basis=workplace_basis,
+        salary=salary,
+        salary_basis=salary_basis,
+        relevant=info.relevant,
+        family=info.family,
+        level=info.level,
+        posted_at=published(offer),
+        fetched_at=raw.fetched_at,
+        description=description,
+        department=text_of(offer.get("department")) or None,
+        employment_type=text_of(offer.get("employment_type_code")) or None,
+    )
+
+
+def _flag(offer: dict[str, Any]) -> str | None:
+    """The board's booleans: hybrid (or remote and on-site together), remote, on-site."""
+    remote, hybrid, onsite = (offer.get(k) is True for k in ("remote", "hybrid", "on_site"))
+    if hybrid or (remote and onsite):
+        return "hybrid"
+    if remote:
+        return "remote"
+    return "onsite" if onsite else None
+
+
+def _location_text(offer: dict[str, Any]) -> str:
+    """City and country when set (the `location` text is often just 'Remote job')."""
+    parts = [text_of(offer.get(k)) for k in ("city", "state_name", "country")]
+    return ", ".join(p for p in parts if p) or text_of(offer.get("location"))
+
+
+def _locations(offer: dict[str, Any], text: str) -> list[Location]:
+    """Places in the location text, `country_code` filling a missing country."""
+    code = text_of(offer.get("country_code")).upper() or None
+    found = place_locations(text, code)
+    if found or not code:
+        return found
+    return [Location(city=text_of(offer.get("city")) or None, country=code, text=text)]
+
+
+def _salary(offer: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+    """The structured `salary` (basis 'board') when set, else pay stated in the text."""
+    pay = dict_of(offer.get("salary"))
+    salary = make_salary(
+        _number(pay.get("min")),
+        _number(pay.get("max")),
+        text_of(pay.get("currency")),
+        text_of(pay.get("period")),
+    )
+    if salary is not None:
+        return salary, "board"
+    return text_salary(description)
+
+
+def _number(value: object) -> float | None:
+    """A numeric field as float (numbers or numeric strings)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def published(offer: dict[str, Any]) -> datetime | None:
+    """`published_at` (else `created_at`); accepts '2026-11-20 09:15:00 UTC' as well as ISO."""
+    for key in ("published_at", "created_at"):
+        value = text_of(offer.get(key))
+        if value.endswith(" UTC"):
+            value = value[: -len(" UTC")] + "+00:00"
+        moment = parse_date(value)
+        if moment is not None:
+            return moment
+    return None

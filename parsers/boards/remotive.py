@@ -1,0 +1,69 @@
+"""Remotive remote-jobs API payload (envelope with `jobs[]`, remote-only) → Postings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import BoardParse, Posting, RawPayload, SourceRef
+from parsers.boards.common import (
+    board_or_text_workplace,
+    decode_json,
+    list_of,
+    map_items,
+    payload_error,
+    place_locations,
+    require_str,
+    text_of,
+    text_salary,
+)
+from parsers.dates import parse_date
+from parsers.text import html_to_text
+from parsers.title import parse_title
+
+
+def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+    """Map one search answer to Postings; never raises on bad data."""
+    doc, problem = decode_json(raw.body)
+    if problem:
+        return payload_error(source, problem)
+    if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list):
+        return payload_error(source, "expected an object with a 'jobs' list")
+    return map_items(source, doc["jobs"], lambda item: _posting(item, raw, source))
+
+
+def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:
+    """One Remotive job: always remote; the salary is free text."""
+    if item.get("id") is None:
+        raise ValueError("missing 'id'")
+    title = require_str(item, "title")
+    where = text_of(item.get("candidate_required_location"))
+    description = html_to_text(text_of(item.get("description")))
+    workplace, basis = board_or_text_workplace(True, title, f"Remote - {where or 'Worldwide'}", "")
+    salary, salary_basis = text_salary(text_of(item.get("salary")))
+    info = parse_title(title)
+    return Posting(
+        source=source.name,
+        source_id=str(item["id"]),
+        url=text_of(item.get("url")),
+        title=title,
+        company=text_of(item.get("company_name")) or source.company,
+        location_text=where,
+        locations=place_locations(where),
+        workplace=workplace,
+        workplace_basis=basis,
+        salary=salary,
+        salary_basis=salary_basis,
+        relevant=info.relevant,
+        family=info.family,
+        level=info.level,
+        posted_at=parse_date(item.get("publication_date")),
+        fetched_at=raw.fetched_at,
+        description=description,
+        department=text_of(item.get("category")) or None,
+        employment_type=text_of(item.get("job_type")) or None,
+    )
+
+
+def tags(item: dict[str, Any]) -> list[str]:
+    """The job's tags as strings."""
+    return [text_of(t) for t in list_of(item.get("tags")) if text_of(t)]

@@ -1,0 +1,51 @@
+"""Arbeitnow job-board API: pages followed through `links.next`, bounded by max_pages."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from core.models import RawPayload, SourceRef
+from sources.options import FetchOptions
+from sources.session import decode_json, fetch, require_shape
+
+API = "https://www.arbeitnow.com/api/job-board-api"
+
+
+def page_url(page: int, options: FetchOptions) -> str:
+    """One page of the board."""
+    return f"{options.base('arbeitnow', API)}?page={page}"
+
+
+def next_page(doc: dict[str, object], page: int) -> int | None:
+    """The page `links.next` points to (read from its query), or None on the last page."""
+    links = doc.get("links")
+    link = links.get("next") if isinstance(links, dict) else None
+    if not isinstance(link, str) or not link:
+        return None
+    found = parse_qs(urlsplit(link).query).get("page", [])
+    number = int(found[0]) if found and found[0].isdigit() else page + 1
+    return number if number > page else None
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """Follow the board's pages; the next URL is rebuilt on our base so overrides hold."""
+    payloads: list[RawPayload] = []
+    page: int | None = 1
+    while page is not None and len(payloads) < options.max_pages:
+        raw = fetch(
+            session,
+            source,
+            page_url(page, options),
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+        )
+        payloads.append(raw)
+        doc = decode_json(raw, payloads)
+        ok = isinstance(doc, dict) and isinstance(doc.get("data"), list)
+        require_shape(ok, "an object with a 'data' list", raw, payloads)
+        page = next_page(doc, page) if doc["data"] else None
+    return payloads

@@ -1,0 +1,40 @@
+"""RSS 2.0 / Atom job feeds (Teamtailor `jobs.rss`, WordPress `/careers/feed/`, ...)."""
+
+from __future__ import annotations
+
+import requests
+
+from core.errors import LayoutChangedError, SourceError
+from core.models import RawPayload, SourceRef
+from sources.options import FetchOptions
+from sources.robots import session_with_headers
+from sources.session import fetch
+
+ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
+_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """True when the body is an XML document whose root is rss, feed or rdf:RDF."""
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<") and any(root in head for root in _ROOTS) and b"<html" not in head
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """Fetch the feed at `source.url` (or `params.url`)."""
+    url = source.url or str(source.params.get("url") or "")
+    if not url:
+        raise SourceError(f"source {source.name!r} of kind feed needs a url")
+    feeds = session_with_headers(session, {"Accept": ACCEPT_FEED})
+    raw = fetch(feeds, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    if not looks_like_feed(raw.body):
+        what = raw.content_type or "none"
+        raise LayoutChangedError(
+            f"layout changed: expected an RSS or Atom feed (content-type {what})",
+            url=url,
+            status=raw.status,
+            payloads=[raw],
+        )
+    return [raw]

@@ -1,0 +1,46 @@
+"""Remotive remote-jobs API: one request per keyword (the API has no paging)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import requests
+
+from core.models import RawPayload, SourceRef
+from sources.options import FetchOptions
+from sources.session import decode_json, fetch, require_shape
+
+API = "https://remotive.com/api/remote-jobs"
+DEFAULT_SEARCH = ("clinical",)
+
+
+def search_terms(source: SourceRef) -> list[str]:
+    """The configured keywords (a string or a list), else the defaults."""
+    value = source.params.get("search")
+    terms = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(t) for t in terms if str(t).strip()] or list(DEFAULT_SEARCH)
+
+
+def search_url(term: str, options: FetchOptions) -> str:
+    """The search URL for one keyword."""
+    return f"{options.base('remotive', API)}?{urlencode({'search': term})}"
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """One search per keyword; each answer must be the envelope with a `jobs` list."""
+    payloads: list[RawPayload] = []
+    for term in search_terms(source):
+        raw = fetch(
+            session,
+            source,
+            search_url(term, options),
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+        )
+        payloads.append(raw)
+        doc = decode_json(raw, payloads)
+        ok = isinstance(doc, dict) and isinstance(doc.get("jobs"), list)
+        require_shape(ok, "an object with a 'jobs' list", raw, payloads)
+    return payloads

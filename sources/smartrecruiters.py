@@ -1,0 +1,97 @@
+"""SmartRecruiters public Posting API: list pages by offset, then details of new relevant ones."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from core.errors import BoardGoneError, SourceError
+from core.models import RawPayload, SourceRef
+from parsers.title import parse_title
+from sources.options import FetchOptions
+from sources.session import decode_json, fetch, require_shape
+
+API = "https://api.smartrecruiters.com"
+PAGE_LIMIT = 100
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """Every list page of one company, then the detail of each new relevant posting."""
+    payloads: list[RawPayload] = []
+    try:
+        _fetch_all(session, source, options, payloads)
+    except SourceError as error:
+        error.payloads = error.payloads or payloads
+        raise
+    return payloads
+
+
+def postings_url(source: SourceRef, options: FetchOptions) -> str:
+    """``{api}/v1/companies/{company}/postings`` (the company identifier is case-sensitive)."""
+    base = options.base("smartrecruiters", API)
+    return f"{base}/v1/companies/{quote(source.board, safe='')}/postings"
+
+
+def _fetch_all(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    payloads: list[RawPayload],
+) -> None:
+    url = postings_url(source, options)
+    for posting_id, title in _list(session, source, options, url, payloads):
+        if posting_id in options.known_ids or not parse_title(title).relevant:
+            continue
+        try:
+            payloads.append(_get(session, source, options, f"{url}/{quote(posting_id, safe='')}"))
+        except BoardGoneError:
+            continue  # withdrawn between the list and the detail request
+
+
+def _list(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    url: str,
+    payloads: list[RawPayload],
+) -> dict[str, str]:
+    """id → title of every listed posting; pages advance by the `limit` the server echoes."""
+    found: dict[str, str] = {}
+    offset = 0
+    for _ in range(options.max_pages):
+        raw = _get(session, source, options, f"{url}?limit={PAGE_LIMIT}&offset={offset}")
+        payloads.append(raw)
+        doc = decode_json(raw, payloads)
+        ok = isinstance(doc, dict) and isinstance(doc.get("content"), list)
+        require_shape(ok, "an object with a 'content' list", raw, payloads)
+        items = doc["content"]
+        for item in items:
+            if isinstance(item, dict) and item.get("id") is not None:
+                found.setdefault(str(item["id"]), str(item.get("name") or ""))
+        offset += _step(doc.get("limit"), len(items))
+        total = _int(doc.get("totalFound"), -1)
+        if not items or 0 <= total <= offset:
+            break
+    return found
+
+
+def _step(echoed: object, count: int) -> int:
+    """The page size the server used: its echoed `limit`, else the items it sent."""
+    size = _int(echoed, 0)
+    return size if size > 0 else max(count, 1)
+
+
+def _int(value: object, default: int) -> int:
+    """An integer field, or ``default`` when absent or not an integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return default
+
+
+def _get(
+    session: requests.Session, source: SourceRef, options: FetchOptions, url: str
+) -> RawPayload:
+    return fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)

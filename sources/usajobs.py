@@ -1,0 +1,77 @@
+"""USAJOBS search API (free key): keyword searches paged by `UserArea.NumberOfPages`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from core.errors import SourceSkippedError
+from core.models import RawPayload, SourceRef
+from sources.options import FetchOptions
+from sources.robots import session_with_headers
+from sources.session import decode_json, fetch, require_shape
+
+API = "https://data.usajobs.gov/api/search"
+PER_PAGE = 500
+DEFAULT_SEARCH = ("clinical research", "clinical trial", "clinical operations")
+SKIPPED = "USAJOBS needs JOBALERTS_USAJOBS_API_KEY and JOBALERTS_USAJOBS_EMAIL; skipped"
+
+
+def search_terms(source: SourceRef) -> list[str]:
+    """The configured keywords (a string or a list), else the defaults."""
+    value = source.params.get("search")
+    terms = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(t) for t in terms if str(t).strip()] or list(DEFAULT_SEARCH)
+
+
+def page_url(term: str, page: int, options: FetchOptions) -> str:
+    """One page of results for a keyword."""
+    query = urlencode({"Keyword": term, "ResultsPerPage": PER_PAGE, "Page": page})
+    return f"{options.base('usajobs', API)}?{query}"
+
+
+def keyed_session(session: requests.Session, options: FetchOptions) -> requests.Session:
+    """The session with USAJOBS' identifying headers; SourceSkippedError without a key."""
+    key, email = options.credential("usajobs_api_key"), options.credential("usajobs_email")
+    if not key or not email:
+        raise SourceSkippedError(SKIPPED)
+    host = urlsplit(options.base("usajobs", API)).netloc
+    return session_with_headers(
+        session, {"Host": host, "User-Agent": email, "Authorization-Key": key}
+    )
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """Every keyword's pages up to NumberOfPages (and max_pages)."""
+    keyed = keyed_session(session, options)
+    payloads: list[RawPayload] = []
+    for term in search_terms(source):
+        page, pages = 1, 1
+        while page <= min(pages, options.max_pages):
+            raw = fetch(
+                keyed,
+                source,
+                page_url(term, page, options),
+                timeout=options.timeout,
+                max_bytes=options.max_bytes,
+            )
+            payloads.append(raw)
+            pages = _page_count(raw, payloads)
+            page += 1
+    return payloads
+
+
+def _page_count(raw: RawPayload, payloads: list[RawPayload]) -> int:
+    """`SearchResult.UserArea.NumberOfPages` (number or digit string); 0 for an empty page."""
+    doc = decode_json(raw, payloads)
+    result = doc.get("SearchResult") if isinstance(doc, dict) else None
+    items = result.get("SearchResultItems") if isinstance(result, dict) else None
+    require_shape(isinstance(items, list), "a SearchResult with SearchResultItems", raw, payloads)
+    if not items:
+        return 0
+    area = result.get("UserArea") if isinstance(result, dict) else None
+    value = str(area.get("NumberOfPages", "1")) if isinstance(area, dict) else "1"
+    return int(value) if value.isdigit() else 1

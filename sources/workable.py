@@ -1,0 +1,112 @@
+"""Workable public API: v3 job search paged by `nextPage` token, then v2 details."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from core.errors import BoardGoneError, SourceError
+from core.models import RawPayload, SourceRef
+from parsers.title import parse_title
+from sources.options import FetchOptions
+from sources.session import decode_json, fetch, require_shape
+
+API = "https://apply.workable.com"
+
+
+def fetch_board(
+    session: requests.Session, source: SourceRef, options: FetchOptions
+) -> list[RawPayload]:
+    """Every search page of one account, then the detail of each new relevant job.
+
+    Workable rate-limits hard: the session retries a 429, honouring Retry-After.
+    """
+    payloads: list[RawPayload] = []
+    try:
+        _fetch_all(session, source, options, payloads)
+    except SourceError as error:
+        error.payloads = error.payloads or payloads
+        raise
+    return payloads
+
+
+def account_url(source: SourceRef, options: FetchOptions, version: str) -> str:
+    """``{api}/api/{version}/accounts/{account}``."""
+    base = options.base("workable", API)
+    return f"{base}/api/{version}/accounts/{quote(source.board, safe='')}"
+
+
+def search_body(token: str | None) -> dict[str, Any]:
+    """The JSON body of one search request; `token` asks for the next page."""
+    body: dict[str, Any] = {
+        "query": "",
+        "location": [],
+        "department": [],
+        "worktype": [],
+        "remote": [],
+    }
+    if token:
+        body["token"] = token
+    return body
+
+
+def _fetch_all(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    payloads: list[RawPayload],
+) -> None:
+    detail = f"{account_url(source, options, 'v2')}/jobs"
+    for shortcode, title in _search(session, source, options, payloads).items():
+        if shortcode in options.known_ids or not parse_title(title).relevant:
+            continue
+        url = f"{detail}/{quote(shortcode, safe='')}"
+        try:
+            payloads.append(
+                fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+            )
+        except BoardGoneError:
+            continue  # withdrawn between the list and the detail request
+
+
+def _search(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    payloads: list[RawPayload],
+) -> dict[str, str]:
+    """shortcode → title of every job the search lists, following `nextPage`."""
+    url = f"{account_url(source, options, 'v3')}/jobs"
+    found: dict[str, str] = {}
+    token: str | None = None
+    seen_tokens: set[str] = set()
+    for _ in range(options.max_pages):
+        raw = fetch(
+            session,
+            source,
+            url,
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+            method="POST",
+            json_body=search_body(token),
+        )
+        payloads.append(raw)
+        results, token = _page(raw, payloads)
+        for item in results:
+            found.setdefault(str(item["shortcode"]), str(item.get("title") or ""))
+        if not results or not token or token in seen_tokens:
+            break
+        seen_tokens.add(token)
+    return found
+
+
+def _page(raw: RawPayload, payloads: list[RawPayload]) -> tuple[list[dict[str, Any]], str | None]:
+    """The page's results that carry a shortcode, and its `nextPage` token."""
+    doc = decode_json(raw, payloads)
+    ok = isinstance(doc, dict) and isinstance(doc.get("results"), list)
+    require_shape(ok, "an object with a 'results' list", raw, payloads)
+    results = [r for r in doc["results"] if isinstance(r, dict) and r.get("shortcode")]
+    token = doc.get("nextPage")
+    return results, (token if isinstance(token, str) and token else None)

@@ -1,0 +1,201 @@
+"""Salary parsing: forms, exclusions, validation, properties and worst-case speed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parsers.currency import FX_AS_OF, USD_PER_UNIT, to_usd
+from parsers.salary import make_salary, parse_salary
+
+FORMS = [
+    ("$120,000 - $150,000", 120_000, 150_000, "USD", "year"),
+    ("$120K–$150K", 120_000, 150_000, "USD", "year"),
+    ("$100k – $150,000", 100_000, 150_000, "USD", "year"),
+    ("$110,000 to $140,000", 110_000, 140_000, "USD", "year"),
+    ("USD 120000-150000", 120_000, 150_000, "USD", "year"),
+    ("Salary from $95,000", 95_000, 95_000, "USD", "year"),
+    ("up to $160k", 160_000, 160_000, "USD", "year"),
+    ("$55/hr", 55, 55, "USD", "hour"),
+    ("$34.50 per hour", 34.5, 34.5, "USD", "hour"),
+    ("£60,000 - £70,000", 60_000, 70_000, "GBP", "year"),
+    ("€70.000 – €90.000", 70_000, 90_000, "EUR", "year"),
+    ("CAD 90,000 to 140,000", 90_000, 140_000, "CAD", "year"),
+    ("A$120k", 120_000, 120_000, "AUD", "year"),
+    ("90–150k AUD/SGD", 90_000, 150_000, "AUD", "year"),
+    ("US$130,000 - US$160,000 per year", 130_000, 160_000, "USD", "year"),
+    ("USD$ 95,000 - 105,000 annually", 95_000, 105_000, "USD", "year"),
+    ("€4,500 per month", 4_500, 4_500, "EUR", "month"),
+    ("£450 - £550 per day", 450, 550, "GBP", "day"),
+    ("$2,000 - $2,500 per week", 2_000, 2_500, "USD", "week"),
+    ("$176.6K - $222K", 176_600, 222_000, "USD", "year"),
+    ("between $80,000 and $100,000", 80_000, 100_000, "USD", "year"),
+    ("$24/hr - $40/hr", 24, 40, "USD", "hour"),
+    ("20-30$/hour", 20, 30, "USD", "hour"),
+    ("120.000,00 € - 140.000,00 €", 120_000, 140_000, "EUR", "year"),
+    ("₹8.8L – ₹10.6L", 880_000, 1_060_000, "INR", "year"),
+    ("$3,000 monthly", 3_000, 3_000, "USD", "month"),
+    ("Hourly rate: $400", 400, 400, "USD", "hour"),
+    ("paid an hourly rate equivalent to an annualized range of $105,000-126,000",
+     105_000, 126_000, "USD", "year"),
+]
+
+
+@pytest.mark.parametrize(("text", "low", "high", "currency", "period"), FORMS)
+def test_forms(text: str, low: float, high: float, currency: str, period: str) -> None:
+    got = parse_salary(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency, got.period) == (low, high, currency, period)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We raised $150M in our Series C",
+        "a $4.5 trillion market",
+        "$10,000 sign-on bonus",
+        "401(k) with up to 4% match",
+        "$5,000 annual learning stipend",
+        "Tuition reimbursement: up to $5,250/year",
+        "We have over $7M in ARR and 150 customers",
+        "an industry worth over $200B",
+        "no numbers here at all",
+        "",
+    ],
+)
+def test_not_pay(text: str) -> None:
+    assert parse_salary(text) is None
+
+
+def test_ote_with_base_gives_base() -> None:
+    got = parse_salary("OTE $180,000 ($90,000 base)")
+    assert got is not None and (got.min, got.max) == (90_000, 90_000)
+
+
+def test_base_beside_ote_range() -> None:
+    text = "OTE: $160,000–$220,000 (60/40 split)\n - Base Salary: $100,000–$130,000"
+    got = parse_salary(text)
+    assert got is not None and (got.min, got.max) == (100_000, 130_000)
+
+
+def test_zones_give_envelope() -> None:
+    text = "Zone A: $120,000 - $140,000; Zone B: $110,000 - $130,000"
+    got = parse_salary(text)
+    assert got is not None and (got.min, got.max) == (110_000, 140_000)
+
+
+def test_benefit_beside_pay_is_ignored() -> None:
+    text = "Base pay: $25/hour\nFertility HRA (up to $5,000 per year)\n$150/month in product"
+    got = parse_salary(text)
+    assert got is not None and (got.min, got.period) == (25, "hour")
+
+
+def test_period_word_beats_magnitude() -> None:
+    got = parse_salary("$600 per hour")
+    assert got is not None and got.period == "hour"
+    got = parse_salary("$450 per day")
+    assert got is not None and got.period == "day"
+
+
+def test_magnitude_fallback() -> None:
+    hourly = parse_salary("Pay range: $30 - $45")
+    yearly = parse_salary("Pay range: $80,000 - $95,000")
+    assert hourly is not None and hourly.period == "hour"
+    assert yearly is not None and yearly.period == "year"
+
+
+def test_annualised_and_usd() -> None:
+    got = parse_salary("£60,000 - £70,000")
+    assert got is not None
+    assert got.annual_min == 60_000 and got.usd_annual_min == pytest.approx(
+        60_000 * USD_PER_UNIT["GBP"], rel=1e-6
+    )
+    hourly = parse_salary("$50 per hour")
+    assert hourly is not None and hourly.annual_min == 50 * 2080
+
+
+def test_snippet_text() -> None:
+    got = parse_salary("The range is $120,000 - $150,000 plus equity.")
+    assert got is not None and got.text == "$120,000 - $150,000"
+
+
+def test_make_salary_structured() -> None:
+    got = make_salary(50, None, "usd", "1 HOUR")
+    assert got is not None
+    assert (got.min, got.max, got.currency, got.period, got.annual_max) == (
+        50, 50, "USD", "hour", 104_000)
+    swapped = make_salary(150_000, 120_000, "USD", "YEAR")
+    assert swapped is not None and (swapped.min, swapped.max) == (120_000, 150_000)
+    assert make_salary(6_000, 7_000, "EUR", "1 MONTH").annual_min == 72_000  # type: ignore[union-attr]
+    assert make_salary(500, 600, "USD", "1 WEEK").annual_max == 31_200  # type: ignore[union-attr]
+    assert make_salary(400, 500, "GBP", "day").annual_min == 104_000  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "currency", "period"),
+    [
+        (None, None, "USD", "year"),
+        (5, 6, "USD", "year"),
+        (3_000_000, 4_000_000, "USD", "year"),
+        (100_000, 120_000, "XYZ", "year"),
+        (100_000, 120_000, "USD", "1 TIME"),
+        (0, 0, "USD", "year"),
+        (-5, 10, "USD", "hour"),
+    ],
+)
+def test_make_salary_rejects(low: float | None, high: float | None, currency: str,
+                             period: str) -> None:
+    assert make_salary(low, high, currency, period) is None
+
+
+def test_fx_table() -> None:
+    assert FX_AS_OF.year >= 2025
+    assert to_usd(100, "USD") == 100
+    assert to_usd(100, "ZZZ") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises_and_ordered(text: str) -> None:
+    got = parse_salary(text)
+    assert got == parse_salary(text)
+    if got is not None:
+        assert got.min <= got.max and got.annual_min <= got.annual_max
+
+
+_MONEYISH = st.lists(
+    st.sampled_from(["$", "£", "€", "USD", "k", "K", " - ", " to ", "1", "20", "0", ",", ".",
+                     "000", " per hour", "/yr", " ", "OTE", "base", "bonus", "M", "L", "\n"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MONEYISH)
+def test_moneyish_properties(text: str) -> None:
+    got = parse_salary(text)
+    assert got == parse_salary(text)
+    if got is not None:
+        assert got.min <= got.max
+        assert got.usd_annual_min is not None and got.usd_annual_min >= 1_000
+        assert got.usd_annual_max is not None and got.usd_annual_max <= 2_000_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$1," * 333_334,
+        "9" * 1_000_000,
+        "$1-" * 333_334,
+        "$" + " " * 999_998 + "1",
+        "1,000.000,00 " * 76_924,
+        "10k " * 250_000,
+    ],
+)
+def test_adversarial_megabyte(text: str) -> None:
+    start = time.perf_counter()
+    parse_salary(text)
+    assert time.perf_counter() - start < 2.0
