@@ -1,27 +1,82 @@
-"""Source commands: sources."""
+"""Source commands: list the configured boards with their last run; check one board."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cli.app import app, friendly_errors
+from cli.app import DbOption, app, db_path, fail, friendly_errors
 from cli.output import print_rows
+from core.models import SourceRef
 from core.settings import get_settings
 
+sources_app = typer.Typer(help="The configured job boards.", invoke_without_command=True)
+app.add_typer(sources_app, name="sources")
+FileOption = Annotated[Path | None, typer.Option("--file", help="Sources file.")]
 
-@app.command("sources")
-@friendly_errors
-def list_sources(
-    file: Annotated[Path | None, typer.Option("--file", help="Sources file.")] = None,
-) -> None:
-    """List the configured sources."""
+
+def _configured(file: Path | None) -> list[SourceRef]:
     from sources.registry import load_sources
 
-    rows = [
-        (s.name, s.kind, s.board, s.company, s.region, s.enabled)
-        for s in load_sources(file or get_settings().sources_file)
-    ]
-    print_rows(["name", "kind", "board", "company", "region", "enabled"], rows, "table")
+    return load_sources(file or get_settings().sources_file)
+
+
+def _last_runs(db: Path) -> dict[str, tuple[Any, ...]]:
+    from warehouse.db import connect_reader
+
+    if not db.exists():
+        return {}
+    con = connect_reader(db, get_settings().read_wait_seconds)
+    try:
+        rows = con.execute(
+            "SELECT source, finished_at, status, postings, new_postings, error FROM source_health"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0]: r[1:] for r in rows}
+
+
+@sources_app.callback()
+@friendly_errors
+def list_sources(ctx: typer.Context, file: FileOption = None, db: DbOption = None) -> None:
+    """List the configured sources with their last run, status and counts."""
+    if ctx.invoked_subcommand:
+        return
+    runs = _last_runs(db_path(db))
+    rows = []
+    for s in _configured(file):
+        last = runs.get(s.name, (None, "never run", None, None, None))
+        rows.append((s.name, s.kind, s.board, s.company, s.enabled, *last))
+    columns = ["name", "kind", "board", "company", "enabled", "last_run", "status", "postings",
+               "new", "error"]  # fmt: skip
+    print_rows(columns, rows, "table")
+
+
+@sources_app.command("check")
+@friendly_errors
+def check(
+    name: Annotated[str, typer.Argument(help="Source name from the sources file.")],
+    file: FileOption = None,
+    replay: Annotated[Path | None, typer.Option(help="Folder of recorded responses.")] = None,
+) -> None:
+    """Fetch one board now and show what would be ingested (nothing is stored)."""
+    from pipeline.ingest import board_parser, fetch_options, fetch_source, make_session
+
+    source = next((s for s in _configured(file) if s.name == name), None)
+    if source is None:
+        fail(f"no source named {name!r} in the sources file")
+        return
+    settings = get_settings().model_copy(update={"replay_dir": replay} if replay else {})
+    with make_session(settings) as session:
+        fetched = fetch_source(session, source, fetch_options(settings))
+    parse = board_parser(source.kind)
+    postings = [p for raw in fetched.payloads for p in parse(raw, source).postings]
+    rows = [(p.title, p.level, p.workplace.value, p.location_text,
+             f"{p.salary.min:,.0f}-{p.salary.max:,.0f} {p.salary.currency}/{p.salary.period}"
+             if p.salary else "", p.relevant)
+            for p in sorted(postings, key=lambda p: (not p.relevant, p.title))]  # fmt: skip
+    print_rows(["title", "level", "workplace", "location", "salary", "relevant"], rows, "table")
+    relevant = sum(1 for p in postings if p.relevant)
+    typer.echo(f"{len(fetched.payloads)} payloads, {len(postings)} postings, {relevant} relevant")

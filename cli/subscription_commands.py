@@ -31,25 +31,40 @@ def subscribe_file(path: Path, db: Path) -> int:
     return len(subs)
 
 
+ListOption = list[str] | None
+
+
 @app.command()
 @friendly_errors
 def subscribe(
     email: Annotated[str | None, typer.Argument(help="Address to send digests to.")] = None,
     cadence: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
-    keyword: Annotated[list[str] | None, typer.Option(help="Keyword (repeatable).")] = None,
+    keyword: Annotated[ListOption, typer.Option(help="Word or phrase in the title.")] = None,
     level: Annotated[
-        list[str] | None, typer.Option(help="assistant|manager|senior|director|vp.")
+        ListOption, typer.Option(help="assistant|manager|senior|director|vp (repeatable).")
     ] = None,
-    workplace: Annotated[list[str] | None, typer.Option(help="remote|hybrid|onsite.")] = None,
-    location: Annotated[list[str] | None, typer.Option(help="City, hub or country code.")] = None,
-    min_salary: Annotated[float | None, typer.Option(help="Minimum annual salary in USD.")] = None,
+    family: Annotated[
+        ListOption, typer.Option(help="Role family, e.g. clinical_trial_management.")
+    ] = None,
+    workplace: Annotated[ListOption, typer.Option(help="remote|hybrid|onsite.")] = None,
+    location: Annotated[ListOption, typer.Option(help="Hub, city or region.")] = None,
+    country: Annotated[ListOption, typer.Option(help="ISO country code, e.g. US, GB.")] = None,
+    company: Annotated[ListOption, typer.Option(help="Only these companies.")] = None,
+    exclude_company: Annotated[ListOption, typer.Option(help="Never these companies.")] = None,
+    min_salary: Annotated[
+        float | None, typer.Option(help="Minimum annual salary (in --currency).")
+    ] = None,
+    currency: Annotated[str, typer.Option(help="Currency of --min-salary.")] = "USD",
     no_salary: Annotated[bool, typer.Option(help="Include postings without salary.")] = True,
+    no_news: Annotated[
+        bool, typer.Option("--no-news", help="Email even when nothing new matched.")
+    ] = False,
     from_file: Annotated[
         Path | None, typer.Option("--from", help="YAML file of subscriptions.")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Subscribe an address (or every entry of a YAML file) to digests."""
+    """Subscribe an address (or every entry of a YAML file) to digests, with filters."""
     if from_file:
         typer.echo(f"saved {subscribe_file(from_file, db_path(db))} subscriptions")
         return
@@ -61,15 +76,27 @@ def subscribe(
             "cadence": cadence,
             "keywords": keyword,
             "levels": level,
+            "families": family,
             "workplaces": workplace,
             "locations": location,
-            "min_salary_usd": min_salary,
+            "countries": country,
+            "companies": company,
+            "exclude_companies": exclude_company,
+            "min_salary": min_salary,
+            "currency": currency,
             "include_no_salary": no_salary,
+            "no_news": no_news,
         }
     )
     with writer(db_path(db)) as con:
         sub_id = save_subscription(con, sub, datetime.now(UTC))
-    typer.echo(f"subscribed {sub.email} ({sub.cadence}) as #{sub_id}")
+    extra = ""
+    if sub.min_salary_currency and sub.min_salary_usd is not None:
+        extra = (
+            f"; minimum {sub.min_salary_amount:,.0f} {sub.min_salary_currency}"
+            f" = ${sub.min_salary_usd:,.0f} a year"
+        )
+    typer.echo(f"subscribed {sub.email} ({sub.cadence}) as #{sub_id}{extra}")
 
 
 @app.command()
@@ -106,7 +133,7 @@ def subscriptions(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db: DbOption = None,
 ) -> None:
-    """List subscriptions with their deliveries and last failure."""
+    """List subscriptions: filters, emails sent, waiting for a retry, failed, last error."""
     con = connect_reader(db_path(db))
     try:
         rows = subscription_overview(con)
@@ -117,13 +144,11 @@ def subscriptions(
         "email",
         "cadence",
         "active",
-        "levels",
-        "workplaces",
-        "keywords",
-        "locations",
-        "min_salary_usd",
+        "filters",
         "sent",
         "last_sent",
+        "waiting",
+        "failed",
         "error",
     ]
     print_rows(columns, rows, fmt)

@@ -1,4 +1,4 @@
-"""Reading many subscriptions from a YAML file."""
+"""Reading subscriptions from a YAML file or command options, with currency conversion."""
 
 from __future__ import annotations
 
@@ -9,36 +9,120 @@ import yaml
 
 from core.errors import SubscriptionError
 from core.models import Subscription
-from core.validation import validate_subscription
+from core.validation import validate_currency, validate_subscription
+from parsers.currency import FX_AS_OF, to_usd
+
+LIST_KEYS = (
+    "keywords",
+    "levels",
+    "families",
+    "workplaces",
+    "locations",
+    "countries",
+    "companies",
+    "exclude_companies",
+)
+KNOWN_KEYS = {
+    "email",
+    "cadence",
+    *LIST_KEYS,
+    "min_salary",
+    "min_salary_usd",
+    "currency",
+    "include_no_salary",
+    "no_news",
+}
 
 
 def _as_tuple(entry: dict[str, Any], key: str) -> tuple[str, ...]:
     value = entry.get(key) or []
     if isinstance(value, str):
         value = [value]
+    if not isinstance(value, list | tuple):
+        raise SubscriptionError(f"{key} must be a list of strings")
     return tuple(str(v) for v in value)
 
 
+def _number(value: Any, label: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise SubscriptionError(f"{label} must be a number, not {value!r}")
+    try:
+        return float(str(value).replace(",", "").replace("_", ""))
+    except ValueError:
+        raise SubscriptionError(f"{label} must be a number, not {value!r}") from None
+
+
+def _flag(entry: dict[str, Any], key: str, default: bool) -> bool:
+    value = entry.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise SubscriptionError(f"{key} must be true or false, not {value!r}")
+    return value
+
+
+def min_salary_in_usd(amount: float | None, currency: str | None) -> tuple[float | None, float]:
+    """The annual minimum in USD and the amount as given; SubscriptionError for unknown FX."""
+    if amount is None:
+        return None, 0.0
+    if amount < 0:
+        raise SubscriptionError("minimum salary cannot be negative")
+    code = validate_currency(currency) or "USD"
+    usd = to_usd(amount, code)
+    if usd is None:
+        raise SubscriptionError(
+            f"unknown currency {code}: no exchange rate (rates as of {FX_AS_OF.isoformat()})"
+        )
+    return round(usd, 2), amount
+
+
 def subscription_from(entry: dict[str, Any]) -> Subscription:
-    """One validated subscription from a mapping of the file."""
-    min_salary = entry.get("min_salary_usd")
+    """One validated subscription from a mapping (a file entry or the command's options).
+
+    `min_salary` with `currency` (default USD) is converted to USD with the project's dated
+    rates; `min_salary_usd` is taken as USD directly. Unknown keys are an error.
+    """
+    unknown = sorted(set(entry) - KNOWN_KEYS)
+    if unknown:
+        raise SubscriptionError(f"unknown field(s) {', '.join(unknown)}")
+    if entry.get("min_salary") is not None and entry.get("min_salary_usd") is not None:
+        raise SubscriptionError("give min_salary (with currency) or min_salary_usd, not both")
+    currency = validate_currency(entry.get("currency"))
+    amount = _number(entry.get("min_salary"), "min_salary")
+    if amount is None:
+        amount = _number(entry.get("min_salary_usd"), "min_salary_usd")
+        if amount is not None and currency not in (None, "USD"):
+            raise SubscriptionError("min_salary_usd is in USD: use min_salary with a currency")
+    usd, original = min_salary_in_usd(amount, currency)
     return validate_subscription(
         Subscription(
-            email=str(entry.get("email", "")),
-            cadence=entry.get("cadence", "daily"),
+            email=str(entry.get("email") or ""),
+            cadence=entry.get("cadence") or "daily",
             keywords=_as_tuple(entry, "keywords"),
             levels=_as_tuple(entry, "levels"),
+            families=_as_tuple(entry, "families"),
             workplaces=_as_tuple(entry, "workplaces"),
             locations=_as_tuple(entry, "locations"),
-            min_salary_usd=float(min_salary) if min_salary is not None else None,
-            include_no_salary=bool(entry.get("include_no_salary", True)),
+            countries=_as_tuple(entry, "countries"),
+            companies=_as_tuple(entry, "companies"),
+            exclude_companies=_as_tuple(entry, "exclude_companies"),
+            min_salary_usd=usd,
+            min_salary_amount=original if usd is not None else None,
+            min_salary_currency=currency,
+            include_no_salary=_flag(entry, "include_no_salary", True),
+            no_news=_flag(entry, "no_news", False),
         )
     )
 
 
 def load_subscriptions(path: Path) -> list[Subscription]:
     """Every subscription in the file; the first invalid one raises with its position."""
-    doc = yaml.safe_load(path.read_text())
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SubscriptionError(f"{path}: invalid YAML ({error})") from error
     entries = doc.get("subscriptions") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise SubscriptionError(f"{path}: expected a top-level 'subscriptions' list")

@@ -1,4 +1,4 @@
-"""Warehouse commands: sql, reparse."""
+"""Warehouse commands: sql, stats, export, reparse."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def sql(
     if not text:
         fail("give a QUERY or --file")
         return
-    con = connect_reader(db_path(db))
+    con = connect_reader(db_path(db), get_settings().read_wait_seconds)
     try:
         cursor = con.execute(text)
         columns = [d[0] for d in cursor.description or []]
@@ -38,6 +38,51 @@ def sql(
     finally:
         con.close()
     print_rows(columns, rows, fmt)
+
+
+@app.command()
+@friendly_errors
+def stats(db: DbOption = None) -> None:
+    """The state of the warehouse: postings by source, level, workplace, salary, runs, failures."""
+    from warehouse.stats import warehouse_stats
+
+    con = connect_reader(db_path(db), get_settings().read_wait_seconds)
+    try:
+        sections = warehouse_stats(con)
+    finally:
+        con.close()
+    for section in sections:
+        typer.echo(f"\n{section.title}")
+        if section.rows:
+            print_rows(section.columns, section.rows, "table")
+        else:
+            typer.echo("  (none)")
+
+
+@app.command()
+@friendly_errors
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write.")],
+    view: Annotated[str | None, typer.Option(help="A view or table to export.")] = None,
+    query: Annotated[str | None, typer.Option(help="One SELECT to export.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    db: DbOption = None,
+) -> None:
+    """Export a view, a table or one SELECT to Parquet or CSV (the warehouse stays read-only)."""
+    from warehouse.export import export as export_query
+    from warehouse.export import export_view
+
+    if bool(view) == bool(query):
+        fail("give exactly one of --view or --query")
+    con = connect_reader(db_path(db), get_settings().read_wait_seconds, allow_files=True)
+    try:
+        if view:
+            count = export_view(con, view, fmt, output)
+        else:
+            count = export_query(con, str(query), fmt, output)
+    finally:
+        con.close()
+    typer.echo(f"wrote {count} rows to {output}")
 
 
 @app.command()

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     sources_file: Path = REPO_ROOT / "config" / "sources.yaml"
     benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
     replay_dir: Path | None = None
+    read_wait_seconds: float = 10.0
     user_agent: str = (
         "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
     )
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     http_retries: int = 3
     http_max_retry_after: float = 60.0
     http_max_bytes: int = 50_000_000
+    http_min_host_delay: float = 1.0
+    http_cache_dir: Path = REPO_ROOT / "data" / "http-cache"
     source_retries: int = 2
     source_retry_delay: float = 30.0
 

@@ -144,7 +144,9 @@ def validate_subscription(sub: Subscription) -> Subscription:
         keywords=_texts("keyword", sub.keywords),
         levels=_check_choices("level", sub.levels, LEVELS, LEVEL_ALIASES),
         families=_check_choices("family", sub.families, FAMILIES),
-        workplaces=_check_choices("workplace", sub.workplaces, WORKPLACE_CHOICES, WORKPLACE_ALIASES),
+        workplaces=_check_choices(
+            "workplace", sub.workplaces, WORKPLACE_CHOICES, WORKPLACE_ALIASES
+        ),
         locations=_texts("location", sub.locations),
         countries=_countries(sub.countries),
         companies=companies,

@@ -50,12 +50,30 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class PayRow:
+    """One level's median posted pay against the guide's median, as two comparable bars."""
+
+    label: str
+    posted: str
+    guide: str
+    delta: str
+    posted_percent: int
+    guide_percent: int
+
+
+@dataclass(frozen=True)
 class WeeklySection:
-    """The weekly extras: new roles by level and by hub, and who hires most."""
+    """The weekly extras: new roles by level and hub, pay against the guide, remote share,
+    pay transparency, the skills asked for most and who hires most."""
 
     by_level: tuple[Bar, ...]
     by_hub: tuple[tuple[str, int], ...]
     top_companies: tuple[tuple[str, int], ...]
+    hub_bars: tuple[Bar, ...] = ()
+    pay: tuple[PayRow, ...] = ()
+    skills: tuple[Bar, ...] = ()
+    remote_percent: int | None = None
+    transparency_percent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,17 +234,54 @@ def market_lines(market: MarketSummary, benchmarks: Benchmarks) -> tuple[str, ..
     return tuple(lines)
 
 
+def bars(counts: list[tuple[str, int]]) -> tuple[Bar, ...]:
+    """Chart bars, each as a share of the longest one."""
+    top = max((n for _, n in counts), default=0)
+    return tuple(Bar(label, n, round(n * 100 / top) if top else 0) for label, n in counts)
+
+
 def weekly_section(market: MarketSummary, benchmarks: Benchmarks) -> WeeklySection:
-    """Counts by level (as chart bars), by hub, and the top hiring companies."""
+    """Counts by level and hub (as chart bars), pay vs the guide, shares, skills, companies."""
     counts = [(key, market.by_level.get(key, 0)) for key in LEVELS]
     counts += [(k, n) for k, n in market.by_level.items() if k not in LEVELS]
-    top = max((n for _, n in counts), default=0)
-    bars = tuple(
-        Bar(_level_label(benchmarks, key), n, round(n * 100 / top) if top else 0)
-        for key, n in counts
-    )
+    by_level = bars([(_level_label(benchmarks, key), n) for key, n in counts])
     hubs = tuple(sorted(market.by_hub.items(), key=lambda kv: (-kv[1], kv[0])))
-    return WeeklySection(bars, hubs, tuple(market.top_companies[:5]))
+    return WeeklySection(
+        by_level=by_level,
+        by_hub=hubs,
+        top_companies=tuple(market.top_companies[:5]),
+        hub_bars=bars(list(hubs)),
+        pay=pay_rows(market, benchmarks),
+        skills=bars(list(market.top_skills[:6])),
+        remote_percent=_whole_percent(market.remote_share),
+        transparency_percent=_whole_percent(market.salary_transparency),
+    )
+
+
+def _whole_percent(share: float | None) -> int | None:
+    return None if share is None else max(0, min(100, round(share * 100)))
+
+
+def pay_rows(market: MarketSummary, benchmarks: Benchmarks) -> tuple[PayRow, ...]:
+    """Median posted pay per level beside the guide's median, scaled to the largest."""
+    pairs = []
+    for key in LEVELS:
+        level = benchmarks.level(key)
+        posted = market.median_usd_by_level.get(key)
+        if level is not None and posted is not None and posted > 0:
+            pairs.append((level, posted))
+    top = max((max(p, lv.median_usd) for lv, p in pairs), default=0.0)
+    return tuple(
+        PayRow(
+            label=level.label,
+            posted=usd_short(round(posted, -3)),
+            guide=usd_short(level.median_usd),
+            delta=signed(delta_percent(posted, level.median_usd)),
+            posted_percent=max(1, round(posted * 100 / top)),
+            guide_percent=max(1, round(level.median_usd * 100 / top)),
+        )
+        for level, posted in pairs
+    )
 
 
 def _level_label(benchmarks: Benchmarks, key: str) -> str:

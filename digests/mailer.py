@@ -9,12 +9,14 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -26,6 +28,11 @@ Security = Literal["none", "starttls", "ssl"]
 SECURITIES: tuple[str, ...] = ("none", "starttls", "ssl")
 MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._@-]+")
+LINE_END = re.compile(rb"\r?\n")
+# Headers are written with RFC 5322's hard limit, not the soft 78: otherwise the long
+# List-Unsubscribe URL is folded into RFC 2047 encoded words, which clients cannot use.
+# Non-ASCII values (a subject with "Zürich") are still encoded; bodies are quoted-printable.
+HEADER_POLICY = policy.default.clone(max_line_length=998)
 
 
 class HeaderInjectionError(ValueError):
@@ -41,12 +48,54 @@ class SendResult:
     ok: bool
     permanent: bool = False
     error: str | None = None
+    already_delivered: bool = False
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message exactly as it will be delivered: envelope and bytes (LF line ends)."""
+
+    message_id: str
+    sender: str
+    recipient: str
+    data: bytes
+
+    @classmethod
+    def of(cls, message: EmailMessage | Outgoing | bytes) -> Outgoing:
+        """The outgoing form of a built message, of stored bytes, or itself."""
+        if isinstance(message, Outgoing):
+            return message
+        if isinstance(message, bytes):
+            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+            data = message
+        else:
+            headers = message
+            data = message.as_bytes()
+        data = LINE_END.sub(b"\n", data)
+        sender = parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]
+        recipient = parseaddr(str(headers.get("To") or ""))[1]
+        return cls(str(headers.get("Message-ID") or "").strip(), sender, recipient, data)
+
+
+class DeliveryLog(Protocol):
+    """Told about each message as it goes, so a crash mid-batch loses no bookkeeping."""
+
+    def before(self, message_id: str) -> None:
+        """The message is about to be handed to the transport."""
+        ...
+
+    def after(self, result: SendResult) -> None:
+        """The transport's verdict on the message."""
+        ...
+
+
+Message = EmailMessage | Outgoing | bytes
 
 
 class Mailer(Protocol):
     """Anything that can deliver a batch of messages."""
 
-    def send(self, messages: list[EmailMessage]) -> list[SendResult]:
+    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
         """Deliver each message; one result per message, in order, never an exception."""
         ...
 
@@ -82,9 +131,10 @@ def build_message(
     msg["Message-ID"] = normalise_message_id(message_id)
     msg["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
+    msg.set_content(rendered.text, cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     msg.set_boundary(_boundary(message_id, rendered))
+    msg.policy = HEADER_POLICY
     return msg
 
 
@@ -135,8 +185,21 @@ def list_unsubscribe(url: str, mailto: str | None) -> str:
     return ", ".join(links)
 
 
-def _identity(msg: EmailMessage) -> tuple[str, str]:
-    return str(msg.get("Message-ID", "")), str(msg.get("To", ""))
+def _run(
+    messages: Sequence[Message],
+    log: DeliveryLog | None,
+    deliver: Callable[[Outgoing], SendResult],
+) -> list[SendResult]:
+    results = []
+    for message in messages:
+        out = Outgoing.of(message)
+        if log is not None:
+            log.before(out.message_id)
+        result = deliver(out)
+        if log is not None:
+            log.after(result)
+        results.append(result)
+    return results
 
 
 # ---------------------------------------------------------------- outbox
@@ -151,25 +214,35 @@ def outbox_file_name(message_id: str) -> str:
 
 @dataclass(frozen=True)
 class OutboxMailer:
-    """Writes each message to `<folder>/<name from Message-ID>.eml`; a resend overwrites."""
+    """Writes each message to `<folder>/<name from Message-ID>.eml`, atomically.
+
+    The name comes from the Message-ID, so a message can only ever be one file: a resend after
+    a crash finds the same bytes already there and leaves them (`already_delivered`).
+    """
 
     folder: Path
 
-    def send(self, messages: list[EmailMessage]) -> list[SendResult]:
-        """Write every message atomically; an I/O failure is a temporary failure."""
-        return [self._write(msg) for msg in messages]
+    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+        """Write every message; an I/O failure is a temporary failure."""
+        return _run(messages, log, self._write)
 
-    def _write(self, msg: EmailMessage) -> SendResult:
-        message_id, recipient = _identity(msg)
-        if not message_id:
-            return SendResult(message_id, recipient, False, True, "message has no Message-ID")
-        target = Path(self.folder) / outbox_file_name(message_id)
+    def path_for(self, message_id: str) -> Path:
+        """Where the message with this Message-ID is (or will be) written."""
+        return Path(self.folder) / outbox_file_name(message_id)
+
+    def _write(self, out: Outgoing) -> SendResult:
+        if not out.message_id:
+            return SendResult("", out.recipient, False, True, "message has no Message-ID")
+        target = self.path_for(out.message_id)
         try:
+            if target.is_file() and target.read_bytes() == out.data:
+                return SendResult(out.message_id, out.recipient, True, already_delivered=True)
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, msg.as_bytes())
+            _atomic_write(target, out.data)
         except OSError as exc:
-            return SendResult(message_id, recipient, False, False, f"outbox write failed: {exc}")
-        return SendResult(message_id, recipient, True)
+            error = f"outbox write failed: {exc}"
+            return SendResult(out.message_id, out.recipient, False, False, error)
+        return SendResult(out.message_id, out.recipient, True)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -207,26 +280,14 @@ class SmtpMailer:
         if self.security not in SECURITIES:
             raise ValueError(f"SMTP security must be one of {', '.join(SECURITIES)}")
 
-    def send(self, messages: list[EmailMessage]) -> list[SendResult]:
-        """Send each message in order; failures become results, never exceptions."""
-        results: list[SendResult] = []
-        conn: smtplib.SMTP | None = None
-        connects, last_error = 0, ""
-        for msg in messages:
-            if conn is None and connects < 2:
-                connects += 1
-                conn, last_error = self._open()
-            if conn is None:
-                results.append(_failure(msg, False, f"cannot connect: {last_error}"))
-                continue
-            result, alive = _deliver(conn, msg)
-            results.append(result)
-            if not alive:
-                _close(conn, quit_first=False)
-                conn = None
-        if conn is not None:
-            _close(conn, quit_first=True)
-        return results
+    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+        """Send each message in order on one connection (reopened at most once after a drop);
+        failures become results, never exceptions."""
+        session = _Session(self)
+        try:
+            return _run(messages, log, session.deliver)
+        finally:
+            session.close()
 
     def _open(self) -> tuple[smtplib.SMTP | None, str]:
         """A ready connection, or None and why (the password never appears)."""
@@ -256,11 +317,43 @@ class SmtpMailer:
         return conn
 
 
-def _deliver(conn: smtplib.SMTP, msg: EmailMessage) -> tuple[SendResult, bool]:
+@dataclass
+class _Session:
+    """One batch's connection: opened on first use, reopened at most once."""
+
+    mailer: SmtpMailer
+    conn: smtplib.SMTP | None = None
+    connects: int = 0
+    error: str = ""
+
+    def deliver(self, out: Outgoing) -> SendResult:
+        if self.conn is None and self.connects < 2:
+            self.connects += 1
+            self.conn, self.error = self.mailer._open()
+        if self.conn is None:
+            return _failure(out, False, f"cannot connect: {self.error}")
+        result, alive = _deliver(self.conn, out)
+        if not alive:
+            _close(self.conn, quit_first=False)
+            self.conn = None
+        return result
+
+    def close(self) -> None:
+        if self.conn is not None:
+            _close(self.conn, quit_first=True)
+            self.conn = None
+
+
+def _deliver(conn: smtplib.SMTP, out: Outgoing) -> tuple[SendResult, bool]:
     """Send one message; the result, and whether the connection is still usable."""
-    message_id, recipient = _identity(msg)
+    msg = out
+    message_id, recipient = out.message_id, out.recipient
+    if not message_id or not recipient or not out.sender:
+        return _failure(out, True, "message lacks a Message-ID, a sender or a recipient"), True
+    options = [] if (out.sender + recipient).isascii() else ["SMTPUTF8"]
+    data = LINE_END.sub(b"\r\n", out.data)
     try:
-        refused = conn.send_message(msg)
+        refused = conn.sendmail(out.sender, [recipient], data, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         return _failure(msg, _permanent(codes), _describe(exc)), True
@@ -282,9 +375,8 @@ def _permanent(codes: list[int]) -> bool:
     return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
-def _failure(msg: EmailMessage, permanent: bool, error: str) -> SendResult:
-    message_id, recipient = _identity(msg)
-    return SendResult(message_id, recipient, False, permanent, error)
+def _failure(out: Outgoing, permanent: bool, error: str) -> SendResult:
+    return SendResult(out.message_id, out.recipient, False, permanent, error)
 
 
 def _describe(exc: BaseException) -> str:

@@ -41,15 +41,16 @@ class FetchResult:
 
 
 def make_session(settings: Settings) -> requests.Session:
-    """The HTTP session for a run: real network, or recordings when replay is set."""
-    session = build_session(
+    """The HTTP session for a run: the polite network, or recordings when replay is set."""
+    if settings.replay_dir is not None:
+        return use_replay(build_session(user_agent=settings.user_agent), settings.replay_dir)
+    return build_session(
         user_agent=settings.user_agent,
         retries=settings.http_retries,
         max_retry_after=settings.http_max_retry_after,
+        min_host_delay=settings.http_min_host_delay,
+        cache_dir=settings.http_cache_dir,
     )
-    if settings.replay_dir is not None:
-        use_replay(session, settings.replay_dir)
-    return session
 
 
 def fetch_options(settings: Settings) -> FetchOptions:

@@ -33,4 +33,3 @@ def fetch_board(
     ok = isinstance(doc, dict) and isinstance(doc.get("offers"), list)
     require_shape(ok, "an object with an 'offers' list", raw, payloads)
     return payloads
-

@@ -1,9 +1,15 @@
-"""The one HTTP session every connector uses, and the one place HTTP errors are sorted."""
+"""The one HTTP session every connector uses, and the one place HTTP errors are sorted.
+
+The session identifies itself, retries 429 / 5xx / connection errors a bounded number of times
+honouring Retry-After (capped), takes each host's turn (one request at a time, a minimum delay),
+and, given a cache folder, makes GETs conditional (ETag / Last-Modified).
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -12,6 +18,8 @@ from urllib3.util.retry import Retry
 
 from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
 from core.models import RawPayload, SourceRef
+from sources.conditional import ConditionalCache, Validators
+from sources.politeness import GATE
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -33,14 +41,37 @@ class CappedRetry(Retry):
         return retry
 
 
+class PoliteAdapter(HTTPAdapter):
+    """An HTTP adapter that waits for its host's turn (one request at a time, a minimum delay)."""
+
+    def __init__(self, *, min_host_delay: float, **kwargs: Any) -> None:
+        self.min_host_delay = min_host_delay
+        super().__init__(**kwargs)
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """Send when the host is free and its minimum delay has passed."""
+        with GATE.turn(request.url or "", self.min_host_delay):
+            return super().send(request, *args, **kwargs)
+
+
+class PoliteSession(requests.Session):
+    """A session that may remember validators for conditional GETs."""
+
+    conditional: ConditionalCache | None = None
+
+
 def build_session(
     *,
     user_agent: str,
     retries: int = 3,
     backoff: float = 0.5,
     max_retry_after: float = 60.0,
-) -> requests.Session:
-    """A session with an identifying User-Agent and bounded, Retry-After-aware retries."""
+    min_host_delay: float = 0.0,
+    cache_dir: Path | None = None,
+) -> PoliteSession:
+    """A session with an identifying User-Agent, bounded retries and per-host politeness."""
     retry = CappedRetry(
         total=retries,
         connect=retries,
@@ -53,8 +84,9 @@ def build_session(
         raise_on_status=False,
     )
     retry.max_retry_after = max_retry_after
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    session = PoliteSession()
+    session.conditional = ConditionalCache(cache_dir) if cache_dir else None
+    adapter = PoliteAdapter(max_retries=retry, min_host_delay=min_host_delay)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
@@ -82,6 +114,41 @@ def _raise_for_status(response: requests.Response, url: str) -> None:
         raise SourceError(f"HTTP {status}", url=url, status=status)
 
 
+def _payload(
+    source: SourceRef, url: str, status: int, content_type: str, body: bytes
+) -> RawPayload:
+    return RawPayload(
+        source=source.name,
+        kind=source.kind,
+        url=url,
+        fetched_at=datetime.now(UTC),
+        status=status,
+        content_type=content_type,
+        body=body,
+    )
+
+
+def _cache_for(session: requests.Session, method: str) -> ConditionalCache | None:
+    cache = session.conditional if isinstance(session, PoliteSession) else None
+    return cache if method == "GET" else None
+
+
+def _remembered(cache: ConditionalCache, source: SourceRef, url: str) -> RawPayload | None:
+    found, body = cache.validators(url), cache.body(url)
+    if found is None or body is None:
+        return None
+    return _payload(source, url, 200, found.content_type, body)
+
+
+def _remember(
+    cache: ConditionalCache | None, url: str, response: requests.Response, body: bytes
+) -> None:
+    etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+    if cache is not None and (etag or modified):
+        content_type = response.headers.get("Content-Type", "")
+        cache.remember(url, Validators(etag, modified, content_type), body)
+
+
 def fetch(
     session: requests.Session,
     source: SourceRef,
@@ -92,22 +159,31 @@ def fetch(
     method: str = "GET",
     json_body: dict[str, Any] | None = None,
 ) -> RawPayload:
-    """One request: a RawPayload on success, or a SourceError that says what went wrong."""
+    """One request: a RawPayload on success, or a SourceError that says what went wrong.
+
+    A conditional GET the server answers 304 (Not Modified) gives the remembered body.
+    """
+    cache = _cache_for(session, method)
+    headers = cache.request_headers(url) if cache else {}
     try:
         with session.request(
-            method, url, json=json_body, timeout=timeout, stream=True, allow_redirects=True
+            method,
+            url,
+            json=json_body,
+            headers=headers,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=True,
         ) as response:
+            if response.status_code == 304 and cache is not None:
+                remembered = _remembered(cache, source, url)
+                if remembered is not None:
+                    return remembered
             _raise_for_status(response, url)
             body = _read_capped(response, max_bytes, url)
-            return RawPayload(
-                source=source.name,
-                kind=source.kind,
-                url=url,
-                fetched_at=datetime.now(UTC),
-                status=response.status_code,
-                content_type=response.headers.get("Content-Type", ""),
-                body=body,
-            )
+            _remember(cache, url, response, body)
+            content_type = response.headers.get("Content-Type", "")
+            return _payload(source, url, response.status_code, content_type, body)
     except (requests.Timeout, requests.ConnectionError) as error:
         raise TransientSourceError(f"network error: {error}", url=url) from error
     except requests.RequestException as error:

@@ -42,7 +42,7 @@ def _fetch_all(
     payloads: list[RawPayload],
 ) -> None:
     url = postings_url(source, options)
-    for posting_id, title in _list(session, source, options, url, payloads):
+    for posting_id, title in _list(session, source, options, url, payloads).items():
         if posting_id in options.known_ids or not parse_title(title).relevant:
             continue
         try:

@@ -118,3 +118,29 @@ def test_the_installed_command_answers_sql(warehouse) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "level,count_star()"
+
+
+def test_stats_prints_every_section(warehouse) -> None:
+    result = invoke("stats")
+    assert result.exit_code == 0, result.stderr
+    for title in ("Postings by source", "Open relevant postings by level", "Last runs"):
+        assert title in result.stdout
+
+
+def test_export_a_view_to_parquet_and_a_query_to_csv(warehouse, tmp_path) -> None:
+    parquet = tmp_path / "skills.parquet"
+    assert invoke("export", str(parquet), "--view", "skills_demand").exit_code == 0
+    assert parquet.read_bytes()[:4] == b"PAR1"
+    csv_file = tmp_path / "q.csv"
+    result = invoke("export", str(csv_file), "--format", "csv", "--query", "select 2 as two")
+    assert result.exit_code == 0 and csv_file.read_text().splitlines() == ["two", "2"]
+
+
+def test_export_refuses_anything_but_one_select(warehouse, tmp_path) -> None:
+    for query in ("delete from postings", "select 1; select 2",
+                  f"copy (select 1) to '{tmp_path / 'y.csv'}'"):
+        result = invoke("export", str(tmp_path / "x.csv"), "--format", "csv", "--query", query)
+        assert result.exit_code == 1 and "exactly one SELECT" in result.stderr, query
+    assert not (tmp_path / "y.csv").exists()
+    unknown = invoke("export", str(tmp_path / "x.csv"), "--view", "nope; drop table postings")
+    assert unknown.exit_code == 1 and "no view or table" in unknown.stderr

@@ -20,10 +20,12 @@ def _is_lock_error(error: Exception) -> bool:
     return any(marker in str(error) for marker in LOCK_MARKERS)
 
 
-def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+def _open(
+    path: Path, read_only: bool, wait_seconds: float, allow_files: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting up to `wait_seconds` while another process holds it."""
     config: dict[str, str | bool | int | float | list[str]] = (
-        {"enable_external_access": False} if read_only else {}
+        {"enable_external_access": allow_files} if read_only else {}
     )
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -48,13 +50,15 @@ def connect_writer(path: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyCon
     return con
 
 
-def connect_reader(path: Path, wait_seconds: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only, with no access to other files."""
+def connect_reader(
+    path: Path, wait_seconds: float = 10.0, *, allow_files: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only; other files stay out of reach unless `allow_files`."""
     if not path.exists():
         raise FileNotFoundError(
             f"no warehouse at {path}: run `jobalerts ingest` or `make run` first"
         )
-    return _open(path, read_only=True, wait_seconds=wait_seconds)
+    return _open(path, read_only=True, wait_seconds=wait_seconds, allow_files=allow_files)
 
 
 @contextmanager

@@ -1,10 +1,46 @@
-"""Deliveries: what was sent to whom, so nothing is sent twice."""
+"""Deliveries: what was sent to whom, so nothing is sent twice.
+
+A digest's life: `pending` (recorded with its postings and its exact bytes before anything is
+sent) → `sending` (just handed to the transport) → `sent` (the server accepted it, or the
+outbox file is in place) | `retry` (temporary failure: sent again, same bytes, next run) |
+`failed` (permanent: 5xx, or too many attempts) | `cancelled` (unsubscribed before it went out).
+A run that dies leaves `pending` (never handed over) or `sending` (outcome unknown) rows; the
+next run resends exactly those, from the stored bytes, with the same Message-ID.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+
+MAX_ATTEMPTS = 8
+WAITING = ("pending", "sending", "retry")
+
+
+@dataclass(frozen=True)
+class PendingDigest:
+    """One digest to record before it is sent."""
+
+    message_id: str
+    subscription_id: int
+    cadence: str
+    recipient: str
+    subject: str
+    message: bytes
+    posting_keys: list[tuple[str, str]]
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A recorded digest not yet accepted: its id, recipient, bytes and last status."""
+
+    message_id: str
+    recipient: str
+    message: bytes
+    status: str
 
 
 def record_pending(
@@ -19,41 +55,65 @@ def record_pending(
     posting_keys: list[tuple[str, str]],
     now: datetime,
 ) -> bool:
-    """Record a digest as pending with its postings, before it is sent; False if known."""
+    """Record one digest as pending with its postings; False if that Message-ID is known."""
+    digest = PendingDigest(
+        message_id, subscription_id, cadence, recipient, subject, message, posting_keys
+    )
+    return bool(record_pending_many(con, [digest], now))
+
+
+def record_pending_many(
+    con: duckdb.DuckDBPyConnection, digests: list[PendingDigest], now: datetime
+) -> set[str]:
+    """Record digests as pending in one transaction; the Message-IDs that were new."""
+    if not digests:
+        return set()
     con.execute("BEGIN TRANSACTION")
     try:
         inserted = con.execute(
             "INSERT INTO deliveries (message_id, subscription_id, cadence, recipient, subject,"
-            " status, message, posting_count, created_at)"
-            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING 1",
+            " status, message, posting_count, created_at, period)"
+            " SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), 'pending',"
+            " unnest(?), unnest(?), ?, unnest(?)"
+            " ON CONFLICT DO NOTHING RETURNING message_id",
             [
-                message_id,
-                subscription_id,
-                cadence,
-                recipient,
-                subject,
-                message,
-                len(posting_keys),
+                [d.message_id for d in digests],
+                [d.subscription_id for d in digests],
+                [d.cadence for d in digests],
+                [d.recipient for d in digests],
+                [d.subject for d in digests],
+                [d.message for d in digests],
+                [len(d.posting_keys) for d in digests],
                 now,
+                [d.period for d in digests],
             ],
         ).fetchall()
-        if inserted:
+        fresh = {str(r[0]) for r in inserted}
+        items = [(d, key) for d in digests if d.message_id in fresh for key in d.posting_keys]
+        if items:
             con.execute(
-                "INSERT INTO delivery_items SELECT ?, ?, unnest(?), unnest(?)"
-                " ON CONFLICT DO NOTHING",
+                "INSERT INTO delivery_items"
+                " SELECT unnest(?), unnest(?), unnest(?), unnest(?) ON CONFLICT DO NOTHING",
                 [
-                    message_id,
-                    subscription_id,
-                    [k[0] for k in posting_keys],
-                    [k[1] for k in posting_keys],
+                    [d.message_id for d, _ in items],
+                    [d.subscription_id for d, _ in items],
+                    [k[0] for _, k in items],
+                    [k[1] for _, k in items],
                 ],
             )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return bool(inserted)
+    return fresh
+
+
+def mark_sending(con: duckdb.DuckDBPyConnection, message_id: str, now: datetime) -> None:
+    """Record that a message is being handed to the transport right now."""
+    con.execute(
+        "UPDATE deliveries SET status = 'sending', last_attempt_at = ? WHERE message_id = ?",
+        [now, message_id],
+    )
 
 
 def mark_result(
@@ -65,21 +125,67 @@ def mark_result(
     error: str | None,
     transport: str,
     now: datetime,
+) -> str:
+    """Record the outcome of one send attempt; return the new status.
+
+    A temporary failure becomes `failed` after MAX_ATTEMPTS attempts, so a dead address does
+    not come back every run forever.
+    """
+    row = con.execute(
+        "UPDATE deliveries SET"
+        " status = CASE WHEN ? THEN 'sent' WHEN ? OR attempts + 1 >= ? THEN 'failed'"
+        "   ELSE 'retry' END,"
+        " error = CASE WHEN ? THEN NULL WHEN NOT ? AND attempts + 1 >= ?"
+        "   THEN ? || ' (gave up after ' || (attempts + 1) || ' attempts)' ELSE ? END,"
+        " transport = ?, attempts = attempts + 1, last_attempt_at = ?,"
+        " sent_at = CASE WHEN ? THEN ? ELSE sent_at END"
+        " WHERE message_id = ? RETURNING status",
+        [
+            ok,
+            permanent,
+            MAX_ATTEMPTS,
+            ok,
+            permanent,
+            MAX_ATTEMPTS,
+            error or "",
+            error,
+            transport,
+            now,
+            ok,
+            now,
+            message_id,
+        ],
+    ).fetchone()
+    return str(row[0]) if row else "unknown"
+
+
+def mark_resolved(
+    con: duckdb.DuckDBPyConnection, message_id: str, transport: str, now: datetime
 ) -> None:
-    """Record the outcome of one send attempt."""
-    status = "sent" if ok else ("failed" if permanent else "retry")
+    """A waiting message found already delivered (its outbox file holds the same bytes)."""
     con.execute(
-        "UPDATE deliveries SET status = ?, error = ?, transport = ?, attempts = attempts + 1,"
-        " sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE message_id = ?",
-        [status, error, transport, ok, now, message_id],
+        "UPDATE deliveries SET status = 'sent', error = NULL, transport = ?,"
+        " sent_at = coalesce(sent_at, ?) WHERE message_id = ?",
+        [transport, now, message_id],
     )
 
 
-def unsent(con: duckdb.DuckDBPyConnection, cadence: str) -> list[tuple[str, str, bytes]]:
-    """Digests recorded but not yet accepted by a server: (message id, recipient, bytes)."""
+def cancel_inactive(con: duckdb.DuckDBPyConnection) -> int:
+    """Waiting digests of subscriptions that stopped: cancelled, never sent; how many."""
     rows = con.execute(
-        "SELECT message_id, recipient, message FROM deliveries"
-        " WHERE cadence = ? AND status IN ('pending', 'retry') ORDER BY created_at",
+        "UPDATE deliveries SET status = 'cancelled' WHERE status IN ('pending', 'sending', 'retry')"
+        " AND subscription_id IN (SELECT id FROM subscriptions WHERE NOT active)"
+        " RETURNING 1"
+    ).fetchall()
+    return len(rows)
+
+
+def unsent(con: duckdb.DuckDBPyConnection, cadence: str) -> list[Unsent]:
+    """Digests recorded but not yet accepted by a server, oldest first."""
+    rows = con.execute(
+        "SELECT message_id, recipient, message, status FROM deliveries"
+        " WHERE cadence = ? AND status IN ('pending', 'sending', 'retry')"
+        " ORDER BY created_at, message_id",
         [cadence],
     ).fetchall()
-    return [(r[0], r[1], bytes(r[2])) for r in rows]
+    return [Unsent(r[0], r[1], bytes(r[2]), r[3]) for r in rows]

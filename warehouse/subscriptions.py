@@ -126,7 +126,8 @@ def subscription_overview(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
         "SELECT s.id, s.email, s.cadence, s.active,"
         " concat_ws('; ',"
-        "   CASE WHEN len(s.keywords) > 0 THEN 'keywords: ' || array_to_string(s.keywords, ', ') END,"
+        "   CASE WHEN len(s.keywords) > 0"
+        "        THEN 'keywords: ' || array_to_string(s.keywords, ', ') END,"
         "   CASE WHEN len(s.levels) > 0 THEN 'levels: ' || array_to_string(s.levels, ', ') END,"
         "   CASE WHEN len(s.families) > 0"
         "        THEN 'families: ' || array_to_string(s.families, ', ') END,"

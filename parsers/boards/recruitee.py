@@ -16,6 +16,7 @@ from parsers.boards.common import (
     place_locations,
     text_of,
     text_salary,
+    unique_texts,
 )
 from parsers.dates import parse_date
 from parsers.salary import make_salary
@@ -48,9 +49,8 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
         html_to_text(text_of(offer.get("description"))),
         html_to_text(text_of(offer.get("requirements"))),
     )
-    workplace, workplace_basis = board_or_text_workplace(
-        _flag(offer), title, location, description
-    )
+    shown = "; ".join(unique_texts([location, text_of(offer.get("location"))]))
+    workplace, workplace_basis = board_or_text_workplace(_flag(offer), title, shown, description)
     salary, salary_basis = _salary(offer, description)
     info = parse_title(title)
     return Posting(
@@ -104,12 +104,10 @@ def _locations(offer: dict[str, Any], text: str) -> list[Location]:
 def _salary(offer: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
     """The structured `salary` (basis 'board') when set, else pay stated in the text."""
     pay = dict_of(offer.get("salary"))
-    salary = make_salary(
-        _number(pay.get("min")),
-        _number(pay.get("max")),
-        text_of(pay.get("currency")),
-        text_of(pay.get("period")),
-    )
+    low, high = _number(pay.get("min")), _number(pay.get("max"))
+    currency, period = text_of(pay.get("currency")), text_of(pay.get("period"))
+    note = f"{pay.get('min')}-{pay.get('max')} {currency} per {period}"
+    salary = make_salary(low, high, currency, period, note)
     if salary is not None:
         return salary, "board"
     return text_salary(description)

@@ -8,7 +8,6 @@ from core.models import BoardParse, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
     decode_json,
-    list_of,
     map_items,
     payload_error,
     place_locations,
@@ -62,8 +61,3 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         department=text_of(item.get("category")) or None,
         employment_type=text_of(item.get("job_type")) or None,
     )
-
-
-def tags(item: dict[str, Any]) -> list[str]:
-    """The job's tags as strings."""
-    return [text_of(t) for t in list_of(item.get("tags")) if text_of(t)]

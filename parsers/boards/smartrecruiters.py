@@ -64,9 +64,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     place = dict_of(item.get("location"))
     location = _location_text(place)
     description = _description(item)
-    workplace, workplace_basis = board_or_text_workplace(
-        _flag(place), title, location, description
-    )
+    workplace, workplace_basis = board_or_text_workplace(_flag(place), title, location, description)
     salary, salary_basis = text_salary(description)
     info = parse_title(title)
     return Posting(
@@ -89,6 +87,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         description=description,
         department=_label(item, "department") or _label(item, "function"),
         employment_type=_label(item, "typeOfEmployment"),
+        requisition_id=text_of(item.get("refNumber")) or None,
     )
 
 

@@ -61,9 +61,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = join_text(
         *(html_to_text(text_of(item.get(k))) for k in ("description", "requirements", "benefits"))
     )
-    workplace, workplace_basis = board_or_text_workplace(
-        _flag(item), title, location, description
-    )
+    workplace, workplace_basis = board_or_text_workplace(_flag(item), title, location, description)
     salary, salary_basis = text_salary(description)
     info = parse_title(title)
     return Posting(
@@ -84,8 +82,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         posted_at=parse_date(item.get("published")),
         fetched_at=raw.fetched_at,
         description=description,
-        department=", ".join(t for t in map(text_of, list_of(item.get("department"))) if t)
-        or None,
+        department=", ".join(t for t in map(text_of, list_of(item.get("department"))) if t) or None,
         employment_type=text_of(item.get("type")) or None,
     )
 

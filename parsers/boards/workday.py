@@ -87,6 +87,7 @@ def _posting(info: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         fetched_at=raw.fetched_at,
         description=description,
         employment_type=text_of(info.get("timeType")) or None,
+        requisition_id=text_of(info.get("jobReqId")) or None,
     )
 
 

@@ -1,0 +1,79 @@
+"""JSON-LD career-page connector against a local server: robots.txt first, HTML pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from core.errors import BoardGoneError, LayoutChangedError, SourceError
+from core.models import SourceRef
+from sources import jsonld
+from sources.options import FetchOptions
+from sources.session import build_session
+
+DATA = Path(__file__).parent / "data" / "recordings" / "jsonld"
+GRAPH, LISTED = (DATA / "graph.html").read_bytes(), (DATA / "list.html").read_bytes()
+OPTIONS = FetchOptions(timeout=5)
+
+
+def session():
+    return build_session(user_agent="ClinOpsJobAlerts-test/1", retries=2, backoff=0.01)
+
+
+def source(server: HTTPServer, *pages: str) -> SourceRef:
+    urls = [server.url_for(p) for p in pages]
+    return SourceRef("jsonld-tern", "jsonld", "tern", "Tern Clinical", url=urls[0],
+                     params={"urls": urls} if len(urls) > 1 else {})
+
+
+def serve(server: HTTPServer, path: str, body: bytes, content_type: str = "text/html") -> None:
+    server.expect_request(path).respond_with_data(body, content_type=content_type)
+
+
+def test_pages_are_fetched_as_html_when_robots_allow(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"User-agent: *\nDisallow: /private/\n", "text/plain")
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    serve(httpserver, "/jobs/all", LISTED)
+    payloads = jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm", "/jobs/all"), OPTIONS)
+    assert [p.body for p in payloads] == [GRAPH, LISTED]
+    page_request = httpserver.log[1][0]
+    assert page_request.path == "/jobs/ctm" and "text/html" in page_request.headers["Accept"]
+
+
+def test_a_disallowed_page_is_never_fetched(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"User-agent: *\nDisallow: /jobs/\n", "text/plain")
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    with pytest.raises(SourceError, match="robots.txt disallows"):
+        jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm"), OPTIONS)
+    assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
+
+
+def test_a_missing_robots_txt_allows(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("not found", status=404)
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    payloads = jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm"), OPTIONS)
+    assert len(payloads) == 1
+    assert [r.path for r, _ in httpserver.log] == ["/robots.txt", "/jobs/ctm"]
+
+
+def test_404_page_is_board_gone(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"", "text/plain")
+    httpserver.expect_request("/jobs/old").respond_with_data("gone", status=404)
+    with pytest.raises(BoardGoneError):
+        jsonld.fetch_board(session(), source(httpserver, "/jobs/old"), OPTIONS)
+
+
+def test_json_instead_of_html_is_a_layout_change(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"", "text/plain")
+    serve(httpserver, "/jobs/ctm", b'{"error": "use the app"}', "application/json")
+    with pytest.raises(LayoutChangedError, match="HTML") as caught:
+        jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm"), OPTIONS)
+    assert len(caught.value.payloads) == 1
+
+
+def test_a_source_without_url_is_an_error() -> None:
+    bare = SourceRef("jsonld-none", "jsonld", "none", "None")
+    with pytest.raises(SourceError, match="needs a url"):
+        jsonld.fetch_board(session(), bare, OPTIONS)
