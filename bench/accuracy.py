@@ -102,8 +102,12 @@ def truth_salary(job: dict[str, Any]) -> Salary | None:
     comp = job.get("compensation") or {}
     for part in comp.get("summaryComponents") or []:
         if part.get("compensationType") == "Salary":
-            return make_salary(part.get("minValue"), part.get("maxValue"),
-                               part.get("currencyCode") or "", part.get("interval") or "")
+            return make_salary(
+                part.get("minValue"),
+                part.get("maxValue"),
+                part.get("currencyCode") or "",
+                part.get("interval") or "",
+            )
     return None
 
 
@@ -112,8 +116,13 @@ def _forms(value: float) -> set[str]:
     whole = round(value)
     forms = {f"{value:,.2f}", f"{value:.2f}"}
     if abs(value - whole) < 1e-9:
-        forms |= {f"{whole:,}", str(whole), f"{whole:,}".replace(",", "."),
-                  f"{whole:,}".replace(",", " "), f"{whole:,}".replace(",", "\u00a0")}
+        forms |= {
+            f"{whole:,}",
+            str(whole),
+            f"{whole:,}".replace(",", "."),
+            f"{whole:,}".replace(",", " "),
+            f"{whole:,}".replace(",", "\u00a0"),
+        }
         if whole % 100 == 0 and whole >= 1000:
             k = f"{whole / 1000:g}"
             forms |= {f"{k}k", f"{k}K", f"{k} k", f"{k} K"}
@@ -126,6 +135,7 @@ def states_figures(text: str, salary: Salary) -> bool:
     Figures below 1,000 (hourly rates) must touch a currency sign or a '/', so that
     'all 50 states' does not count as stating $50 an hour.
     """
+
     def found(value: float) -> bool:
         for form in _forms(value):
             pattern = rf"(?<![\d.,]){re.escape(form)}(?![\d])"
@@ -134,6 +144,7 @@ def states_figures(text: str, salary: Salary) -> bool:
             if re.search(pattern, text):
                 return True
         return False
+
     return found(salary.min) and found(salary.max)
 
 
@@ -141,10 +152,16 @@ def same_salary(got: Salary | None, want: Salary) -> bool:
     """Exact min, max (within 1%), period and currency."""
     if got is None:
         return False
+
     def close(a: float, b: float) -> bool:
         return abs(a - b) <= 0.01 * max(abs(b), 1e-9)
-    return (close(got.min, want.min) and close(got.max, want.max)
-            and got.period == want.period and got.currency == want.currency)
+
+    return (
+        close(got.min, want.min)
+        and close(got.max, want.max)
+        and got.period == want.period
+        and got.currency == want.currency
+    )
 
 
 def _show(salary: Salary | None) -> str:
@@ -272,7 +289,10 @@ def run(ashby_dir: Path | None) -> list[Measure]:
         jobs = list(load_jobs(ashby_dir))
         excl = load_exclusions()
         steps: list[Callable[[list[Job], dict[str, set[tuple[str, str]]]], list[Measure]]] = [
-            measure_salary, measure_remote, measure_location]
+            measure_salary,
+            measure_remote,
+            measure_location,
+        ]
         for step in steps:
             measures.extend(step(jobs, excl))
     measures.extend(measure_titles(load_titles()))

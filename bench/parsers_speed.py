@@ -69,8 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = {
             "salary (description)": rate(lambda: [parse_salary(t) for t in texts], n),
             "workplace (all fields)": rate(
-                lambda: [parse_workplace(a, b, c) for a, b, c in zip(titles, locs, texts,
-                                                                     strict=True)], n),
+                lambda: [
+                    parse_workplace(a, b, c) for a, b, c in zip(titles, locs, texts, strict=True)
+                ],
+                n,
+            ),
             "location": rate(lambda: [parse_locations(t) for t in locs], n),
             "title": rate(lambda: [parse_title(t) for t in titles], n),
         }

@@ -17,6 +17,7 @@ from warehouse.subscriptions import (
     deactivate,
     deactivate_id,
     save_subscription,
+    save_subscriptions,
     subscription_overview,
 )
 
@@ -26,8 +27,7 @@ def subscribe_file(path: Path, db: Path) -> int:
     subs = load_subscriptions(path)
     now = datetime.now(UTC)
     with writer(db) as con:
-        for sub in subs:
-            save_subscription(con, sub, now)
+        save_subscriptions(con, subs, now)
     return len(subs)
 
 

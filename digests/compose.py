@@ -16,6 +16,8 @@ from core.benchmarks import (
 from core.models import CADENCES, LEVELS, MarketSummary, MatchedPosting, Subscription
 
 ROLE = "Clinical Operations"
+# A digest lists at most this many postings (the best first) and says how many more matched.
+MAX_ITEMS = 25
 PERIOD_WORDS = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month"}
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "SGD": "S$"}
 WORKPLACE_LABELS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
@@ -88,6 +90,7 @@ class Digest:
     market_lines: tuple[str, ...]
     weekly: WeeklySection | None
     citation: str
+    more: int = 0
 
 
 def compose_digest(
@@ -110,7 +113,8 @@ def compose_digest(
         cadence=cadence,
         recipient=subscription.email,
         generated_at=now,
-        items=tuple(items),
+        items=tuple(items[:MAX_ITEMS]),
+        more=max(0, len(items) - MAX_ITEMS),
         market_lines=market_lines(market, benchmarks),
         weekly=weekly_section(market, benchmarks) if cadence == "weekly" else None,
         citation=f"{benchmarks.citation}, as of {benchmarks.as_of.isoformat()}",

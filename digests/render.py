@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -14,6 +15,7 @@ from digests.compose import Digest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BAR_CHARS = 20
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def render_digest(digest: Digest, unsubscribe_url: str) -> RenderedDigest:
 
 def is_web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with no whitespace or control characters."""
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if not url or _UNSAFE_IN_URL.search(url):
         return False
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -156,6 +156,7 @@ def message_id_for(
 
 def period_of(cadence: str, now: datetime) -> str:
     """`2026-11-25` for a daily digest, `2026-W48` for a weekly one."""
+    now = now.astimezone(UTC) if now.tzinfo else now
     if cadence == "weekly":
         year, week, _ = now.isocalendar()
         return f"{year}-W{week:02d}"
@@ -216,12 +217,17 @@ def compose_all(
     subs: dict[int, Subscription],
     matches: dict[int, list[MatchedPosting]],
     context: DigestContext,
+    last_recorded: Mapping[int, datetime] | None = None,
 ) -> list[deliveries.PendingDigest]:
-    """One digest per subscription with new matches, and per "no news" subscriber without."""
+    """One digest per subscription with new matches; a "no news" one for those who asked,
+    unless they already had a digest in this period (day or ISO week)."""
+    period = period_of(context.cadence, context.now)
     built = []
     for sub_id, sub in subs.items():
         postings = matches.get(sub_id, [])
-        if postings or sub.no_news:
+        last = (last_recorded or {}).get(sub_id)
+        quiet = last is None or period_of(context.cadence, last.astimezone(UTC)) != period
+        if postings or (sub.no_news and quiet):
             built.append(build_digest(sub, postings, context))
     return built
 
@@ -277,7 +283,8 @@ def send_digests(
     )
     subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
     outcome.subscriptions = len(subs)
-    built = compose_all(subs, match_subscriptions(con, cadence), context)
+    last = deliveries.last_recorded(con, cadence)
+    built = compose_all(subs, match_subscriptions(con, cadence), context, last)
     outcome.composed = len(built)
     outcome.no_news = sum(1 for d in built if not d.posting_keys)
     fresh_ids = deliveries.record_pending_many(con, built, now)

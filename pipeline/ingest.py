@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import requests
@@ -14,7 +14,7 @@ from core.errors import SourceError, SourceSkippedError
 from core.models import BoardParse, RawPayload, SourceRef
 from core.settings import Settings
 from sources.options import FetchOptions
-from sources.registry import connector_for
+from sources.registry import connector_for, lists_whole_board
 from sources.replay import use_replay
 from sources.session import build_session
 from warehouse import postings as postings_store
@@ -22,6 +22,9 @@ from warehouse import raw as raw_store
 from warehouse.runs import SourceOutcome
 
 BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
+# A search-based source (aggregators, keyword searches) never lists everything: a posting it
+# has not returned for this long is taken as closed.
+STALE_AFTER = timedelta(days=14)
 
 
 def board_parser(kind: str) -> BoardParser:
@@ -85,14 +88,12 @@ class PayloadCounts:
 
 def _parse_and_upsert(
     con: duckdb.DuckDBPyConnection,
-    source: SourceRef,
-    raw: RawPayload,
+    parsed: BoardParse,
     raw_id: int,
     now: datetime,
     counts: PayloadCounts,
 ) -> None:
-    """Parse a stored payload and upsert its postings, all in one transaction."""
-    parsed: BoardParse = board_parser(source.kind)(raw, source)
+    """Record a stored payload's parse and upsert its postings, all in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         errors = [(e.source, e.item_id, e.message) for e in parsed.errors]
@@ -114,19 +115,33 @@ def _store_payload(
     con: duckdb.DuckDBPyConnection,
     source: SourceRef,
     raw: RawPayload,
+    parsed: BoardParse | None,
     now: datetime,
     counts: PayloadCounts,
 ) -> None:
-    """Store the raw payload first (committed); parse it unless the same bytes were parsed."""
+    """Store the raw payload first (committed); use its parse unless the same bytes were parsed."""
     raw_id, already_parsed = raw_store.store_raw(con, raw)
     if not already_parsed:
-        _parse_and_upsert(con, source, raw, raw_id, now, counts)
+        parse = parsed if parsed is not None else board_parser(source.kind)(raw, source)
+        _parse_and_upsert(con, parse, raw_id, now, counts)
         return
     ids, relevant = postings_store.payload_postings(con, raw_id)
     counts.listed += ids
     counts.postings += len(ids)
     counts.relevant += relevant
     counts.unchanged += 1
+
+
+def _close(
+    con: duckdb.DuckDBPyConnection, fetched: FetchResult, counts: PayloadCounts, now: datetime
+) -> None:
+    """Close what a complete listing dropped; for searches, what has not been seen for a while."""
+    if fetched.error is not None or not fetched.payloads or counts.errors:
+        return
+    if lists_whole_board(fetched.source.kind):
+        postings_store.close_missing(con, fetched.source.name, counts.listed, now)
+    else:
+        postings_store.close_stale(con, fetched.source.name, now - STALE_AFTER)
 
 
 def _status(error: SourceError | None) -> str:
@@ -136,18 +151,22 @@ def _status(error: SourceError | None) -> str:
 
 
 def store_and_parse(
-    con: duckdb.DuckDBPyConnection, fetched: FetchResult, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    fetched: FetchResult,
+    now: datetime | None = None,
+    parses: list[BoardParse] | None = None,
 ) -> SourceOutcome:
-    """Store every payload before parsing it, upsert postings, close what the board dropped."""
+    """Store every payload, then its parse (given, e.g. from worker processes, or made here);
+    upsert postings, close what the board dropped."""
     now = now or datetime.now(UTC)
     source = fetched.source
     counts = PayloadCounts()
-    for raw in fetched.payloads:
-        _store_payload(con, source, raw, now, counts)
+    given: list[BoardParse | None] = list(parses) if parses else [None] * len(fetched.payloads)
+    for raw, parsed in zip(fetched.payloads, given, strict=True):
+        _store_payload(con, source, raw, parsed, now, counts)
     error = fetched.error
     postings_store.mark_seen(con, source.name, counts.listed, now)
-    if error is None and fetched.payloads and counts.errors == 0:
-        postings_store.close_missing(con, source.name, counts.listed, now)
+    _close(con, fetched, counts, now)
     return SourceOutcome(
         source=source.name,
         status=_status(error),

@@ -10,6 +10,8 @@ from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.session import decode_json, fetch, require_shape
 
+# Every run lists the whole board: a posting it no longer lists has closed.
+LISTS_WHOLE_BOARD = True
 API = "https://boards-api.greenhouse.io/v1/boards"
 
 

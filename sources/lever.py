@@ -10,6 +10,8 @@ from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.session import decode_json, fetch, require_shape
 
+# Every run lists the whole board: a posting it no longer lists has closed.
+LISTS_WHOLE_BOARD = True
 HOSTS = {"global": "https://api.lever.co/v0/postings", "eu": "https://api.eu.lever.co/v0/postings"}
 PAGE_SIZE = 100
 

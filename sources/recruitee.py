@@ -10,6 +10,9 @@ from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.session import decode_json, fetch, require_shape
 
+# Every run lists the whole board: a posting it no longer lists has closed.
+LISTS_WHOLE_BOARD = True
+
 
 def offers_url(source: SourceRef, options: FetchOptions) -> str:
     """``https://{company}.recruitee.com/api/offers/`` (the base may be overridden)."""

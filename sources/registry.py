@@ -24,7 +24,16 @@ REQUIRED = ("name", "kind", "board", "company")
 def known_kinds() -> list[str]:
     """Every kind of board with a connector module."""
     folder = Path(__file__).parent
-    skip = {"__init__", "options", "registry", "replay", "session", "politeness", "robots"}
+    skip = {
+        "__init__",
+        "options",
+        "registry",
+        "replay",
+        "session",
+        "politeness",
+        "robots",
+        "conditional",
+    }
     return sorted(p.stem for p in folder.glob("*.py") if p.stem not in skip)
 
 
@@ -72,6 +81,11 @@ def load_sources(path: Path) -> list[SourceRef]:
     if duplicates:
         raise ConfigError(f"{path}: duplicate source names: {', '.join(duplicates)}")
     return sources
+
+
+def lists_whole_board(kind: str) -> bool:
+    """True when a kind's fetch lists every open posting of the board (not a search)."""
+    return bool(getattr(importlib.import_module(f"sources.{kind}"), "LISTS_WHOLE_BOARD", False))
 
 
 def connector_for(kind: str) -> Connector:

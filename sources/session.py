@@ -48,7 +48,7 @@ class PoliteAdapter(HTTPAdapter):
         self.min_host_delay = min_host_delay
         super().__init__(**kwargs)
 
-    def send(  # type: ignore[override]
+    def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
         """Send when the host is free and its minimum delay has passed."""

@@ -13,6 +13,8 @@ from parsers.title import parse_title
 from sources.options import FetchOptions
 from sources.session import decode_json, fetch, require_shape
 
+# Every run lists the whole board: a posting it no longer lists has closed.
+LISTS_WHOLE_BOARD = True
 API = "https://apply.workable.com"
 
 

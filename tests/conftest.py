@@ -36,7 +36,7 @@ def prefect_api() -> Iterator[None]:
 
 
 @pytest.fixture
-def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Settings pointing at a temporary warehouse and outbox; returns the folder."""
     from core.settings import get_settings
 

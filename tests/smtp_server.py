@@ -22,22 +22,41 @@ def free_port() -> int:
 
 @dataclass
 class CollectingHandler:
-    """Accepts every message, or answers 550 for the addresses in `reject`."""
+    """Accepts every message, with failures on demand.
+
+    `reject`: addresses answered 550 at RCPT. `defer`: addresses answered 451 at RCPT.
+    `accept_limit`: after that many messages every DATA is answered 421 and the connection
+    dropped (a server that fails mid-batch). `raw` keeps the bytes as received; `peers`
+    the client address of each accepted message (one per connection).
+    """
 
     reject: set[str] = field(default_factory=set)
+    defer: set[str] = field(default_factory=set)
+    accept_limit: int | None = None
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)
+    dropped: int = 0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.reject:
             return "550 5.1.1 mailbox unavailable"
+        if address in self.defer:
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.accept_limit is not None and len(self.messages) >= self.accept_limit:
+            self.dropped += 1
+            server.transport.close()
+            return "421 4.3.2 shutting down"
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         self.messages.append(message)  # type: ignore[arg-type]
+        self.raw.append(bytes(envelope.original_content))
+        self.peers.append(session.peer)
         return "250 Message accepted"
 
 

@@ -118,7 +118,8 @@ def test_digest_flow_sends_by_smtp_once(settings_env, monkeypatch) -> None:
     message = handler.messages[0]
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert "vs" in message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None and "vs" in plain.get_content()
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert not (settings_env / "outbox").exists()
 

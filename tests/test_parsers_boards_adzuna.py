@@ -17,8 +17,9 @@ URL = "https://api.adzuna.com/v1/api/jobs/{}/search/1?app_id=REDACTED&app_key=RE
 
 
 def parse(body: bytes, country: str = "us") -> BoardParse:
-    raw = RawPayload(SOURCE.name, "adzuna", URL.format(country), FETCHED, 200,
-                     "application/json", body)
+    raw = RawPayload(
+        SOURCE.name, "adzuna", URL.format(country), FETCHED, 200, "application/json", body
+    )
     return adzuna.parse_payload(raw, SOURCE)
 
 
@@ -30,7 +31,11 @@ def result() -> BoardParse:
 def test_posted_salary_is_the_boards_and_predicted_is_dropped(result: BoardParse) -> None:
     posted, predicted, posted_bool = result.postings
     assert posted.salary_basis == "board" and posted.salary is not None
-    assert (posted.salary.min, posted.salary.currency, posted.salary.period) == (125000, "USD", "year")
+    assert (posted.salary.min, posted.salary.currency, posted.salary.period) == (
+        125000,
+        "USD",
+        "year",
+    )
     assert predicted.salary is None and predicted.salary_basis == "none"
     assert posted_bool.salary is not None and posted_bool.salary_basis == "board"
 
@@ -43,7 +48,9 @@ def test_currency_follows_the_country_in_the_url() -> None:
 def test_titles_lose_highlighting_and_places_come_from_area(result: BoardParse) -> None:
     first = result.postings[0]
     assert first.title == "Clinical Trial Manager" and first.relevant
-    assert [(loc.city, loc.region, loc.country) for loc in first.locations] == [("Boston", "MA", "US")]
+    assert [(loc.city, loc.region, loc.country) for loc in first.locations] == [
+        ("Boston", "MA", "US")
+    ]
     assert first.company == "Quartz Therapeutics"
     assert first.posted_at == datetime(2026, 11, 21, 8, 15, 30, tzinfo=UTC)
 
@@ -55,7 +62,8 @@ def test_workplace_comes_from_text(result: BoardParse) -> None:
 
 
 @pytest.mark.parametrize(
-    ("flag", "predicted"), [("0", False), (0, False), (False, False), ("1", True), (True, True), (None, True)]
+    ("flag", "predicted"),
+    [("0", False), (0, False), (False, False), ("1", True), (True, True), (None, True)],
 )
 def test_predicted_flag_forms(flag: object, predicted: bool) -> None:
     assert adzuna.is_predicted(flag) is predicted

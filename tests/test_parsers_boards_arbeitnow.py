@@ -16,8 +16,15 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "arbeitnow", "https://www.arbeitnow.com/api/job-board-api?page=1",
-                     FETCHED, 200, "application/json", body)
+    raw = RawPayload(
+        SOURCE.name,
+        "arbeitnow",
+        "https://www.arbeitnow.com/api/job-board-api?page=1",
+        FETCHED,
+        200,
+        "application/json",
+        body,
+    )
     return arbeitnow.parse_payload(raw, SOURCE)
 
 

@@ -17,8 +17,15 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "himalayas", "https://himalayas.app/jobs/api/search?q=x&page=1",
-                     FETCHED, 200, "application/json", body)
+    raw = RawPayload(
+        SOURCE.name,
+        "himalayas",
+        "https://himalayas.app/jobs/api/search?q=x&page=1",
+        FETCHED,
+        200,
+        "application/json",
+        body,
+    )
     return himalayas.parse_payload(raw, SOURCE)
 
 
@@ -49,7 +56,9 @@ def test_string_restrictions_become_countries_and_scope(page1: BoardParse) -> No
     assert posting.workplace.value == "remote" and posting.workplace_basis == "board"
     assert posting.workplace.remote_scope == "US"
     assert [loc.country for loc in posting.locations] == ["US"]
-    assert posting.source_id.startswith("https://himalayas.app/") and posting.url == posting.source_id
+    assert (
+        posting.source_id.startswith("https://himalayas.app/") and posting.url == posting.source_id
+    )
 
 
 def test_object_restrictions_use_alpha2(page1: BoardParse) -> None:
@@ -101,7 +110,13 @@ def test_malformed_payload_is_one_error(body: bytes) -> None:
 
 
 def test_an_unusable_salary_is_not_guessed() -> None:
-    job = {"guid": "https://himalayas.app/j/1", "title": "Clinical Trial Manager",
-           "minSalary": 100000, "maxSalary": 120000, "currency": None, "description": ""}
+    job = {
+        "guid": "https://himalayas.app/j/1",
+        "title": "Clinical Trial Manager",
+        "minSalary": 100000,
+        "maxSalary": 120000,
+        "currency": None,
+        "description": "",
+    }
     [posting] = parse(json.dumps({"jobs": [job]}).encode()).postings
     assert posting.salary is None and posting.salary_basis == "none"

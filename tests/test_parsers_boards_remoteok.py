@@ -16,8 +16,9 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "remoteok", "https://remoteok.com/api", FETCHED, 200,
-                     "application/json", body)
+    raw = RawPayload(
+        SOURCE.name, "remoteok", "https://remoteok.com/api", FETCHED, 200, "application/json", body
+    )
     return remoteok.parse_payload(raw, SOURCE)
 
 

@@ -10,14 +10,23 @@ import pytest
 from core.models import BoardParse, RawPayload, SourceRef
 from parsers.boards import remotive
 
-BODY = (Path(__file__).parent / "data" / "recordings" / "remotive" / "search-clinical.json").read_bytes()
+BODY = (
+    Path(__file__).parent / "data" / "recordings" / "remotive" / "search-clinical.json"
+).read_bytes()
 SOURCE = SourceRef("remotive-clinops", "remotive", "remotive", "Remotive")
 FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "remotive", "https://remotive.com/api/remote-jobs?search=clinical",
-                     FETCHED, 200, "application/json", body)
+    raw = RawPayload(
+        SOURCE.name,
+        "remotive",
+        "https://remotive.com/api/remote-jobs?search=clinical",
+        FETCHED,
+        200,
+        "application/json",
+        body,
+    )
     return remotive.parse_payload(raw, SOURCE)
 
 
@@ -33,7 +42,9 @@ def test_every_job_is_mapped_and_the_envelope_ignored(result: BoardParse) -> Non
 
 def test_remote_from_the_board_with_scope_from_the_required_location(result: BoardParse) -> None:
     us, world, europe = result.postings
-    assert all(p.workplace.value == "remote" and p.workplace_basis == "board" for p in result.postings)
+    assert all(
+        p.workplace.value == "remote" and p.workplace_basis == "board" for p in result.postings
+    )
     assert (us.workplace.remote_scope, world.workplace.remote_scope) == ("US", "Global")
     assert europe.workplace.remote_scope == "Europe"
 

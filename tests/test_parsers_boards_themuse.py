@@ -16,8 +16,15 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "themuse", "https://www.themuse.com/api/public/jobs?page=0",
-                     FETCHED, 200, "application/json", body)
+    raw = RawPayload(
+        SOURCE.name,
+        "themuse",
+        "https://www.themuse.com/api/public/jobs?page=0",
+        FETCHED,
+        200,
+        "application/json",
+        body,
+    )
     return themuse.parse_payload(raw, SOURCE)
 
 

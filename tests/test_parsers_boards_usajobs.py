@@ -16,8 +16,15 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def parse(body: bytes) -> BoardParse:
-    raw = RawPayload(SOURCE.name, "usajobs", "https://data.usajobs.gov/api/search?Page=1",
-                     FETCHED, 200, "application/json", body)
+    raw = RawPayload(
+        SOURCE.name,
+        "usajobs",
+        "https://data.usajobs.gov/api/search?Page=1",
+        FETCHED,
+        200,
+        "application/json",
+        body,
+    )
     return usajobs.parse_payload(raw, SOURCE)
 
 
@@ -48,9 +55,19 @@ def test_biweekly_pay_is_annualised() -> None:
 
 @pytest.mark.parametrize(
     ("value", "period"),
-    [("PA", "year"), ("ph", "hour"), ("PD", "day"), ("PW", "week"), ("PM", "month"),
-     ("BW", "biweekly"), ("Bi-weekly", "biweekly"), ("WC", None),
-     ("Without Compensation", None), ("Per Year", "Per Year"), ("", None)],
+    [
+        ("PA", "year"),
+        ("ph", "hour"),
+        ("PD", "day"),
+        ("PW", "week"),
+        ("PM", "month"),
+        ("BW", "biweekly"),
+        ("Bi-weekly", "biweekly"),
+        ("WC", None),
+        ("Without Compensation", None),
+        ("Per Year", "Per Year"),
+        ("", None),
+    ],
 )
 def test_rate_codes_and_words(value: str, period: str | None) -> None:
     assert usajobs.rate_period(value) == period
@@ -66,7 +83,9 @@ def test_flags_give_the_workplace_with_basis_board(page1: BoardParse) -> None:
 
 def test_locations_fields_and_dates(page1: BoardParse) -> None:
     nih, va = page1.postings
-    assert [(loc.city, loc.region, loc.country) for loc in nih.locations] == [("Bethesda", "MD", "US")]
+    assert [(loc.city, loc.region, loc.country) for loc in nih.locations] == [
+        ("Bethesda", "MD", "US")
+    ]
     assert va.locations[0].hub == "Boston"
     assert nih.company == "National Institutes of Health"
     assert nih.department == "Department of Health and Human Services"
@@ -76,18 +95,22 @@ def test_locations_fields_and_dates(page1: BoardParse) -> None:
 
 
 def test_without_compensation_is_no_salary() -> None:
-    body = (b'{"SearchResult": {"SearchResultItems": [{"MatchedObjectId": "1", '
-            b'"MatchedObjectDescriptor": {"PositionTitle": "Clinical Research Volunteer", '
-            b'"PositionRemuneration": [{"MinimumRange": "0", "MaximumRange": "0", '
-            b'"RateIntervalCode": "WC"}]}}]}}')
+    body = (
+        b'{"SearchResult": {"SearchResultItems": [{"MatchedObjectId": "1", '
+        b'"MatchedObjectDescriptor": {"PositionTitle": "Clinical Research Volunteer", '
+        b'"PositionRemuneration": [{"MinimumRange": "0", "MaximumRange": "0", '
+        b'"RateIntervalCode": "WC"}]}}]}}'
+    )
     [posting] = parse(body).postings
     assert posting.salary is None and posting.salary_basis == "none"
     assert posting.workplace_basis == "none"
 
 
 def test_one_bad_item_is_one_error() -> None:
-    body = (b'{"SearchResult": {"SearchResultItems": [{"MatchedObjectId": "1", '
-            b'"MatchedObjectDescriptor": {"PositionTitle": "CRA"}}, {"MatchedObjectId": "2"}]}}')
+    body = (
+        b'{"SearchResult": {"SearchResultItems": [{"MatchedObjectId": "1", '
+        b'"MatchedObjectDescriptor": {"PositionTitle": "CRA"}}, {"MatchedObjectId": "2"}]}}'
+    )
     result = parse(body)
     assert len(result.postings) == 1 and [e.item_id for e in result.errors] == ["2"]
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from cli.subscription_file import load_subscriptions
+from cli.subscription_file import load_subscriptions, subscription_from
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
-from digests.mailer import SmtpMailer
-from pipeline.digest import send_digests
+from digests.mailer import HeaderInjectionError, OutboxMailer, SendResult, SmtpMailer
+from pipeline.digest import make_mailer, send_digests, settings_with_smtp
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
 from tests.smtp_server import CollectingHandler, free_port, smtp_server
-from warehouse.subscriptions import save_subscription, subscription_overview
+from warehouse.subscriptions import (
+    deactivate,
+    save_subscription,
+    save_subscriptions,
+    subscription_overview,
+)
 
 
 @pytest.fixture
@@ -74,3 +81,221 @@ def test_weekly_digest_carries_the_market_by_level_and_hub(loaded) -> None:
     text = handler.messages[0].get_body(("plain",)).get_content()
     assert "Boston" in text or "San Diego" in text
     assert "median" in text.lower()
+
+
+# ---------------------------------------------------------------- batches and failures
+
+
+def subscribe_many(db, count: int, **filters) -> list[str]:
+    """`count` daily subscribers of CRA roles (plus any filters); their addresses."""
+    now = datetime.now(UTC)
+    emails = [f"cra{n:04d}@example.org" for n in range(count)]
+    subs = [
+        subscription_from({"email": e, "keywords": ["clinical research associate"], **filters})
+        for e in emails
+    ]
+    save_subscriptions(db, subs, now)
+    return emails
+
+
+def statuses(db) -> dict[str, int]:
+    rows = db.execute("SELECT status, count(*) FROM deliveries GROUP BY 1").fetchall()
+    return {str(k): int(v) for k, v in rows}
+
+
+@pytest.mark.slow
+def test_a_batch_of_1000_subscribers_goes_out_on_one_connection(loaded) -> None:
+    emails = subscribe_many(loaded, 1000)
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        outcome = send(loaded, port)
+        assert outcome.sent == outcome.composed == 1002 and not outcome.failed
+        assert send(loaded, port).sent == 0
+    assert len(handler.messages) == 1002
+    assert len(set(handler.peers)) == 1  # one connection for the whole batch
+    assert set(emails) <= {str(m["To"]) for m in handler.messages}
+    ids = [str(m["Message-ID"]) for m in handler.messages]
+    assert len(set(ids)) == len(ids)
+    assert statuses(loaded) == {"sent": 1002}
+
+
+def test_a_server_that_fails_mid_batch_gets_the_rest_next_run(loaded) -> None:
+    subscribe_many(loaded, 10)
+    failing = CollectingHandler(accept_limit=4)
+    with smtp_server(failing) as port:
+        first = send(loaded, port)
+    assert first.composed == 12 and first.sent == 4 and len(first.failed) == 8
+    assert failing.dropped == 2  # the mailer reconnects once, then gives up for this run
+    assert statuses(loaded) == {"sent": 4, "retry": 8}
+    healthy = CollectingHandler()
+    with smtp_server(healthy) as port:
+        second = send(loaded, port)
+    assert second.retried == 8 and second.composed == 0 and second.sent == 8
+    got_first = {str(m["Message-ID"]) for m in failing.messages}
+    got_second = {str(m["Message-ID"]) for m in healthy.messages}
+    assert not got_first & got_second
+    recorded = {r[0] for r in loaded.execute("SELECT message_id FROM deliveries").fetchall()}
+    assert got_first | got_second == recorded
+
+
+def test_a_temporary_refusal_for_one_recipient_is_retried(loaded) -> None:
+    handler = CollectingHandler(defer={"remote-cra@example.com"})
+    with smtp_server(handler) as port:
+        assert send(loaded, port).sent == 1
+    assert statuses(loaded) == {"sent": 1, "retry": 1}
+    errors = {row[1]: (row[-2], row[-1]) for row in subscription_overview(loaded)}
+    assert errors["remote-cra@example.com"][1] and "451" in errors["remote-cra@example.com"][1]
+    handler.defer.clear()
+    with smtp_server(handler) as port:
+        again = send(loaded, port)
+    assert again.retried == 1 and again.sent == 1
+    assert statuses(loaded) == {"sent": 2}
+
+
+class Crash(BaseException):
+    """The process dies (kill -9, power cut) at a chosen point."""
+
+
+@dataclass
+class CrashingLog:
+    """Passes bookkeeping on, but 'dies' after the transport accepted message number `at`."""
+
+    log: Any
+    at: int
+    seen: int = 0
+
+    def before(self, message_id: str) -> None:
+        self.log.before(message_id)
+
+    def after(self, result: SendResult) -> None:
+        self.seen += 1
+        if self.seen == self.at:
+            raise Crash
+        self.log.after(result)
+
+
+@dataclass
+class CrashingMailer:
+    inner: Any
+    at: int
+
+    def send(self, messages, log=None):
+        return self.inner.send(messages, log=CrashingLog(log, self.at))
+
+
+def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -> None:
+    subscribe_many(loaded, 4)
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
+        with pytest.raises(Crash):
+            send_digests(
+                loaded, "daily", Settings(), load_benchmarks(), CrashingMailer(smtp, 3), "smtp"
+            )
+        assert len(handler.messages) == 3  # the server accepted three, we recorded two
+        assert statuses(loaded) == {"sent": 2, "sending": 1, "pending": 3}
+        [(in_doubt,)] = loaded.execute(
+            "SELECT message_id FROM deliveries WHERE status = 'sending'"
+        ).fetchall()
+        after = send(loaded, port)
+    assert after.retried == 4 and after.composed == 0 and after.sent == 4
+    assert statuses(loaded) == {"sent": 6}
+    ids = [str(m["Message-ID"]) for m in handler.messages]
+    assert len(ids) == 7 and len(set(ids)) == 6
+    assert [i for i in set(ids) if ids.count(i) == 2] == [in_doubt]
+    copies = [raw for raw, i in zip(handler.raw, ids, strict=True) if i == in_doubt]
+    assert copies[0] == copies[1]  # byte for byte the same message, same Message-ID
+
+
+def test_a_crash_with_the_outbox_is_resolved_without_writing_twice(loaded, tmp_path) -> None:
+    subscribe_many(loaded, 4)
+    outbox = OutboxMailer(tmp_path / "outbox")
+    with pytest.raises(Crash):
+        send_digests(
+            loaded, "daily", Settings(), load_benchmarks(), CrashingMailer(outbox, 3), "outbox"
+        )
+    files = {p.name: p.stat().st_mtime_ns for p in outbox.folder.iterdir()}
+    assert len(files) == 3
+    after = send_digests(loaded, "daily", Settings(), load_benchmarks(), outbox, "outbox")
+    assert after.resolved == 1 and after.sent == 3
+    assert statuses(loaded) == {"sent": 6}
+    now = {p.name: p.stat().st_mtime_ns for p in outbox.folder.iterdir()}
+    assert len(now) == 6 and all(now[name] == files[name] for name in files)
+
+
+def test_no_news_mail_only_for_those_who_asked_and_once_a_day(loaded) -> None:
+    now = datetime.now(UTC)
+    for email, no_news in (("quiet@example.org", False), ("tell-me@example.org", True)):
+        entry = {"email": email, "levels": ["vp"], "countries": ["JP"], "no_news": no_news}
+        save_subscription(loaded, subscription_from(entry), now)
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        first = send(loaded, port)
+        assert first.no_news == 1 and first.sent == 3
+        assert send(loaded, port).sent == 0
+    [mail] = [m for m in handler.messages if m["To"] == "tell-me@example.org"]
+    assert mail["Subject"] == "No new Clinical Operations roles today: your market summary"
+    assert "No new roles matched" in mail.get_body(("plain",)).get_content()
+    assert not [m for m in handler.messages if m["To"] == "quiet@example.org"]
+
+
+def test_an_unsubscribed_address_gets_no_retry(loaded) -> None:
+    down = send(loaded, free_port())
+    assert down.sent == 0 and statuses(loaded) == {"retry": 2}
+    assert deactivate(loaded, "remote-cra@example.com") == 1
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        up = send(loaded, port)
+    assert up.cancelled == 1 and up.sent == 1
+    assert [m["To"] for m in handler.messages] == ["hub-ctm@example.com"]
+    assert statuses(loaded) == {"sent": 1, "cancelled": 1}
+
+
+def test_hostile_posting_text_cannot_add_headers_and_is_escaped(loaded) -> None:
+    loaded.execute(
+        "UPDATE postings SET title = 'Clinical Research Associate\r\nBcc: victim@evil.example"
+        " <script>alert(1)</script>', company = 'Evil\nX-Injected: 1'"
+        " WHERE title = 'Clinical Research Associate'"
+    )
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        assert send(loaded, port).sent == 2
+    for message in handler.messages:
+        assert message["Bcc"] is None and message["X-Injected"] is None
+    [mail] = [m for m in handler.messages if m["To"] == "remote-cra@example.com"]
+    html = mail.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_sender_with_a_line_break_is_refused_before_anything_is_recorded(loaded) -> None:
+    settings = Settings(mail_from="alerts@example.org\r\nBcc: victim@evil.example")
+    mailer = SmtpMailer(host="127.0.0.1", port=free_port(), security="none", timeout=5)
+    with pytest.raises(HeaderInjectionError):
+        send_digests(loaded, "daily", settings, load_benchmarks(), mailer, "smtp")
+    assert statuses(loaded) == {}
+
+
+def test_smtp_settings_from_a_prefect_block_value() -> None:
+    block = {
+        "smtp_server": "smtp.example.org",
+        "smtp_port": 465,
+        "smtp_type": "SSL",
+        "username": "robot",
+        "password": "s3cret-pw",
+    }
+    settings = settings_with_smtp(Settings(smtp_host=None), block)
+    mailer, transport = make_mailer(settings)
+    assert isinstance(mailer, SmtpMailer)
+    assert (mailer.host, mailer.port, mailer.security, mailer.username) == (
+        "smtp.example.org",
+        465,
+        "ssl",
+        "robot",
+    )
+    assert mailer.password == "s3cret-pw" and "s3cret-pw" not in repr(settings)
+    assert transport == "smtp://smtp.example.org:465"
+    assert settings_with_smtp(settings, None) is settings
+    with pytest.raises(ValueError, match="unknown SMTP block field"):
+        settings_with_smtp(settings, {"hots": "x"})
+    outbox, where = make_mailer(Settings(smtp_host=None))
+    assert isinstance(outbox, OutboxMailer) and where == str(Settings().outbox_dir)

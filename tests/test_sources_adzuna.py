@@ -15,8 +15,13 @@ from sources.options import FetchOptions
 from sources.session import build_session
 
 BODY = (Path(__file__).parent / "data" / "recordings" / "adzuna" / "us-p1.json").read_bytes()
-SOURCE = SourceRef("adzuna-clinops", "adzuna", "adzuna", "Adzuna",
-                   params={"countries": ["us", "gb"], "search": ["clinical trial manager"]})
+SOURCE = SourceRef(
+    "adzuna-clinops",
+    "adzuna",
+    "adzuna",
+    "Adzuna",
+    params={"countries": ["us", "gb"], "search": ["clinical trial manager"]},
+)
 KEYS = {"adzuna_app_id": "id-123", "adzuna_app_key": "key-456"}
 API = "/v1/api/jobs"
 
@@ -31,8 +36,13 @@ def session():
 
 
 def query(term: str = "clinical trial manager") -> dict[str, str]:
-    return {"app_id": "id-123", "app_key": "key-456", "what": term,
-            "results_per_page": "50", "content-type": "application/json"}
+    return {
+        "app_id": "id-123",
+        "app_key": "key-456",
+        "what": term,
+        "results_per_page": "50",
+        "content-type": "application/json",
+    }
 
 
 def test_each_country_is_searched_and_urls_are_redacted(httpserver: HTTPServer) -> None:

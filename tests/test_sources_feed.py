@@ -28,7 +28,9 @@ def source(server: HTTPServer, path: str = "/jobs.rss") -> SourceRef:
 
 @pytest.mark.parametrize("body", [RSS, ATOM])
 def test_a_feed_is_fetched_once_asking_for_xml(httpserver: HTTPServer, body: bytes) -> None:
-    httpserver.expect_request("/jobs.rss").respond_with_data(body, content_type="application/rss+xml")
+    httpserver.expect_request("/jobs.rss").respond_with_data(
+        body, content_type="application/rss+xml"
+    )
     payloads = feed.fetch_board(session(), source(httpserver), OPTIONS)
     assert [p.body for p in payloads] == [body]
     assert "application/rss+xml" in httpserver.log[0][0].headers["Accept"]

@@ -15,8 +15,13 @@ from sources.session import build_session
 
 DATA = Path(__file__).parent / "data" / "recordings" / "himalayas"
 P1, P2, P3 = ((DATA / f"search-p{n}.json").read_bytes() for n in (1, 2, 3))
-SOURCE = SourceRef("himalayas-clinops", "himalayas", "himalayas", "Himalayas",
-                   params={"search": ["clinical operations"]})
+SOURCE = SourceRef(
+    "himalayas-clinops",
+    "himalayas",
+    "himalayas",
+    "Himalayas",
+    params={"search": ["clinical operations"]},
+)
 
 
 def options(server: HTTPServer, **kw) -> FetchOptions:
@@ -58,8 +63,9 @@ def test_default_keywords_when_none_are_configured() -> None:
 
 def test_paging_stops_at_a_page_of_known_postings(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, P2)
-    known = frozenset({"https://himalayas.app/companies/delta-therapeutics/jobs/"
-                       "director-clinical-operations-4"})
+    known = frozenset(
+        {"https://himalayas.app/companies/delta-therapeutics/jobs/director-clinical-operations-4"}
+    )
     payloads = himalayas.fetch_board(session(), SOURCE, options(httpserver, known_ids=known))
     assert len(payloads) == 1 and len(httpserver.log) == 1
 

@@ -24,8 +24,14 @@ def session():
 
 def source(server: HTTPServer, *pages: str) -> SourceRef:
     urls = [server.url_for(p) for p in pages]
-    return SourceRef("jsonld-tern", "jsonld", "tern", "Tern Clinical", url=urls[0],
-                     params={"urls": urls} if len(urls) > 1 else {})
+    return SourceRef(
+        "jsonld-tern",
+        "jsonld",
+        "tern",
+        "Tern Clinical",
+        url=urls[0],
+        params={"urls": urls} if len(urls) > 1 else {},
+    )
 
 
 def serve(server: HTTPServer, path: str, body: bytes, content_type: str = "text/html") -> None:
@@ -45,7 +51,7 @@ def test_pages_are_fetched_as_html_when_robots_allow(httpserver: HTTPServer) -> 
 def test_a_disallowed_page_is_never_fetched(httpserver: HTTPServer) -> None:
     serve(httpserver, "/robots.txt", b"User-agent: *\nDisallow: /jobs/\n", "text/plain")
     serve(httpserver, "/jobs/ctm", GRAPH)
-    with pytest.raises(SourceError, match="robots.txt disallows"):
+    with pytest.raises(SourceError, match=r"robots\.txt disallows"):
         jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm"), OPTIONS)
     assert [r.path for r, _ in httpserver.log] == ["/robots.txt"]
 

@@ -48,7 +48,9 @@ def test_malformed_json_is_a_layout_change(httpserver: HTTPServer) -> None:
 
 
 def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/api").respond_with_data("<html>blocked</html>", content_type="text/html")
+    httpserver.expect_request("/api").respond_with_data(
+        "<html>blocked</html>", content_type="text/html"
+    )
     with pytest.raises(LayoutChangedError):
         remoteok.fetch_board(session(), SOURCE, options(httpserver))
 

@@ -13,9 +13,16 @@ from sources import remotive
 from sources.options import FetchOptions
 from sources.session import build_session
 
-BODY = (Path(__file__).parent / "data" / "recordings" / "remotive" / "search-clinical.json").read_bytes()
-SOURCE = SourceRef("remotive-clinops", "remotive", "remotive", "Remotive",
-                   params={"search": ["clinical", "clinical trial"]})
+BODY = (
+    Path(__file__).parent / "data" / "recordings" / "remotive" / "search-clinical.json"
+).read_bytes()
+SOURCE = SourceRef(
+    "remotive-clinops",
+    "remotive",
+    "remotive",
+    "Remotive",
+    params={"search": ["clinical", "clinical trial"]},
+)
 
 
 def options(server: HTTPServer) -> FetchOptions:

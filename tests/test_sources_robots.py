@@ -30,12 +30,15 @@ def paths(server: HTTPServer) -> list[str]:
 
 
 def test_robots_url_is_at_the_host_root() -> None:
-    assert robots.robots_url("https://a.example:8443/jobs/1?x=2") == "https://a.example:8443/robots.txt"
+    assert (
+        robots.robots_url("https://a.example:8443/jobs/1?x=2")
+        == "https://a.example:8443/robots.txt"
+    )
 
 
 def test_a_disallowed_page_raises(httpserver: HTTPServer) -> None:
     serve_robots(httpserver, "User-agent: *\nDisallow: /jobs/\n")
-    with pytest.raises(SourceError, match="robots.txt disallows"):
+    with pytest.raises(SourceError, match=r"robots\.txt disallows"):
         robots.ensure_allowed(session(), SOURCE, httpserver.url_for("/jobs/1"), OPTIONS)
     assert paths(httpserver) == ["/robots.txt"]
 

@@ -43,8 +43,13 @@ def test_pages_from_zero_until_page_count(httpserver: HTTPServer) -> None:
 
 
 def test_categories_repeat_and_the_optional_key_is_sent() -> None:
-    source = SourceRef("m", "themuse", "themuse", "The Muse",
-                       params={"categories": ["Healthcare & Medicine", "Science & Engineering"]})
+    source = SourceRef(
+        "m",
+        "themuse",
+        "themuse",
+        "The Muse",
+        params={"categories": ["Healthcare & Medicine", "Science & Engineering"]},
+    )
     url = themuse.page_url(source, 3, FetchOptions(credentials={"muse_api_key": "k1"}))
     assert url.endswith(
         "?page=3&category=Healthcare+%26+Medicine&category=Science+%26+Engineering&api_key=k1"

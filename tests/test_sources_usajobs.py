@@ -15,8 +15,9 @@ from sources.session import build_session
 
 DATA = Path(__file__).parent / "data" / "recordings" / "usajobs"
 PAGE1, PAGE2 = (DATA / "page1.json").read_bytes(), (DATA / "page2.json").read_bytes()
-SOURCE = SourceRef("usajobs-clinical", "usajobs", "usajobs", "USAJOBS",
-                   params={"search": ["clinical research"]})
+SOURCE = SourceRef(
+    "usajobs-clinical", "usajobs", "usajobs", "USAJOBS", params={"search": ["clinical research"]}
+)
 KEYS = {"usajobs_api_key": "secret-key", "usajobs_email": "alerts@example.test"}
 EMPTY = b'{"SearchResult": {"SearchResultCount": 0, "SearchResultItems": [], "UserArea": {}}}'
 

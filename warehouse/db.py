@@ -14,6 +14,9 @@ from core.errors import WarehouseBusyError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
+# Checkpoint (fold the WAL into the file) every 256 MB instead of 16 MB: bulk ingest commits
+# often; the WAL is replayed after a crash and folded in when the writer closes.
+CHECKPOINT_THRESHOLD = "256MB"
 
 
 def _is_lock_error(error: Exception) -> bool:
@@ -46,6 +49,7 @@ def connect_writer(path: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyCon
     """Open the warehouse for writing and bring its schema up to date."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, wait_seconds=wait_seconds)
+    con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
     apply_migrations(con)
     return con
 

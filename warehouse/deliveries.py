@@ -125,13 +125,13 @@ def mark_result(
     error: str | None,
     transport: str,
     now: datetime,
-) -> str:
-    """Record the outcome of one send attempt; return the new status.
+) -> None:
+    """Record the outcome of one send attempt.
 
     A temporary failure becomes `failed` after MAX_ATTEMPTS attempts, so a dead address does
     not come back every run forever.
     """
-    row = con.execute(
+    con.execute(
         "UPDATE deliveries SET"
         " status = CASE WHEN ? THEN 'sent' WHEN ? OR attempts + 1 >= ? THEN 'failed'"
         "   ELSE 'retry' END,"
@@ -139,7 +139,7 @@ def mark_result(
         "   THEN ? || ' (gave up after ' || (attempts + 1) || ' attempts)' ELSE ? END,"
         " transport = ?, attempts = attempts + 1, last_attempt_at = ?,"
         " sent_at = CASE WHEN ? THEN ? ELSE sent_at END"
-        " WHERE message_id = ? RETURNING status",
+        " WHERE message_id = ?",
         [
             ok,
             permanent,
@@ -155,8 +155,7 @@ def mark_result(
             now,
             message_id,
         ],
-    ).fetchone()
-    return str(row[0]) if row else "unknown"
+    )
 
 
 def mark_resolved(
@@ -178,6 +177,16 @@ def cancel_inactive(con: duckdb.DuckDBPyConnection) -> int:
         " RETURNING 1"
     ).fetchall()
     return len(rows)
+
+
+def last_recorded(con: duckdb.DuckDBPyConnection, cadence: str) -> dict[int, datetime]:
+    """When each subscription of a cadence last had a digest recorded (sent or not)."""
+    rows = con.execute(
+        "SELECT subscription_id, max(created_at) FROM deliveries WHERE cadence = ?"
+        " AND status <> 'cancelled' GROUP BY 1",
+        [cadence],
+    ).fetchall()
+    return {int(r[0]): r[1] for r in rows}
 
 
 def unsent(con: duckdb.DuckDBPyConnection, cadence: str) -> list[Unsent]:

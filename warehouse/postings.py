@@ -172,6 +172,16 @@ def close_missing(
     return len(rows)
 
 
+def close_stale(con: duckdb.DuckDBPyConnection, source: str, seen_before: datetime) -> int:
+    """Mark closed the open postings of a source not seen since `seen_before`."""
+    rows = con.execute(
+        "UPDATE postings SET closed_at = last_seen WHERE source = ? AND closed_at IS NULL"
+        " AND last_seen < ? RETURNING 1",
+        [source, seen_before],
+    ).fetchall()
+    return len(rows)
+
+
 def payload_postings(con: duckdb.DuckDBPyConnection, raw_id: int) -> tuple[list[str], int]:
     """The source_ids last parsed from a payload, and how many are relevant."""
     rows = con.execute(

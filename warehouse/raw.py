@@ -37,6 +37,16 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
     return int(row[0]), False
 
 
+def is_parsed(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> bool:
+    """True when these exact bytes from this URL were stored and parsed before."""
+    row = con.execute(
+        "SELECT 1 FROM raw_payloads WHERE source = ? AND url = ? AND content_hash = ?"
+        " AND parsed_at IS NOT NULL",
+        [raw.source, raw.url, raw.content_hash],
+    ).fetchone()
+    return row is not None
+
+
 def mark_parsed(con: duckdb.DuckDBPyConnection, raw_id: int, now: datetime) -> None:
     """Record that a payload's postings are stored: an unchanged re-fetch can skip it."""
     con.execute("UPDATE raw_payloads SET parsed_at = ? WHERE id = ?", [now, raw_id])

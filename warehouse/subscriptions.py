@@ -74,6 +74,33 @@ def save_subscription(con: duckdb.DuckDBPyConnection, sub: Subscription, now: da
     return int(row[0])
 
 
+def save_subscriptions(
+    con: duckdb.DuckDBPyConnection, subs: list[Subscription], now: datetime
+) -> list[int]:
+    """Save many subscriptions in one statement (all or none); their ids, in order.
+
+    The same email and cadence twice in one batch: the later entry wins.
+    """
+    if not subs:
+        return []
+    latest = {(s.email.lower(), s.cadence): s for s in subs}
+    batch = list(latest.values())
+    names = ", ".join(FILTER_COLUMNS)
+    marks = ", ".join("unnest(?)" for _ in FILTER_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in FILTER_COLUMNS)
+    columns = [list(col) for col in zip(*(_values(s) for s in batch), strict=True)]
+    rows = con.execute(
+        f"INSERT INTO subscriptions (email, cadence, {names}, active, created_at, updated_at)"  # noqa: S608
+        f" SELECT unnest(?), unnest(?), {marks}, TRUE, ?, ?"
+        f" ON CONFLICT (email, cadence) DO UPDATE SET {updates}, active = TRUE,"
+        " updated_at = excluded.updated_at"
+        " RETURNING id, lower(email), cadence",
+        [[s.email for s in batch], [s.cadence for s in batch], *columns, now, now],
+    ).fetchall()
+    ids = {(str(r[1]), str(r[2])): int(r[0]) for r in rows}
+    return [ids[(s.email.lower(), s.cadence)] for s in subs]
+
+
 def deactivate(con: duckdb.DuckDBPyConnection, email: str, cadence: str | None = None) -> int:
     """Stop sending to an address (one cadence or all); return how many were active."""
     rows = con.execute(

@@ -79,6 +79,7 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
         description=description,
         department=_department(job),
         employment_type=_metadata_text(job, _META_EMPLOYMENT) or None,
+        requisition_id=text_of(job.get("requisition_id")) or None,
     )
 
 

@@ -119,7 +119,7 @@ def _posting(node: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         source_id=_identifier(node.get("identifier")) or _hash_id(url, title),
         url=url,
         title=title,
-        company=_organisation(node.get("hiringOrganization")) or source.company,
+        company=_name_of(node.get("hiringOrganization")) or source.company,
         location_text=location,
         locations=merge_locations(_locations(text, place) for text, place in places),
         workplace=workplace,
@@ -165,7 +165,7 @@ def _hash_id(url: str, title: str) -> str:
     return hashlib.sha256(f"{url}|{title}".encode()).hexdigest()[:24]
 
 
-def _organisation(value: object) -> str:
+def _name_of(value: object) -> str:
     return _text(dict_of(value).get("name")) if isinstance(value, dict) else _text(value)
 
 
@@ -183,10 +183,7 @@ def _places(value: object) -> list[tuple[str, Location]]:
 
 def _address(address: dict[str, Any]) -> tuple[str, Location]:
     """A PostalAddress as 'City, Region, Country' and a Location."""
-    country_value = address.get("addressCountry")
-    country = (
-        _organisation(country_value) if isinstance(country_value, dict) else _text(country_value)
-    )
+    country = _name_of(address.get("addressCountry"))
     city, region = _text(address.get("addressLocality")), _text(address.get("addressRegion"))
     text = ", ".join(p for p in (city, region, country) if p)
     code = country_code(country) if country else None
@@ -201,16 +198,23 @@ def _locations(text: str, place: Location) -> list[Location]:
 def _workplace(
     node: dict[str, Any], title: str, location: str, description: str
 ) -> tuple[Workplace, Basis]:
-    """TELECOMMUTE is remote (basis board) with `applicantLocationRequirements` as scope."""
-    if any(t.upper() == "TELECOMMUTE" for t in _texts(node.get("jobLocationType"))):
-        scope = _requirements(node.get("applicantLocationRequirements"))
-        return Workplace("remote", scope), "board"
-    return board_or_text_workplace(None, title, location, description)
+    """TELECOMMUTE is remote (basis board) with `applicantLocationRequirements` as scope.
+
+    Some sites also mark hybrid jobs TELECOMMUTE: a job with a place whose text says hybrid
+    stays hybrid (basis text).
+    """
+    from_text = board_or_text_workplace(None, title, location, description)
+    if not any(t.upper() == "TELECOMMUTE" for t in _texts(node.get("jobLocationType"))):
+        return from_text
+    if location and from_text[0].value == "hybrid":
+        return from_text
+    scope = _requirements(node.get("applicantLocationRequirements"))
+    return Workplace("remote", scope), "board"
 
 
 def _requirements(value: object) -> str | None:
     """Country/State requirements as alpha-2 codes (names when not countries)."""
-    names = [_organisation(v) for v in (value if isinstance(value, list) else [value]) if v]
+    names = [_name_of(v) for v in (value if isinstance(value, list) else [value]) if v]
     codes = unique_texts(country_code(n) or n for n in names if n)
     return ", ".join(codes) or None
 

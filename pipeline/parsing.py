@@ -1,0 +1,50 @@
+"""Parsing payloads, inline or in worker processes: parsers are pure, so they spread freely."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from types import TracebackType
+
+from core.models import BoardParse, ParseError, RawPayload, SourceRef
+from pipeline.ingest import board_parser
+
+
+def parse_one(job: tuple[SourceRef, RawPayload]) -> BoardParse:
+    """Parse one payload; a parser that raises becomes a ParseError, never a crash."""
+    source, raw = job
+    try:
+        return board_parser(source.kind)(raw, source)
+    except Exception as error:  # a parser bug must not lose the run: record it
+        message = f"parser crashed: {error.__class__.__name__}: {error}"
+        return BoardParse(errors=[ParseError(source.name, None, message)])
+
+
+class ParsePool:
+    """Parse payloads in `workers` processes (spawned: safe beside threads), or inline for 1."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: Executor | None = None
+
+    def __enter__(self) -> ParsePool:
+        if self.workers > 1:
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+
+    def parse(self, jobs: Iterable[tuple[SourceRef, RawPayload]]) -> Iterator[BoardParse]:
+        """The parse of each job, in order."""
+        if self._executor is None:
+            return (parse_one(job) for job in jobs)
+        return self._executor.map(parse_one, jobs)

@@ -1,0 +1,345 @@
+"""Subscriptions: validation, currency conversion, the file format, and each filter in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from cli.subscription_file import load_subscriptions, subscription_from
+from core.errors import SubscriptionError
+from core.models import Subscription
+from core.settings import get_settings
+from core.validation import FAMILIES, validate_subscription
+from parsers import title as title_parser
+from warehouse.db import connect_reader, connect_writer
+from warehouse.matching import match_subscriptions, top_skills
+from warehouse.subscriptions import (
+    active_subscriptions,
+    get_subscription,
+    save_subscription,
+    save_subscriptions,
+)
+
+NOW = datetime.now(UTC)
+runner = CliRunner()
+
+
+# ---------------------------------------------------------------- validation
+
+
+def test_families_match_the_title_parser() -> None:
+    assert set(FAMILIES) == {name for name, _ in title_parser._FAMILIES}
+
+
+def test_a_full_subscription_is_normalised() -> None:
+    sub = subscription_from(
+        {
+            "email": " reader@example.org ",
+            "cadence": "weekly",
+            "keywords": ["  clinical   trial manager "],
+            "levels": ["Senior", "VP"],
+            "families": ["clinical trial management"],
+            "workplaces": ["Remote", "on-site"],
+            "locations": ["Boston"],
+            "countries": ["us", "gb"],
+            "companies": ["Northwind"],
+            "exclude_companies": ["Acme CRO"],
+            "min_salary": "95,000",
+            "currency": "eur",
+            "include_no_salary": False,
+            "no_news": True,
+        }
+    )
+    assert sub.email == "reader@example.org"
+    assert sub.keywords == ("clinical trial manager",)
+    assert sub.levels == ("senior", "vp")
+    assert sub.families == ("clinical_trial_management",)
+    assert sub.workplaces == ("remote", "onsite")
+    assert sub.countries == ("US", "GB")
+    assert sub.min_salary_currency == "EUR" and sub.min_salary_amount == 95_000
+    assert sub.min_salary_usd == pytest.approx(95_000 * 1.155)
+    assert sub.include_no_salary is False and sub.no_news is True
+
+
+def test_usd_minimum_keeps_no_original_currency() -> None:
+    sub = subscription_from({"email": "a@b.org", "min_salary": 120000})
+    assert sub.min_salary_usd == 120_000 and sub.min_salary_currency is None
+    same = subscription_from({"email": "a@b.org", "min_salary_usd": 120000})
+    assert same.min_salary_usd == 120_000
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"email": "not-an-email"}, "invalid email"),
+        ({"email": "a@b.org", "levels": ["intern"]}, "unknown level intern"),
+        ({"email": "a@b.org", "families": ["nursing"]}, "unknown family nursing"),
+        ({"email": "a@b.org", "workplaces": ["moon"]}, "unknown workplace moon"),
+        ({"email": "a@b.org", "countries": ["USA"]}, "unknown country USA"),
+        ({"email": "a@b.org", "min_salary": -5}, "cannot be negative"),
+        ({"email": "a@b.org", "min_salary": "lots"}, "must be a number"),
+        ({"email": "a@b.org", "min_salary": 5, "currency": "XYZ"}, "unknown currency XYZ"),
+        ({"email": "a@b.org", "min_salary": 5, "currency": "euro"}, "invalid currency"),
+        ({"email": "a@b.org", "min_salary_usd": 5, "currency": "EUR"}, "is in USD"),
+        ({"email": "a@b.org", "min_salary": 1e9}, "not a plausible"),
+        ({"email": "a@b.org", "cadence": "hourly"}, "unknown cadence"),
+        ({"email": "a@b.org", "companies": ["X"], "exclude_companies": ["x"]}, "both"),
+        ({"email": "a@b.org", "colour": "blue"}, "unknown field(s) colour"),
+        ({"email": "a@b.org", "no_news": "yes"}, "true or false"),
+    ],
+)
+def test_invalid_entries_say_what_to_fix(entry: dict, message: str) -> None:
+    with pytest.raises(SubscriptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        subscription_from(entry)
+
+
+@pytest.mark.parametrize(
+    "field", ["keywords", "locations", "companies", "exclude_companies", "countries"]
+)
+@pytest.mark.parametrize("bad", ["x\r\nBcc: victim@evil.example", "x\nX-Evil: 1", "x\0y"])
+def test_line_breaks_are_rejected_in_every_field(field: str, bad: str) -> None:
+    with pytest.raises(SubscriptionError, match="control characters"):
+        subscription_from({"email": "a@b.org", field: [bad]})
+    with pytest.raises(SubscriptionError, match="line breaks"):
+        validate_subscription(Subscription(email="a@b.org" + bad))
+
+
+def test_a_file_names_the_bad_entry(tmp_path: Path) -> None:
+    path = tmp_path / "subs.yaml"
+    path.write_text(
+        "subscriptions:\n  - email: ok@example.org\n  - email: bad@example.org\n    levels: [x]\n"
+    )
+    with pytest.raises(SubscriptionError, match=r"subscription #2: unknown level x"):
+        load_subscriptions(path)
+    path.write_text("subscriptions: [")
+    with pytest.raises(SubscriptionError, match="invalid YAML"):
+        load_subscriptions(path)
+
+
+# ---------------------------------------------------------------- storage
+
+
+def test_saving_again_updates_and_many_at_once(db) -> None:
+    first = subscription_from({"email": "a@example.org", "levels": ["senior"], "no_news": True})
+    sub_id = save_subscription(db, first, NOW)
+    changed = subscription_from({"email": "a@example.org", "countries": ["DE"]})
+    ids = save_subscriptions(db, [changed, subscription_from({"email": "b@example.org"})], NOW)
+    assert ids[0] == sub_id and len(set(ids)) == 2
+    stored, active = get_subscription(db, sub_id, "A@example.org") or (None, False)
+    assert active and stored is not None
+    assert stored.levels == () and stored.countries == ("DE",) and stored.no_news is False
+    assert get_subscription(db, sub_id, "someone@else.org") is None
+
+
+def test_a_warehouse_from_before_the_new_filters_still_works(tmp_path: Path) -> None:
+    con = connect_writer(tmp_path / "w.duckdb")
+    con.execute(
+        "INSERT INTO subscriptions (email, cadence, keywords, levels, workplaces, locations,"
+        " min_salary_usd, include_no_salary, created_at, families, countries, companies,"
+        " exclude_companies, no_news)"
+        " VALUES ('old@example.org', 'daily', [], [], [], [], NULL, TRUE, now(),"
+        " NULL, NULL, NULL, NULL, NULL)"
+    )
+    [sub] = active_subscriptions(con, "daily")
+    assert sub.families == () and sub.no_news is False
+    con.close()
+
+
+# ---------------------------------------------------------------- matching, filter by filter
+
+
+def add_posting(db, source_id: str, **values) -> None:
+    row = {
+        "source": "test",
+        "source_id": source_id,
+        "url": f"https://jobs.example/{source_id}",
+        "title": "Clinical Trial Manager",
+        "company": "Northwind Bio",
+        "location_text": "Boston, MA",
+        "city": "Boston",
+        "country": "US",
+        "hub": "Boston",
+        "workplace": "hybrid",
+        "workplace_basis": "board",
+        "salary_basis": "board",
+        "relevant": True,
+        "family": "clinical_trial_management",
+        "level": "manager",
+        "salary_usd_annual_min": 120_000.0,
+        "salary_usd_annual_max": 150_000.0,
+        "first_seen": NOW - timedelta(hours=2),
+        "last_seen": NOW,
+        "description": "",
+    }
+    row.update(values)
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO postings ({columns}) VALUES ({marks})", list(row.values()))
+
+
+@pytest.fixture
+def market(db):
+    add_posting(db, "ctm-boston")
+    add_posting(
+        db,
+        "cra-remote",
+        title="Clinical Research Associate II",
+        company="Acme CRO",
+        location_text="Remote - US",
+        city=None,
+        hub=None,
+        workplace="remote",
+        family="clinical_research_associate",
+        level="assistant",
+        salary_usd_annual_min=None,
+        salary_usd_annual_max=None,
+    )
+    add_posting(
+        db,
+        "dir-london",
+        title="Director, Clinical Operations",
+        company="Meridian Clinical",
+        location_text="London, United Kingdom",
+        city="London",
+        country="GB",
+        hub=None,
+        workplace="onsite",
+        family="clinical_operations",
+        level="director",
+        salary_usd_annual_min=160_000.0,
+        salary_usd_annual_max=190_000.0,
+        locations=[{"city": "London", "region": None, "country": "GB", "hub": None}],
+    )
+    add_posting(db, "closed", closed_at=NOW)
+    add_posting(db, "irrelevant", relevant=False)
+    add_posting(db, "old", first_seen=NOW - timedelta(days=3))
+    return db
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"ctm-boston", "cra-remote", "dir-london"}),
+        ({"keywords": ["clinical research associate"]}, {"cra-remote"}),
+        ({"keywords": ["CRA", "trial manager"]}, {"ctm-boston"}),
+        ({"levels": ["director", "vp"]}, {"dir-london"}),
+        ({"families": ["clinical research associate"]}, {"cra-remote"}),
+        ({"workplaces": ["remote"]}, {"cra-remote"}),
+        ({"workplaces": ["hybrid", "onsite"]}, {"ctm-boston", "dir-london"}),
+        ({"locations": ["Boston"]}, {"ctm-boston"}),
+        ({"locations": ["london"]}, {"dir-london"}),
+        ({"locations": ["remote"]}, {"cra-remote"}),
+        ({"countries": ["GB"]}, {"dir-london"}),
+        ({"countries": ["US"]}, {"ctm-boston", "cra-remote"}),
+        ({"companies": ["northwind"]}, {"ctm-boston"}),
+        ({"exclude_companies": ["Acme"]}, {"ctm-boston", "dir-london"}),
+        ({"min_salary": 155000}, {"cra-remote", "dir-london"}),
+        ({"min_salary": 155000, "include_no_salary": False}, {"dir-london"}),
+        ({"min_salary": 140000, "currency": "GBP"}, {"dir-london", "cra-remote"}),
+        ({"levels": ["manager"], "workplaces": ["remote"]}, set()),
+    ],
+)
+def test_each_filter_in_the_one_query(market, filters: dict, expected: set[str]) -> None:
+    sub_id = save_subscription(
+        market, subscription_from({"email": "r@example.org", **filters}), NOW
+    )
+    matches = match_subscriptions(market, "daily")
+    assert {p.source_id for p in matches.get(sub_id, [])} == expected
+
+
+def test_many_subscriptions_are_matched_together(market) -> None:
+    a = save_subscription(market, subscription_from({"email": "a@example.org"}), NOW)
+    b = save_subscription(
+        market, subscription_from({"email": "b@example.org", "countries": ["GB"]}), NOW
+    )
+    c = save_subscription(
+        market, subscription_from({"email": "c@example.org", "cadence": "weekly"}), NOW
+    )
+    daily = match_subscriptions(market, "daily")
+    assert set(daily) == {a, b} and len(daily[a]) == 3 and len(daily[b]) == 1
+    assert {p.source_id for p in match_subscriptions(market, "weekly")[c]} >= {"old"}
+
+
+def test_top_skills_counts_the_guides_tools(db) -> None:
+    add_posting(db, "1", description="Experience with CTMS, EDC and ICH-GCP. Veeva Vault.")
+    add_posting(db, "2", description="ctms and risk-based monitoring; PMP a plus")
+    add_posting(db, "3", description="SoCRA or ACRP certification", relevant=False)
+    skills = dict(top_skills(db, NOW - timedelta(days=1)))
+    assert skills["CTMS"] == 2
+    assert skills["EDC"] == skills["GCP / ICH"] == skills["Veeva"] == skills["PMP"] == 1
+    assert skills["RBQM"] == 1 and "CCRP / ACRP / SoCRA" not in skills
+
+
+# ---------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def warehouse(settings_env) -> Path:
+    path = get_settings().db_path
+    connect_writer(path).close()
+    return path
+
+
+def test_subscribe_with_every_option_and_list(warehouse) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "subscribe",
+            "lead@example.org",
+            "--cadence",
+            "weekly",
+            "--keyword",
+            "clinical operations",
+            "--level",
+            "director",
+            "--family",
+            "clinical_operations",
+            "--workplace",
+            "remote",
+            "--location",
+            "Boston",
+            "--country",
+            "US",
+            "--company",
+            "Northwind",
+            "--exclude-company",
+            "Acme",
+            "--min-salary",
+            "150000",
+            "--currency",
+            "EUR",
+            "--no-no-salary",
+            "--no-news",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "150,000 EUR = $173,250 a year" in result.stdout
+    listed = runner.invoke(app, ["subscriptions", "--format", "json"])
+    assert listed.exit_code == 0, listed.stderr
+    assert "countries: US" in listed.stdout and "min $173250 (EUR 150000)" in listed.stdout
+    con = connect_reader(warehouse)
+    [sub] = active_subscriptions(con, "weekly")
+    con.close()
+    assert sub.no_news and not sub.include_no_salary and sub.exclude_companies == ("Acme",)
+
+
+def test_subscribe_from_a_file_and_unsubscribe(warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "subs.yaml"
+    path.write_text(
+        "subscriptions:\n"
+        "  - {email: a@example.org, cadence: daily, countries: [US]}\n"
+        "  - {email: a@example.org, cadence: weekly, min_salary: 90000, currency: GBP}\n"
+    )
+    assert runner.invoke(app, ["subscribe", "--from", str(path)]).stdout.strip() == (
+        "saved 2 subscriptions"
+    )
+    out = runner.invoke(app, ["unsubscribe", "a@example.org", "--cadence", "weekly"])
+    assert out.stdout.strip() == "unsubscribed 1 subscription(s)"
+    bad = runner.invoke(
+        app, ["subscribe", "a@example.org", "--currency", "XYZ", "--min-salary", "1"]
+    )
+    assert bad.exit_code == 1 and "unknown currency XYZ" in bad.stderr
