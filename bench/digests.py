@@ -203,10 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse: {args.postings:,} postings, {args.subscriptions:,} subscriptions "
           f"(generated in {f['load_s']:.1f} s)")  # fmt: skip
     print(f"market summary: {f['market_s']:.2f} s")
-    print(f"matching (one SQL query): {f['match_s']:.2f} s, {int(f['matched_pairs']):,} "
-          f"(subscription, posting) pairs for {int(f['with_matches']):,} subscriptions")  # fmt: skip
+    pairs, subs = int(f["matched_pairs"]), int(f["with_matches"])
+    print(f"matching (one SQL query): {f['match_s']:.2f} s, {pairs:,} "
+          f"(subscription, posting) pairs for {subs:,} subscriptions")  # fmt: skip
+    rate, size = n / f["compose_s"], f["bytes"] / n / 1024
     print(f"composing + rendering + MIME: {n:,} digests in {f['compose_s']:.1f} s "
-          f"= {n / f['compose_s']:,.0f} digests/s ({f['bytes'] / n / 1024:.0f} KiB each)")  # fmt: skip
+          f"= {rate:,.0f} digests/s ({size:.0f} KiB each)")  # fmt: skip
     if "send_s" in f:
         print(f"recording pending: {f['record_s']:.1f} s; sending to an in-memory mailer with "
               f"per-message bookkeeping: {int(f['sent']):,} in {f['send_s']:.1f} s")  # fmt: skip

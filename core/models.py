@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from core.fingerprint import fingerprint
+
 LEVELS: tuple[str, ...] = ("assistant", "manager", "senior", "director", "vp")
 WORKPLACES: tuple[str, ...] = ("remote", "hybrid", "onsite", "unknown")
 PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
@@ -131,9 +133,7 @@ class Posting:
     def fingerprint(self) -> str:
         """Key for cross-board duplicates: normalised company, title and first location."""
         place = self.locations[0] if self.locations else Location()
-        parts = [self.company, self.title, place.city or "", place.country or ""]
-        normalised = "|".join(" ".join(p.lower().split()) for p in parts)
-        return hashlib.sha256(normalised.encode()).hexdigest()[:16]
+        return fingerprint(self.company, self.title, place.city, place.country)
 
 
 @dataclass(frozen=True)

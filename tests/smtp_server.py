@@ -54,10 +54,18 @@ class CollectingHandler:
             server.transport.close()
             return "421 4.3.2 shutting down"
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        self.messages.append(message)  # type: ignore[arg-type]
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
         self.raw.append(bytes(envelope.original_content))
         self.peers.append(session.peer)
         return "250 Message accepted"
+
+
+def body(message: EmailMessage, kind: str) -> str:
+    """The text of a message's `plain` or `html` part."""
+    part = message.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
 
 
 @contextmanager

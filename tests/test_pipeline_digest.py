@@ -16,7 +16,7 @@ from pipeline.digest import make_mailer, send_digests, settings_with_smtp
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
-from tests.smtp_server import CollectingHandler, free_port, smtp_server
+from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
 from warehouse.subscriptions import (
     deactivate,
     save_subscription,
@@ -78,7 +78,7 @@ def test_weekly_digest_carries_the_market_by_level_and_hub(loaded) -> None:
     with smtp_server(handler) as port:
         outcome = send(loaded, port, "weekly")
     assert outcome.sent == 2
-    text = handler.messages[0].get_body(("plain",)).get_content()
+    text = body(handler.messages[0], "plain")
     assert "Boston" in text or "San Diego" in text
     assert "median" in text.lower()
 
@@ -235,7 +235,7 @@ def test_no_news_mail_only_for_those_who_asked_and_once_a_day(loaded) -> None:
         assert send(loaded, port).sent == 0
     [mail] = [m for m in handler.messages if m["To"] == "tell-me@example.org"]
     assert mail["Subject"] == "No new Clinical Operations roles today: your market summary"
-    assert "No new roles matched" in mail.get_body(("plain",)).get_content()
+    assert "No new roles matched" in body(mail, "plain")
     assert not [m for m in handler.messages if m["To"] == "quiet@example.org"]
 
 
@@ -263,7 +263,7 @@ def test_hostile_posting_text_cannot_add_headers_and_is_escaped(loaded) -> None:
     for message in handler.messages:
         assert message["Bcc"] is None and message["X-Injected"] is None
     [mail] = [m for m in handler.messages if m["To"] == "remote-cra@example.com"]
-    html = mail.get_body(("html",)).get_content()
+    html = body(mail, "html")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 

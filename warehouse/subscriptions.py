@@ -90,7 +90,7 @@ def save_subscriptions(
     updates = ", ".join(f"{c} = excluded.{c}" for c in FILTER_COLUMNS)
     columns = [list(col) for col in zip(*(_values(s) for s in batch), strict=True)]
     rows = con.execute(
-        f"INSERT INTO subscriptions (email, cadence, {names}, active, created_at, updated_at)"  # noqa: S608
+        f"INSERT INTO subscriptions (email, cadence, {names}, active, created_at, updated_at)"
         f" SELECT unnest(?), unnest(?), {marks}, TRUE, ?, ?"
         f" ON CONFLICT (email, cadence) DO UPDATE SET {updates}, active = TRUE,"
         " updated_at = excluded.updated_at"
