@@ -37,11 +37,13 @@ lint: $(STAMP)  ## ruff and mypy.
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(STAMP)  ## Speed figures.
+bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), digests (10k x 100k).
 	$(BIN)/python -m bench.parsers_speed
+	$(BIN)/python -m bench.warehouse_ingest
+	$(BIN)/python -m bench.digests
 
-accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared.
-	$(BIN)/python -m bench.accuracy
+accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared (skipped without it).
+	$(BIN)/python -m bench.accuracy --check
 
 serve: $(STAMP)  ## A local Prefect server on 127.0.0.1 serving every scheduled deployment.
 	@bash scripts/serve.sh $(PREFECT_PORT)

@@ -282,12 +282,12 @@ def measure_titles(rows: list[dict[str, str]]) -> list[Measure]:
     return [relevance, level]
 
 
-def run(ashby_dir: Path | None) -> list[Measure]:
+def run(ashby_dir: Path | None, use_exclusions: bool = True) -> list[Measure]:
     """All measures; Ashby ones only when the data folder exists."""
     measures: list[Measure] = []
     if ashby_dir is not None:
         jobs = list(load_jobs(ashby_dir))
-        excl = load_exclusions()
+        excl = load_exclusions() if use_exclusions else {}
         steps: list[Callable[[list[Job], dict[str, set[tuple[str, str]]]], list[Measure]]] = [
             measure_salary,
             measure_remote,
@@ -299,13 +299,19 @@ def run(ashby_dir: Path | None) -> list[Measure]:
     return measures
 
 
-def table(measures: list[Measure]) -> str:
-    """A plain-text table of accuracy, cases and bar."""
-    lines = [f"{'measure':<22}{'accuracy':>10}{'cases':>8}{'bar':>8}  status"]
+def table(measures: list[Measure], raw: list[Measure]) -> str:
+    """A plain-text table of accuracy, cases and bar, and the figure before exclusions."""
+    before = {m.name: m for m in raw}
+    head = f"{'measure':<22}{'accuracy':>10}{'cases':>8}{'bar':>8}  status  before exclusions"
+    lines = [head]
     for m in measures:
         bar = BARS.get(m.name, 0.0)
         status = "ok" if m.accuracy >= bar else "MISSED"
-        lines.append(f"{m.name:<22}{m.accuracy:>9.2%}{m.cases:>8}{bar:>8.1%}  {status}")
+        b = before.get(m.name, m)
+        lines.append(
+            f"{m.name:<22}{m.accuracy:>9.2%}{m.cases:>8}{bar:>8.1%}  {status:<6}"
+            f"  {b.accuracy:.2%} of {b.cases}"
+        )
     return "\n".join(lines)
 
 
@@ -321,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: Ashby data {args.ashby_dir} not found (title measures only)")
         ashby = None
     measures = run(ashby)
-    print(table(measures))
+    print(table(measures, run(ashby, use_exclusions=False)))
     for m in measures:
         for miss in m.misses[: args.show]:
             print(f"  miss {m.name}: {miss}")
