@@ -7,7 +7,6 @@ import requests
 from core.errors import LayoutChangedError, SourceError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.robots import session_with_headers
 from sources.session import fetch
 
 ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
@@ -27,8 +26,14 @@ def fetch_board(
     url = source.url or str(source.params.get("url") or "")
     if not url:
         raise SourceError(f"source {source.name!r} of kind feed needs a url")
-    feeds = session_with_headers(session, {"Accept": ACCEPT_FEED})
-    raw = fetch(feeds, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    raw = fetch(
+        session,
+        source,
+        url,
+        timeout=options.timeout,
+        max_bytes=options.max_bytes,
+        headers={"Accept": ACCEPT_FEED},
+    )
     if not looks_like_feed(raw.body):
         what = raw.content_type or "none"
         raise LayoutChangedError(

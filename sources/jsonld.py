@@ -7,7 +7,7 @@ import requests
 from core.errors import LayoutChangedError, SourceError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.robots import ensure_allowed, session_with_headers
+from sources.robots import ensure_allowed
 from sources.session import fetch
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -33,12 +33,18 @@ def fetch_board(
     urls = page_urls(source)
     if not urls:
         raise SourceError(f"source {source.name!r} of kind jsonld needs a url or params.urls")
-    pages = session_with_headers(session, {"Accept": ACCEPT_HTML})
     payloads: list[RawPayload] = []
     try:
         for url in urls:
             ensure_allowed(session, source, url, options)
-            raw = fetch(pages, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+            raw = fetch(
+                session,
+                source,
+                url,
+                timeout=options.timeout,
+                max_bytes=options.max_bytes,
+                headers={"Accept": ACCEPT_HTML},
+            )
             payloads.append(raw)
             if not looks_like_html(raw):
                 what = raw.content_type or "none"

@@ -75,19 +75,3 @@ def ensure_allowed(
     agent = str(session.headers.get("User-Agent", "*"))
     if not rules_for(session, source, url, options).can_fetch(agent, url):
         raise SourceError(f"robots.txt disallows {url} for {agent}", url=url)
-
-
-def session_with_headers(session: requests.Session, headers: dict[str, str]) -> requests.Session:
-    """A session sharing ``session``'s transport (retries, replay) with extra headers.
-
-    The shared session is never changed, so keys or Accept headers cannot leak to other boards.
-    """
-    scoped = requests.Session()
-    scoped.headers.update(session.headers)
-    scoped.headers.update(headers)
-    scoped.adapters = session.adapters
-    scoped.hooks = session.hooks
-    scoped.proxies = session.proxies
-    scoped.verify = session.verify
-    scoped.trust_env = session.trust_env
-    return scoped

@@ -158,13 +158,15 @@ def fetch(
     max_bytes: int,
     method: str = "GET",
     json_body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> RawPayload:
     """One request: a RawPayload on success, or a SourceError that says what went wrong.
 
-    A conditional GET the server answers 304 (Not Modified) gives the remembered body.
+    `headers` are added to this request only (keys never leak to other boards). A conditional
+    GET the server answers 304 (Not Modified) gives the remembered body.
     """
     cache = _cache_for(session, method)
-    headers = cache.request_headers(url) if cache else {}
+    headers = {**(headers or {}), **(cache.request_headers(url) if cache else {})}
     try:
         with session.request(
             method,

@@ -9,7 +9,6 @@ import requests
 from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.robots import session_with_headers
 from sources.session import decode_json, fetch, require_shape
 
 API = "https://data.usajobs.gov/api/search"
@@ -31,32 +30,31 @@ def page_url(term: str, page: int, options: FetchOptions) -> str:
     return f"{options.base('usajobs', API)}?{query}"
 
 
-def keyed_session(session: requests.Session, options: FetchOptions) -> requests.Session:
-    """The session with USAJOBS' identifying headers; SourceSkippedError without a key."""
+def key_headers(options: FetchOptions) -> dict[str, str]:
+    """USAJOBS' identifying headers for each request; SourceSkippedError without a key."""
     key, email = options.credential("usajobs_api_key"), options.credential("usajobs_email")
     if not key or not email:
         raise SourceSkippedError(SKIPPED)
     host = urlsplit(options.base("usajobs", API)).netloc
-    return session_with_headers(
-        session, {"Host": host, "User-Agent": email, "Authorization-Key": key}
-    )
+    return {"Host": host, "User-Agent": email, "Authorization-Key": key}
 
 
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
     """Every keyword's pages up to NumberOfPages (and max_pages)."""
-    keyed = keyed_session(session, options)
+    headers = key_headers(options)
     payloads: list[RawPayload] = []
     for term in search_terms(source):
         page, pages = 1, 1
         while page <= min(pages, options.max_pages):
             raw = fetch(
-                keyed,
+                session,
                 source,
                 page_url(term, page, options),
                 timeout=options.timeout,
                 max_bytes=options.max_bytes,
+                headers=headers,
             )
             payloads.append(raw)
             pages = _page_count(raw, payloads)

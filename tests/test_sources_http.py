@@ -124,3 +124,18 @@ def test_connection_refused_is_transient() -> None:
     dead = FetchOptions(timeout=2, base_urls={"ashby": "http://127.0.0.1:9"})
     with pytest.raises(TransientSourceError, match="network error"):
         ashby.fetch_board(session(retries=0), ref("ashby", "solace"), dead)
+
+
+def test_request_headers_apply_to_one_request_only(httpserver: HTTPServer) -> None:
+    from sources.session import fetch
+
+    httpserver.expect_request("/a").respond_with_data("{}", content_type="application/json")
+    shared = session()
+    source = ref("ashby", "a")
+    keyed = {"Authorization-Key": "secret", "Accept": "text/html"}
+    fetch(shared, source, httpserver.url_for("/a"), timeout=5, max_bytes=1000, headers=keyed)
+    fetch(shared, source, httpserver.url_for("/a"), timeout=5, max_bytes=1000)
+    first, second = (entry[0].headers for entry in httpserver.log)
+    assert first["Authorization-Key"] == "secret" and first["Accept"] == "text/html"
+    assert "Authorization-Key" not in second and second["Accept"] == "application/json"
+    assert shared.headers["Accept"] == "application/json"

@@ -73,12 +73,3 @@ def test_an_unreachable_robots_txt_is_transient(httpserver: HTTPServer) -> None:
     serve_robots(httpserver, "down", status=503)
     with pytest.raises(TransientSourceError):
         robots.ensure_allowed(session(), SOURCE, httpserver.url_for("/careers"), OPTIONS)
-
-
-def test_scoped_session_adds_headers_without_touching_the_shared_one() -> None:
-    shared = session()
-    scoped = robots.session_with_headers(shared, {"Accept": "text/html"})
-    assert scoped.headers["Accept"] == "text/html"
-    assert scoped.headers["User-Agent"] == "ClinOpsJobAlerts-test/1"
-    assert shared.headers["Accept"] == "application/json"
-    assert scoped.adapters is shared.adapters
