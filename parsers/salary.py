@@ -24,12 +24,27 @@ MAX_CANDIDATES = 300
 HOURLY_MAGNITUDE = 500.0
 
 _PERIOD_ALIASES: dict[str, Period] = {
-    "hour": "hour", "hourly": "hour", "hr": "hour", "h": "hour",
-    "day": "day", "daily": "day",
-    "week": "week", "weekly": "week", "wk": "week",
-    "month": "month", "monthly": "month", "mo": "month",
-    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "yr": "year",
-    "annum": "year", "salary": "year", "annualized": "year", "annualised": "year",
+    "hour": "hour",
+    "hourly": "hour",
+    "hr": "hour",
+    "h": "hour",
+    "day": "day",
+    "daily": "day",
+    "week": "week",
+    "weekly": "week",
+    "wk": "week",
+    "month": "month",
+    "monthly": "month",
+    "mo": "month",
+    "year": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+    "yr": "year",
+    "annum": "year",
+    "salary": "year",
+    "annualized": "year",
+    "annualised": "year",
 }
 
 
@@ -43,9 +58,7 @@ _NUM = (
     r"\d{1,3}(?:[,.\u00a0\u202f '’]\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
     r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
 )
-_MAG = (
-    r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
-)
+_MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
 _PRE = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])\s{{0,2}}(?:{_SYMS})?|(?:{_SYMS}))"
 _POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
 

@@ -8,8 +8,25 @@ import re
 from bs4 import BeautifulSoup
 
 _BLOCKS = (
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-    "tr", "table", "section", "article", "header", "footer", "blockquote", "pre",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
 )
 _SPACES = re.compile(r"[ \t\u00a0\u200b\r\f\v]+")
 _BLANKS = re.compile(r"\n\s*\n+")

@@ -64,31 +64,45 @@ _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 _ABBREV = [(re.compile(p, re.IGNORECASE), r) for p, r in _ABBREVIATIONS]
 
 _FAMILIES: tuple[tuple[str, str], ...] = (
-    ("clinical_trial_assistant",
-     r"(?:clinical )?(?:trial|study) (?:assistant|administrator|coordinator|associate)"
-     r"|clinical (?:operations|research|project|trial) assistant"
-     r"|clinical operations coordinator|trial master file|\btmf\b"),
-    ("clinical_research_associate",
-     r"clinical research associate|clinical (?:site )?monitor|site monitor|monitoring associate"
-     r"|clinical site manager|site manager"),
-    ("clinical_trial_management",
-     r"clinical trials? (?:manager|management|lead|leader|director|operations)"
-     r"|trial manager|global trial (?:manager|lead|leader)"),
-    ("clinical_project_management",
-     r"clinical (?:project|program|programme) (?:manager|management|lead|leader|director"
-     r"|coordinator|specialist|associate)"
-     r"|project (?:manager|director|lead|leader)\W+(?:\w+ )?(?:clinical|clinical research"
-     r"|clinical trials?|clinical operations)"),
-    ("study_management",
-     r"(?:clinical )?study (?:manager|management|lead|leader|start[- ]?up|operations)"
-     r"|clinical study (?:director|associate|specialist)"
-     r"|study start[- ]?up|site (?:activation|start[- ]?up)|feasibility (?:manager|lead)"),
-    ("clinical_research_management",
-     r"clinical research (?:manager|management|director|lead|coordinator|operations"
-     r"|specialist|program)|research (?:site|operations) manager"),
-    ("clinical_operations",
-     r"clinical (?:development |trial |study |research )?operations"
-     r"|development operations|r and d operations"),
+    (
+        "clinical_trial_assistant",
+        r"(?:clinical )?(?:trial|study) (?:assistant|administrator|coordinator|associate)"
+        r"|clinical (?:operations|research|project|trial) assistant"
+        r"|clinical operations coordinator|trial master file|\btmf\b",
+    ),
+    (
+        "clinical_research_associate",
+        r"clinical research associate|clinical (?:site )?monitor|site monitor|monitoring associate"
+        r"|clinical site manager|site manager",
+    ),
+    (
+        "clinical_trial_management",
+        r"clinical trials? (?:manager|management|lead|leader|director|operations)"
+        r"|trial manager|global trial (?:manager|lead|leader)",
+    ),
+    (
+        "clinical_project_management",
+        r"clinical (?:project|program|programme) (?:manager|management|lead|leader|director"
+        r"|coordinator|specialist|associate)"
+        r"|project (?:manager|director|lead|leader)\W+(?:\w+ )?(?:clinical|clinical research"
+        r"|clinical trials?|clinical operations)",
+    ),
+    (
+        "study_management",
+        r"(?:clinical )?study (?:manager|management|lead|leader|start[- ]?up|operations)"
+        r"|clinical study (?:director|associate|specialist)"
+        r"|study start[- ]?up|site (?:activation|start[- ]?up)|feasibility (?:manager|lead)",
+    ),
+    (
+        "clinical_research_management",
+        r"clinical research (?:manager|management|director|lead|coordinator|operations"
+        r"|specialist|program)|research (?:site|operations) manager",
+    ),
+    (
+        "clinical_operations",
+        r"clinical (?:development |trial |study |research )?operations"
+        r"|development operations|r and d operations",
+    ),
 )
 _FAMILY_RES = [(name, re.compile(rf"\b(?:{pat})\b")) for name, pat in _FAMILIES]
 
@@ -169,5 +183,8 @@ def parse_title(title: str) -> TitleInfo:
     norm = _normalise(title or "")
     family = _family(norm)
     relevant = family is not None and not _EXCLUDE.search(norm)
-    return TitleInfo(relevant=relevant, family=family if relevant else None,
-                     level=title_level(norm) if norm else None)
+    return TitleInfo(
+        relevant=relevant,
+        family=family if relevant else None,
+        level=title_level(norm) if norm else None,
+    )

@@ -19,10 +19,18 @@ MAX_DESCRIPTION = 200_000
 MAX_HITS = 60
 
 _BOARD_FLAGS: dict[str, WorkplaceValue] = {
-    "remote": "remote", "fully remote": "remote", "fullyremote": "remote",
+    "remote": "remote",
+    "fully remote": "remote",
+    "fullyremote": "remote",
     "hybrid": "hybrid",
-    "onsite": "onsite", "on-site": "onsite", "on site": "onsite", "in office": "onsite",
-    "in-office": "onsite", "office": "onsite", "inoffice": "onsite", "in person": "onsite",
+    "onsite": "onsite",
+    "on-site": "onsite",
+    "on site": "onsite",
+    "in office": "onsite",
+    "in-office": "onsite",
+    "office": "onsite",
+    "inoffice": "onsite",
+    "in person": "onsite",
 }
 
 _LOC_REMOTE = re.compile(
@@ -35,9 +43,18 @@ _LOC_ONSITE = re.compile(
     r"\b(?:on[- ]?site|in[- ]office|office[- ]based|in[- ]person|onsite)\b", re.IGNORECASE
 )
 _SCOPE_WORDS: dict[str, str] = {
-    "emea": "EMEA", "apac": "APAC", "latam": "LATAM", "europe": "Europe", "eu": "EU",
-    "americas": "Americas", "north america": "North America", "global": "Global",
-    "worldwide": "Global", "anywhere": "Global", "international": "Global", "uk": "GB",
+    "emea": "EMEA",
+    "apac": "APAC",
+    "latam": "LATAM",
+    "europe": "Europe",
+    "eu": "EU",
+    "americas": "Americas",
+    "north america": "North America",
+    "global": "Global",
+    "worldwide": "Global",
+    "anywhere": "Global",
+    "international": "Global",
+    "uk": "GB",
 }
 _SCOPE = re.compile(r"\b(?:" + "|".join(map(re.escape, _SCOPE_WORDS)) + r")\b", re.IGNORECASE)
 
@@ -111,7 +128,7 @@ def _from_short(text: str) -> WorkplaceValue | None:
     remote = _LOC_REMOTE.search(text)
     hybrid = _LOC_HYBRID.search(text)
     if remote and hybrid:
-        between = text[min(remote.start(), hybrid.start()): max(remote.end(), hybrid.end())]
+        between = text[min(remote.start(), hybrid.start()) : max(remote.end(), hybrid.end())]
         return "hybrid" if len(between) < 12 and "or" not in between.lower() else "remote"
     if remote and not re.search(r"\bnot remote|\bno remote|non[- ]remote", text, re.I):
         return "remote"
@@ -129,7 +146,7 @@ def _from_description(text: str) -> WorkplaceValue | None:
     for count, m in enumerate(_DESC_KEY.finditer(text)):
         if count >= MAX_HITS:
             break
-        window = text[max(0, m.start() - 80): m.end() + 80]
+        window = text[max(0, m.start() - 80) : m.end() + 80]
         verdict = _judge(window)
         if verdict:
             votes[verdict] = votes.get(verdict, 0) + 1

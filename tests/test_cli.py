@@ -137,8 +137,11 @@ def test_export_a_view_to_parquet_and_a_query_to_csv(warehouse, tmp_path) -> Non
 
 
 def test_export_refuses_anything_but_one_select(warehouse, tmp_path) -> None:
-    for query in ("delete from postings", "select 1; select 2",
-                  f"copy (select 1) to '{tmp_path / 'y.csv'}'"):
+    for query in (
+        "delete from postings",
+        "select 1; select 2",
+        f"copy (select 1) to '{tmp_path / 'y.csv'}'",
+    ):
         result = invoke("export", str(tmp_path / "x.csv"), "--format", "csv", "--query", query)
         assert result.exit_code == 1 and "exactly one SELECT" in result.stderr, query
     assert not (tmp_path / "y.csv").exists()

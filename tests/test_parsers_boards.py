@@ -20,17 +20,22 @@ FETCHED = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 GH = SourceRef("greenhouse-northwindbio", "greenhouse", "northwindbio", "Northwind Bio")
 TP = SourceRef("lever-trialpath", "lever", "trialpath", "TrialPath CRO")
-MC = SourceRef("lever-meridianclinical", "lever", "meridianclinical", "Meridian Clinical",
-               region="eu")
+MC = SourceRef(
+    "lever-meridianclinical", "lever", "meridianclinical", "Meridian Clinical", region="eu"
+)
 ABRIDGE = SourceRef("ashby-abridge", "ashby", "Abridge", "Abridge")
-PARSERS = {"ashby": ashby.parse_payload, "greenhouse": greenhouse.parse_payload,
-           "lever": lever.parse_payload}
+PARSERS = {
+    "ashby": ashby.parse_payload,
+    "greenhouse": greenhouse.parse_payload,
+    "lever": lever.parse_payload,
+}
 
 
 def raw_of(body: bytes, source: SourceRef) -> RawPayload:
     """A RawPayload as the connectors store it."""
-    return RawPayload(source.name, source.kind, "https://example.test/", FETCHED, 200,
-                      "application/json", body)
+    return RawPayload(
+        source.name, source.kind, "https://example.test/", FETCHED, 200, "application/json", body
+    )
 
 
 def sample_body(relative: str) -> bytes:
@@ -112,20 +117,28 @@ def test_sample_constructed_boards_hold_relevant_postings(gh, tp, mc) -> None:
     postings = gh.postings + tp.postings + mc.postings
     relevant = [p for p in postings if p.relevant]
     assert {"assistant", "manager", "senior", "director", "vp"} <= {p.level for p in relevant}
-    lookalikes = {"Registered Nurse, Clinical Research Unit",
-                  "Software Engineer, Clinical Data Platform", "Regional Sales Director, Oncology",
-                  "Clinical Research Nurse (RN)",
-                  "Business Development Director, Biotech"}
+    lookalikes = {
+        "Registered Nurse, Clinical Research Unit",
+        "Software Engineer, Clinical Data Platform",
+        "Regional Sales Director, Oncology",
+        "Clinical Research Nurse (RN)",
+        "Business Development Director, Biotech",
+    }
     assert not [p.title for p in postings if p.relevant and p.title in lookalikes]
 
 
 # --- Greenhouse ------------------------------------------------------------------------------
 
+
 def test_greenhouse_cents_become_board_salary(gh) -> None:
     ctm = by_title(gh, "Clinical Trial Manager")
     assert ctm.salary_basis == "board" and ctm.salary is not None
     assert (ctm.salary.min, ctm.salary.max, ctm.salary.currency, ctm.salary.period) == (
-        140000, 180000, "USD", "year")
+        140000,
+        180000,
+        "USD",
+        "year",
+    )
     assert ctm.source_id == "7712425002"
     assert ctm.url == "https://job-boards.greenhouse.io/northwindbio/jobs/7712425002"
     assert ctm.company == "Northwind Bio"
@@ -176,6 +189,7 @@ def test_greenhouse_remote_location_and_hub(gh) -> None:
 
 
 # --- Lever -----------------------------------------------------------------------------------
+
 
 def test_lever_accepts_both_onsite_spellings(tp) -> None:
     hyphen = by_title(tp, "Clinical Trial Manager")
@@ -238,12 +252,17 @@ def test_lever_eu_board_currencies_and_countries(mc) -> None:
 
 # --- Ashby -----------------------------------------------------------------------------------
 
+
 def test_real_ashby_structured_salary_wins() -> None:
     result = parse(ABRIDGE, sample_body("ashby/Abridge.json.gz"))
     nurse = by_title(result, "Nurse Scientist (RN)")
     assert nurse.salary_basis == "board" and nurse.salary is not None
     assert (nurse.salary.min, nurse.salary.max, nurse.salary.currency, nurse.salary.period) == (
-        180000, 250000, "USD", "year")
+        180000,
+        250000,
+        "USD",
+        "year",
+    )
     assert nurse.source_id == "12e9e690-2a97-4a08-b1c0-c28629c68442"
     assert nurse.url == "https://jobs.ashbyhq.com/abridge/12e9e690-2a97-4a08-b1c0-c28629c68442"
     assert nurse.company == "Abridge" and nurse.employment_type == "FullTime"
@@ -258,8 +277,9 @@ def test_real_ashby_salary_matches_summary_component() -> None:
     result = parse(ABRIDGE, sample_body("ashby/Abridge.json.gz"))
     postings = {p.source_id: p for p in result.postings}
     for job in doc["jobs"]:
-        salary = [c for c in job["compensation"]["summaryComponents"]
-                  if c["compensationType"] == "Salary"]
+        salary = [
+            c for c in job["compensation"]["summaryComponents"] if c["compensationType"] == "Salary"
+        ]
         posting = postings[job["id"]]
         assert posting.salary_basis == "board"
         assert posting.salary is not None
@@ -279,10 +299,14 @@ def test_ashby_unlisted_job_is_dropped() -> None:
 
 def ashby_job(**fields: Any) -> dict[str, Any]:
     job: dict[str, Any] = {
-        "id": "0b7a3f0e-1111-4c3b-9d7e-000000000001", "title": "Clinical Operations Manager",
-        "location": "Paris office", "isListed": True, "isRemote": False,
+        "id": "0b7a3f0e-1111-4c3b-9d7e-000000000001",
+        "title": "Clinical Operations Manager",
+        "location": "Paris office",
+        "isListed": True,
+        "isRemote": False,
         "publishedAt": "2026-11-20T10:00:00.000+00:00",
-        "jobUrl": "https://jobs.ashbyhq.com/example/0b7a3f0e", "descriptionPlain": "Run trials.",
+        "jobUrl": "https://jobs.ashbyhq.com/example/0b7a3f0e",
+        "descriptionPlain": "Run trials.",
         "address": {"postalAddress": {"addressLocality": "Paris", "addressCountry": "France"}},
     }
     job.update(fields)
@@ -295,10 +319,22 @@ def parse_ashby_jobs(*jobs: dict[str, Any]) -> BoardParse:
 
 
 def test_ashby_tier_salary_used_when_summary_lacks_it() -> None:
-    tiers = [{"title": f"Zone {n}", "components": [
-        {"compensationType": "Salary", "interval": "1 YEAR", "currencyCode": "USD",
-         "minValue": low, "maxValue": high, "summary": f"${low} - ${high}"}]}
-        for n, (low, high) in enumerate([(150000, 170000), (130000, 155000)])]
+    tiers = [
+        {
+            "title": f"Zone {n}",
+            "components": [
+                {
+                    "compensationType": "Salary",
+                    "interval": "1 YEAR",
+                    "currencyCode": "USD",
+                    "minValue": low,
+                    "maxValue": high,
+                    "summary": f"${low} - ${high}",
+                }
+            ],
+        }
+        for n, (low, high) in enumerate([(150000, 170000), (130000, 155000)])
+    ]
     job = ashby_job(compensation={"summaryComponents": [], "compensationTiers": tiers})
     posting = parse_ashby_jobs(job).postings[0]
     assert posting.salary_basis == "board" and posting.salary is not None
@@ -342,6 +378,7 @@ def test_shared_ashby_recordings_map_without_errors() -> None:
 
 # --- bad payloads ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", [GH, TP, ABRIDGE])
 @pytest.mark.parametrize("body", [b"<html>Service Unavailable</html>", b"", b"\xff\xfe\x00"])
 def test_malformed_body_gives_one_error(source: SourceRef, body: bytes) -> None:
@@ -351,10 +388,16 @@ def test_malformed_body_gives_one_error(source: SourceRef, body: bytes) -> None:
     assert result.errors[0].source == source.name and result.errors[0].item_id is None
 
 
-@pytest.mark.parametrize(("source", "doc"), [
-    (GH, []), (GH, {"jobs": "none"}), (TP, {"ok": False, "error": "Document not found"}),
-    (ABRIDGE, {"apiVersion": "1"}), (ABRIDGE, [1, 2]),
-])
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    [
+        (GH, []),
+        (GH, {"jobs": "none"}),
+        (TP, {"ok": False, "error": "Document not found"}),
+        (ABRIDGE, {"apiVersion": "1"}),
+        (ABRIDGE, [1, 2]),
+    ],
+)
 def test_wrong_shape_gives_one_error(source: SourceRef, doc: object) -> None:
     result = parse(source, json.dumps(doc).encode())
     assert result.postings == [] and len(result.errors) == 1

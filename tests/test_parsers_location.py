@@ -11,8 +11,10 @@ from parsers.location import country_code, parse_locations
 CASES = [
     ("Boston, MA", [("Boston", "MA", "US", "Boston")]),
     ("Cambridge, MA", [("Cambridge", "MA", "US", "Boston")]),
-    ("South San Francisco, California, United States",
-     [("South San Francisco", "CA", "US", "San Francisco")]),
+    (
+        "South San Francisco, California, United States",
+        [("South San Francisco", "CA", "US", "San Francisco")],
+    ),
     ("Raleigh-Durham, NC", [("Raleigh", "NC", "US", "Raleigh-Durham")]),
     ("Research Triangle Park", [("Research Triangle Park", "NC", "US", "Raleigh-Durham")]),
     ("RTP, NC", [("Research Triangle Park", "NC", "US", "Raleigh-Durham")]),
@@ -21,8 +23,10 @@ CASES = [
     ("London, UK", [("London", None, "GB", None)]),
     ("London, Ontario", [("London", "ON", "CA", None)]),
     ("Remote (United States | Canada)", [(None, None, "US", None), (None, None, "CA", None)]),
-    ("New York, NY; Princeton, NJ",
-     [("New York City", "NY", "US", None), ("Princeton", "NJ", "US", None)]),
+    (
+        "New York, NY; Princeton, NJ",
+        [("New York City", "NY", "US", None), ("Princeton", "NJ", "US", None)],
+    ),
     ("Remote - US", [(None, None, "US", None)]),
     ("Tel Aviv - IL", [("Tel Aviv", None, "IL", None)]),
     ("Chicago, IL", [("Chicago", "IL", "US", None)]),

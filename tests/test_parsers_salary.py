@@ -39,8 +39,13 @@ FORMS = [
     ("₹8.8L – ₹10.6L", 880_000, 1_060_000, "INR", "year"),
     ("$3,000 monthly", 3_000, 3_000, "USD", "month"),
     ("Hourly rate: $400", 400, 400, "USD", "hour"),
-    ("paid an hourly rate equivalent to an annualized range of $105,000-126,000",
-     105_000, 126_000, "USD", "year"),
+    (
+        "paid an hourly rate equivalent to an annualized range of $105,000-126,000",
+        105_000,
+        126_000,
+        "USD",
+        "year",
+    ),
 ]
 
 
@@ -126,7 +131,12 @@ def test_make_salary_structured() -> None:
     got = make_salary(50, None, "usd", "1 HOUR")
     assert got is not None
     assert (got.min, got.max, got.currency, got.period, got.annual_max) == (
-        50, 50, "USD", "hour", 104_000)
+        50,
+        50,
+        "USD",
+        "hour",
+        104_000,
+    )
     swapped = make_salary(150_000, 120_000, "USD", "YEAR")
     assert swapped is not None and (swapped.min, swapped.max) == (120_000, 150_000)
     assert make_salary(6_000, 7_000, "EUR", "1 MONTH").annual_min == 72_000  # type: ignore[union-attr]
@@ -146,8 +156,9 @@ def test_make_salary_structured() -> None:
         (-5, 10, "USD", "hour"),
     ],
 )
-def test_make_salary_rejects(low: float | None, high: float | None, currency: str,
-                             period: str) -> None:
+def test_make_salary_rejects(
+    low: float | None, high: float | None, currency: str, period: str
+) -> None:
     assert make_salary(low, high, currency, period) is None
 
 
@@ -167,8 +178,33 @@ def test_never_raises_and_ordered(text: str) -> None:
 
 
 _MONEYISH = st.lists(
-    st.sampled_from(["$", "£", "€", "USD", "k", "K", " - ", " to ", "1", "20", "0", ",", ".",
-                     "000", " per hour", "/yr", " ", "OTE", "base", "bonus", "M", "L", "\n"]),
+    st.sampled_from(
+        [
+            "$",
+            "£",
+            "€",
+            "USD",
+            "k",
+            "K",
+            " - ",
+            " to ",
+            "1",
+            "20",
+            "0",
+            ",",
+            ".",
+            "000",
+            " per hour",
+            "/yr",
+            " ",
+            "OTE",
+            "base",
+            "bonus",
+            "M",
+            "L",
+            "\n",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 

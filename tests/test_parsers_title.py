@@ -23,8 +23,11 @@ LABELLED = Path(__file__).parent / "data" / "titles_labelled.csv"
         ("Head of Clinical Operations", "director", "clinical_operations"),
         ("VP, Clinical Development Operations", "vp", "clinical_operations"),
         ("CTA", "assistant", "clinical_trial_assistant"),
-        ("Clinical Research Associate II (Oncology) - Remote", "assistant",
-         "clinical_research_associate"),
+        (
+            "Clinical Research Associate II (Oncology) - Remote",
+            "assistant",
+            "clinical_research_associate",
+        ),
         ("Clinical Project Manager III", "senior", "clinical_project_management"),
         ("Clinical Project Manager - Phase 3", "manager", "clinical_project_management"),
         ("Assistant Clinical Operations Manager", "assistant", "clinical_operations"),
@@ -40,9 +43,16 @@ def test_examples(title: str, level: str, family: str) -> None:
 @pytest.mark.parametrize(
     "title",
     [
-        "Registered Nurse", "Clinical Lab Scientist", "Software Engineer, Clinical Trials",
-        "Clinical Sales Representative", "Clinical Success Manager", "People Operations Manager",
-        "Clinical Psychologist", "Operations Manager", "Customer Success Manager", "",
+        "Registered Nurse",
+        "Clinical Lab Scientist",
+        "Software Engineer, Clinical Trials",
+        "Clinical Sales Representative",
+        "Clinical Success Manager",
+        "People Operations Manager",
+        "Clinical Psychologist",
+        "Operations Manager",
+        "Customer Success Manager",
+        "",
     ],
 )
 def test_look_alikes(title: str) -> None:

@@ -53,9 +53,19 @@ def test_location_beats_description() -> None:
 @pytest.mark.parametrize(
     ("flag", "want"),
     [
-        ("onsite", "onsite"), ("on-site", "onsite"), ("remote", "remote"), ("hybrid", "hybrid"),
-        ("unspecified", None), ("OnSite", "onsite"), ("Onsite", "onsite"), ("Remote", "remote"),
-        ("Hybrid", "hybrid"), (True, "remote"), (False, None), (None, None), ("", None),
+        ("onsite", "onsite"),
+        ("on-site", "onsite"),
+        ("remote", "remote"),
+        ("hybrid", "hybrid"),
+        ("unspecified", None),
+        ("OnSite", "onsite"),
+        ("Onsite", "onsite"),
+        ("Remote", "remote"),
+        ("Hybrid", "hybrid"),
+        (True, "remote"),
+        (False, None),
+        (None, None),
+        ("", None),
     ],
 )
 def test_board_flags(flag: str | bool | None, want: str | None) -> None:
