@@ -44,6 +44,11 @@ def print_digest_summary(summary: dict[str, Any]) -> None:
         f"(+{summary['retried']} retried) for {summary['subscriptions']} subscriptions "
         f"via {summary['transport']}"
     )
+    extras = {"resolved": "earlier sends resolved", "no_news": "no-news mails",
+              "cancelled": "cancelled (unsubscribed)"}  # fmt: skip
+    notes = [f"{summary[k]} {label}" for k, label in extras.items() if summary.get(k)]
+    if notes:
+        console.print("  " + ", ".join(notes))
     for failure in summary["failed"]:
         console.print(f"  [red]failed[/] {failure}")
 

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     adzuna_app_key: SecretStr | None = None
     muse_api_key: SecretStr | None = None
 
+    smtp_block: str | None = None  # a Prefect Secret block holding SMTP settings as JSON
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

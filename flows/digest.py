@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
+from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from flows.common import current_run_id, run_settings
-from pipeline.digest import make_mailer, send_digests
+from pipeline.digest import make_mailer, send_digests, settings_with_smtp
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
+
+
+def smtp_from_block(settings: Settings) -> Settings:
+    """SMTP settings from the Prefect Secret block named by JOBALERTS_SMTP_BLOCK, if any.
+
+    The block holds a JSON object: host, port, security, user, password, mail_from (or the
+    field names of prefect-email's EmailServerCredentials).
+    """
+    if not settings.smtp_block:
+        return settings
+    block = cast(Secret[Any], Secret.load(settings.smtp_block))  # sync call: returns the block
+    values = block.get()
+    if isinstance(values, str):
+        values = json.loads(values)
+    if not isinstance(values, dict):
+        raise ValueError(f"Secret block {settings.smtp_block!r} must hold a JSON object")
+    return settings_with_smtp(settings, values)
 
 
 @task(task_run_name="send-{cadence}-digests", cache_policy=NO_CACHE)
@@ -41,7 +60,7 @@ def digest(
     """Send the daily or weekly digests."""
     if cadence not in ("daily", "weekly"):
         raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
-    settings = run_settings(db_path=db_path, outbox_dir=outbox_dir)
+    settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
     summary = send_task(cadence, settings, current_run_id())
     for failure in summary["failed"]:
         get_run_logger().warning("delivery failed: %s", failure)

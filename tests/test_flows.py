@@ -129,3 +129,25 @@ def test_digest_flow_rejects_an_unknown_cadence(settings_env) -> None:
 
     with pytest.raises(ValueError, match="unknown cadence"):
         digest(cadence="hourly")
+
+
+def test_digest_flow_reads_smtp_settings_from_a_prefect_secret_block(
+    settings_env, monkeypatch
+) -> None:
+    from prefect.blocks.system import Secret
+
+    from flows.digest import digest
+    from flows.ingest import ingest
+
+    ingest(sources_file=str(SAMPLE / "sources.yaml"), replay_dir=str(SAMPLE))
+    subscribe_sample(get_settings().db_path)
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        block = {"host": "127.0.0.1", "port": port, "security": "none", "password": "s3cret"}
+        Secret(value=block).save("clinops-smtp-test", overwrite=True)
+        monkeypatch.setenv("JOBALERTS_SMTP_BLOCK", "clinops-smtp-test")
+        get_settings.cache_clear()
+        summary = digest(cadence="daily")
+    assert summary["transport"] == f"smtp://127.0.0.1:{port}"
+    assert summary["sent"] == len(handler.messages) > 0
+    assert "s3cret" not in str(summary)
