@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,7 @@ def test_digest_flow_reads_smtp_settings_from_a_prefect_secret_block(
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         block = {"host": "127.0.0.1", "port": port, "security": "none", "password": "s3cret"}
-        Secret(value=block).save("clinops-smtp-test", overwrite=True)
+        Secret(value=json.dumps(block)).save("clinops-smtp-test", overwrite=True)
         monkeypatch.setenv("JOBALERTS_SMTP_BLOCK", "clinops-smtp-test")
         get_settings.cache_clear()
         summary = digest(cadence="daily")
