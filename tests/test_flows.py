@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from cli.subscription_file import load_subscriptions
 from core.settings import get_settings
@@ -145,7 +146,8 @@ def test_digest_flow_reads_smtp_settings_from_a_prefect_secret_block(
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         block = {"host": "127.0.0.1", "port": port, "security": "none", "password": "s3cret"}
-        Secret(value=json.dumps(block)).save("clinops-smtp-test", overwrite=True)
+        secret: Secret[str] = Secret(value=SecretStr(json.dumps(block)))
+        secret.save("clinops-smtp-test", overwrite=True)
         monkeypatch.setenv("JOBALERTS_SMTP_BLOCK", "clinops-smtp-test")
         get_settings.cache_clear()
         summary = digest(cadence="daily")
