@@ -17,10 +17,8 @@ from core.models import (
 )
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
-    map_items,
+    map_listing,
     merge_locations,
-    payload_error,
     place_locations,
     require_str,
     text_of,
@@ -39,13 +37,7 @@ _INTERVAL = re.compile(r"^\s*(\d+)\s+([A-Za-z]+)\s*$")
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map an Ashby board response to Postings, dropping unlisted jobs; never raises."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    jobs = doc.get("jobs") if isinstance(doc, dict) else None
-    if not isinstance(jobs, list):
-        return payload_error(source, "expected an object with a 'jobs' list")
-    return map_items(source, jobs, lambda job: _posting(job, raw, source))
+    return map_listing(raw, source, "jobs", lambda job: _posting(job, raw, source))
 
 
 def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting | None:

@@ -13,6 +13,7 @@ from core.models import (
     Location,
     ParseError,
     Posting,
+    RawPayload,
     Salary,
     SourceRef,
     Workplace,
@@ -35,6 +36,21 @@ def decode_json(body: bytes) -> tuple[Any, str | None]:
 def payload_error(source: SourceRef, message: str) -> BoardParse:
     """A parse result holding only one payload-level error."""
     return BoardParse(errors=[ParseError(source=source.name, item_id=None, message=message)])
+
+
+def map_listing(
+    raw: RawPayload, source: SourceRef, key: str | None, mapper: ItemMapper
+) -> BoardParse:
+    """Decode a payload whose items are the list under `key` (the whole array when None) and
+    map each; an unreadable body or another shape is one payload-level error."""
+    doc, problem = decode_json(raw.body)
+    if problem:
+        return payload_error(source, problem)
+    items = doc if key is None else (doc.get(key) if isinstance(doc, dict) else None)
+    if not isinstance(items, list):
+        what = "a JSON array" if key is None else f"an object with a {key!r} list"
+        return payload_error(source, f"expected {what}")
+    return map_items(source, items, mapper)
 
 
 def item_id_of(item: object, key: str = "id") -> str | None:

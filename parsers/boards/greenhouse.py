@@ -8,9 +8,7 @@ from typing import Any
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef, Workplace
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
-    map_items,
-    payload_error,
+    map_listing,
     place_locations,
     require_str,
     text_of,
@@ -40,13 +38,7 @@ _META_EMPLOYMENT = re.compile(r"employment|job type", re.I)
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map a Greenhouse board response to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    jobs = doc.get("jobs") if isinstance(doc, dict) else None
-    if not isinstance(jobs, list):
-        return payload_error(source, "expected an object with a 'jobs' list")
-    return map_items(source, jobs, lambda job: _posting(job, raw, source))
+    return map_listing(raw, source, "jobs", lambda job: _posting(job, raw, source))
 
 
 def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

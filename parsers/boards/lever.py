@@ -7,13 +7,11 @@ from typing import Any
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
     dict_of,
     join_text,
     list_of,
-    map_items,
+    map_listing,
     merge_locations,
-    payload_error,
     place_locations,
     require_str,
     text_of,
@@ -36,12 +34,7 @@ INTERVALS: dict[str, str] = {
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map one page of a Lever board (a JSON array) to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    if not isinstance(doc, list):
-        return payload_error(source, "expected a JSON array of postings")
-    return map_items(source, doc, lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, None, lambda item: _posting(item, raw, source))
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

@@ -8,11 +8,9 @@ from typing import Any
 from core.models import Basis, BoardParse, Location, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
     dict_of,
     join_text,
-    map_items,
-    payload_error,
+    map_listing,
     place_locations,
     text_of,
     text_salary,
@@ -26,13 +24,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map a Recruitee offers list (possibly empty) to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    offers = doc.get("offers") if isinstance(doc, dict) else None
-    if not isinstance(offers, list):
-        return payload_error(source, "expected an object with an 'offers' list")
-    return map_items(source, offers, lambda offer: _posting(offer, raw, source))
+    return map_listing(raw, source, "offers", lambda offer: _posting(offer, raw, source))
 
 
 def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting | None:

@@ -7,9 +7,7 @@ from typing import Any
 from core.models import BoardParse, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
-    map_items,
-    payload_error,
+    map_listing,
     place_locations,
     require_str,
     text_of,
@@ -22,12 +20,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map one search answer to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list):
-        return payload_error(source, "expected an object with a 'jobs' list")
-    return map_items(source, doc["jobs"], lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, "jobs", lambda item: _posting(item, raw, source))
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

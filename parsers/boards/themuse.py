@@ -7,12 +7,10 @@ from typing import Any
 from core.models import Basis, BoardParse, Posting, RawPayload, SourceRef, Workplace
 from parsers.boards.common import (
     board_or_text_workplace,
-    decode_json,
     dict_of,
     list_of,
-    map_items,
+    map_listing,
     merge_locations,
-    payload_error,
     place_locations,
     require_str,
     text_of,
@@ -27,12 +25,7 @@ REMOTE_NAMES = frozenset({"flexible / remote", "remote", "flexible/remote"})
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     """Map one results page to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
-    if problem:
-        return payload_error(source, problem)
-    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
-        return payload_error(source, "expected an object with a 'results' list")
-    return map_items(source, doc["results"], lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, "results", lambda item: _posting(item, raw, source))
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:
