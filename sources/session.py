@@ -8,6 +8,7 @@ and, given a cache folder, makes GETs conditional (ETag / Last-Modified).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,18 @@ def fetch(
         raise TransientSourceError(f"network error: {error}", url=url) from error
     except requests.RequestException as error:
         raise SourceError(f"request failed: {error}", url=url) from error
+
+
+def collect_payloads(fill: Callable[[list[RawPayload]], None]) -> list[RawPayload]:
+    """Run `fill`, which appends each payload it fetches; a SourceError it raises carries the
+    payloads fetched before it, so they are stored all the same."""
+    payloads: list[RawPayload] = []
+    try:
+        fill(payloads)
+    except SourceError as error:
+        error.payloads = error.payloads or payloads
+        raise
+    return payloads
 
 
 def decode_json(raw: RawPayload, payloads: list[RawPayload]) -> Any:

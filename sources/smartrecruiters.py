@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 import requests
 
-from core.errors import BoardGoneError, SourceError
+from core.errors import BoardGoneError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import collect_payloads, decode_json, fetch, require_shape
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -22,13 +22,7 @@ def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
     """Every list page of one company, then the detail of each new relevant posting."""
-    payloads: list[RawPayload] = []
-    try:
-        _fetch_all(session, source, options, payloads)
-    except SourceError as error:
-        error.payloads = error.payloads or payloads
-        raise
-    return payloads
+    return collect_payloads(lambda payloads: _fetch_all(session, source, options, payloads))
 
 
 def postings_url(source: SourceRef, options: FetchOptions) -> str:

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 import requests
 
-from core.errors import BoardGoneError, SourceError
+from core.errors import BoardGoneError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import collect_payloads, decode_json, fetch, require_shape
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -25,13 +25,7 @@ def fetch_board(
 
     Workable rate-limits hard: the session retries a 429, honouring Retry-After.
     """
-    payloads: list[RawPayload] = []
-    try:
-        _fetch_all(session, source, options, payloads)
-    except SourceError as error:
-        error.payloads = error.payloads or payloads
-        raise
-    return payloads
+    return collect_payloads(lambda payloads: _fetch_all(session, source, options, payloads))
 
 
 def account_url(source: SourceRef, options: FetchOptions, version: str) -> str:

@@ -16,7 +16,7 @@ from core.errors import BoardGoneError, SourceError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import collect_payloads, decode_json, fetch, require_shape
 
 DEFAULT_SEARCH: tuple[str, ...] = (
     "clinical trial manager",
@@ -33,13 +33,7 @@ def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
     """Search each keyword, then fetch details of new relevant postings."""
-    payloads: list[RawPayload] = []
-    try:
-        _fetch_all(session, source, options, payloads)
-    except SourceError as error:
-        error.payloads = error.payloads or payloads
-        raise
-    return payloads
+    return collect_payloads(lambda payloads: _fetch_all(session, source, options, payloads))
 
 
 def api_base(source: SourceRef, options: FetchOptions) -> str:

@@ -53,6 +53,18 @@ def map_listing(
     return map_items(source, items, mapper)
 
 
+def listed_page(items: list[Any], source: SourceRef, key: str) -> BoardParse:
+    """A list page mapped to no postings: each item's `key` counts as seen (listed_ids)."""
+    result = BoardParse()
+    for item in items:
+        value = item.get(key) if isinstance(item, dict) else None
+        if value is None or str(value).strip() == "":
+            result.errors.append(ParseError(source.name, None, f"list item has no {key}"))
+        else:
+            result.listed_ids.append(str(value).strip())
+    return result
+
+
 def item_id_of(item: object, key: str = "id") -> str | None:
     """The item's id as a string, when it has one."""
     if isinstance(item, dict) and item.get(key) is not None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import BoardParse, Level, Location, ParseError, Posting, RawPayload, SourceRef
+from core.models import BoardParse, Level, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
     decode_json,
     dict_of,
     join_text,
+    listed_page,
     map_items,
     payload_error,
     place_locations,
@@ -39,22 +40,10 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if problem:
         return payload_error(source, problem)
     if isinstance(doc, dict) and isinstance(doc.get("content"), list):
-        return _list_page(doc["content"], source)
+        return listed_page(doc["content"], source, "id")
     if isinstance(doc, dict) and doc.get("id") is not None and "name" in doc:
         return map_items(source, [doc], lambda item: _posting(item, raw, source))
     return payload_error(source, "expected a SmartRecruiters 'content' list or a posting")
-
-
-def _list_page(items: list[Any], source: SourceRef) -> BoardParse:
-    """No postings: every listed id counts as seen."""
-    result = BoardParse()
-    for item in items:
-        posting_id = dict_of(item).get("id")
-        if posting_id is None:
-            result.errors.append(ParseError(source.name, None, "list item has no id"))
-        else:
-            result.listed_ids.append(str(posting_id))
-    return result
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

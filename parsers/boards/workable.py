@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models import BoardParse, Location, ParseError, Posting, RawPayload, SourceRef
+from core.models import BoardParse, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
     decode_json,
     dict_of,
     join_text,
     list_of,
+    listed_page,
     map_items,
     merge_locations,
     payload_error,
@@ -34,22 +35,10 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if problem:
         return payload_error(source, problem)
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-        return _list_page(doc["results"], source)
+        return listed_page(doc["results"], source, "shortcode")
     if isinstance(doc, dict) and "shortcode" in doc:
         return map_items(source, [doc], lambda item: _posting(item, raw, source))
     return payload_error(source, "expected a Workable 'results' list or a job with a shortcode")
-
-
-def _list_page(items: list[Any], source: SourceRef) -> BoardParse:
-    """No postings: every listed shortcode counts as seen."""
-    result = BoardParse()
-    for item in items:
-        shortcode = text_of(dict_of(item).get("shortcode"))
-        if shortcode:
-            result.listed_ids.append(shortcode)
-        else:
-            result.errors.append(ParseError(source.name, None, "result has no shortcode"))
-    return result
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

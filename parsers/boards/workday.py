@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.models import BoardParse, Location, ParseError, Posting, RawPayload, SourceRef
+from core.models import BoardParse, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
     board_or_text_workplace,
     decode_json,
     dict_of,
     list_of,
+    listed_page,
     map_items,
     merge_locations,
     payload_error,
@@ -35,22 +36,10 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if problem:
         return payload_error(source, problem)
     if isinstance(doc, dict) and isinstance(doc.get("jobPostings"), list):
-        return _list_page(doc["jobPostings"], source)
+        return listed_page(doc["jobPostings"], source, "externalPath")
     if isinstance(doc, dict) and isinstance(doc.get("jobPostingInfo"), dict):
         return map_items(source, [doc["jobPostingInfo"]], lambda info: _posting(info, raw, source))
     return payload_error(source, "expected a Workday 'jobPostings' list or a 'jobPostingInfo'")
-
-
-def _list_page(items: list[Any], source: SourceRef) -> BoardParse:
-    """No postings: every listed externalPath counts as seen."""
-    result = BoardParse()
-    for item in items:
-        path = text_of(dict_of(item).get("externalPath"))
-        if path:
-            result.listed_ids.append(path)
-        else:
-            result.errors.append(ParseError(source.name, None, "list item has no externalPath"))
-    return result
 
 
 def _posting(info: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:
