@@ -8,7 +8,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import fetch_listing
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -24,18 +24,4 @@ def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
     """Fetch one Ashby board."""
-    raw = fetch(
-        session,
-        source,
-        board_url(source.board, options),
-        timeout=options.timeout,
-        max_bytes=options.max_bytes,
-    )
-    doc = decode_json(raw, [raw])
-    require_shape(
-        isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
-        "an object with a 'jobs' list",
-        raw,
-        [raw],
-    )
-    return [raw]
+    return [fetch_listing(session, source, board_url(source.board, options), options, "jobs")]

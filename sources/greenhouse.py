@@ -1,4 +1,8 @@
-"""Greenhouse Job Board API: the whole board, with content and pay ranges."""
+"""Greenhouse Job Board API: the whole board, with content and pay ranges.
+
+EU boards may be served by the global host or by boards-api.eu.greenhouse.io (public sources
+disagree): the configured region is tried first, the other one on a 404.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +12,33 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import fetch_listing, other_region_on_404
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
-API = "https://boards-api.greenhouse.io/v1/boards"
+HOSTS = {
+    "global": "https://boards-api.greenhouse.io/v1/boards",
+    "eu": "https://boards-api.eu.greenhouse.io/v1/boards",
+}
+API = HOSTS["global"]
 
 
-def board_url(token: str, options: FetchOptions) -> str:
+def board_url(token: str, options: FetchOptions, region: str = "global") -> str:
     """The list URL of one Greenhouse board, with descriptions and pay ranges."""
-    base = options.base("greenhouse", API)
+    key = "greenhouse" if region == "global" else f"greenhouse-{region}"
+    base = options.base(key, HOSTS[region])
     return f"{base}/{quote(token, safe='')}/jobs?content=true&pay_transparency=true"
 
 
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Fetch one Greenhouse board."""
-    raw = fetch(
-        session,
-        source,
-        board_url(source.board, options),
-        timeout=options.timeout,
-        max_bytes=options.max_bytes,
-    )
-    doc = decode_json(raw, [raw])
-    require_shape(
-        isinstance(doc, dict) and isinstance(doc.get("jobs"), list),
-        "an object with a 'jobs' list",
-        raw,
-        [raw],
-    )
-    return [raw]
+    """Fetch one Greenhouse board from its region's host, or the other one."""
+    region = source.region if source.region in HOSTS else "global"
+
+    def attempt(name: str) -> RawPayload:
+        return fetch_listing(
+            session, source, board_url(source.board, options, name), options, "jobs"
+        )
+
+    return [other_region_on_404(region, tuple(HOSTS), attempt)]

@@ -1,4 +1,7 @@
-"""Lever postings API (global and EU hosts): paged with skip/limit, no total."""
+"""Lever postings API (global and EU hosts): paged with skip/limit, no total.
+
+A board on the wrong host answers 404: the configured region is tried first, the other one next.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import decode_json, fetch, other_region_on_404, require_shape
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -25,8 +28,17 @@ def page_url(site: str, region: str, skip: int, options: FetchOptions) -> str:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Fetch every page of one Lever board, stopping on a short page."""
+    """Fetch every page of one Lever board, from its region's host or the other one."""
     region = source.region if source.region in HOSTS else "global"
+    return other_region_on_404(
+        region, tuple(HOSTS), lambda name: _pages(session, source, options, name)
+    )
+
+
+def _pages(
+    session: requests.Session, source: SourceRef, options: FetchOptions, region: str
+) -> list[RawPayload]:
+    """Every page on one host, stopping on a short page."""
     payloads: list[RawPayload] = []
     for page in range(options.max_pages):
         raw = fetch(

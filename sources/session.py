@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -20,9 +20,11 @@ from urllib3.util.retry import Retry
 from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
 from core.models import RawPayload, SourceRef
 from sources.conditional import ConditionalCache, Validators
+from sources.options import FetchOptions
 from sources.politeness import GATE
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+T = TypeVar("T")
 
 
 class CappedRetry(Retry):
@@ -191,6 +193,31 @@ def fetch(
         raise TransientSourceError(f"network error: {error}", url=url) from error
     except requests.RequestException as error:
         raise SourceError(f"request failed: {error}", url=url) from error
+
+
+def fetch_listing(
+    session: requests.Session, source: SourceRef, url: str, options: FetchOptions, key: str
+) -> RawPayload:
+    """One GET of a whole board whose jobs are the list under `key`, shape checked."""
+    raw = fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    doc = decode_json(raw, [raw])
+    ok = isinstance(doc, dict) and isinstance(doc.get(key), list)
+    require_shape(ok, f"an object with a {key!r} list", raw, [raw])
+    return raw
+
+
+def other_region_on_404(region: str, regions: tuple[str, ...], attempt: Callable[[str], T]) -> T:
+    """Try the configured region; when the board answers 404 there (it may live on the global
+    or the EU host), try the others. If none has it, the first 404 stands."""
+    try:
+        return attempt(region)
+    except BoardGoneError as gone:
+        for other in (r for r in regions if r != region):
+            try:
+                return attempt(other)
+            except SourceError:
+                continue
+        raise gone
 
 
 def collect_payloads(fill: Callable[[list[RawPayload]], None]) -> list[RawPayload]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,35 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample"
 SHARED_ASHBY = REPO.parent / "shared" / "data" / "ashby"
+
+
+LOOPBACK = ("127.", "::1", "localhost")
+BLOCKED: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only_resolver() -> Iterator[None]:
+    """Every test stays on this machine: looking up any other host is refused and recorded."""
+    real = socket.getaddrinfo
+
+    def loopback_only(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if not name.startswith(LOOPBACK):
+            BLOCKED.append(name)
+            raise OSError(f"test tried to reach {name!r}: tests must not use the internet")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", loopback_only)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_internet() -> Iterator[None]:
+    """Fail a test that tried to reach the internet, even if the code under test swallowed it."""
+    before = len(BLOCKED)
+    yield
+    assert BLOCKED[before:] == [], f"tried to reach the internet: {BLOCKED[before:]}"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -23,7 +23,7 @@ LEVER_BODY = (SAMPLE / "lever" / "trialpath.json").read_bytes()
 
 def options(server: HTTPServer, **kw) -> FetchOptions:
     base = server.url_for("").rstrip("/")
-    urls = {k: base for k in ("ashby", "greenhouse", "lever-global", "lever-eu")}
+    urls = {k: base for k in ("ashby", "greenhouse", "greenhouse-eu", "lever-global", "lever-eu")}
     return FetchOptions(timeout=5, base_urls=urls, **kw)
 
 
@@ -94,7 +94,7 @@ def test_404_means_the_board_moved_or_closed(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/gone/jobs").respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError, match="moved or closed"):
         greenhouse.fetch_board(session(), ref("greenhouse", "gone"), options(httpserver))
-    assert len(httpserver.log) == 1
+    assert len(httpserver.log) == 2  # the global host, then the EU host
 
 
 def test_malformed_json_is_a_layout_change_that_keeps_the_payload(httpserver: HTTPServer) -> None:
@@ -139,3 +139,16 @@ def test_request_headers_apply_to_one_request_only(httpserver: HTTPServer) -> No
     assert first["Authorization-Key"] == "secret" and first["Accept"] == "text/html"
     assert "Authorization-Key" not in second and second["Accept"] == "application/json"
     assert shared.headers["Accept"] == "application/json"
+
+
+def test_a_board_missing_on_its_region_host_is_tried_on_the_other(httpserver: HTTPServer) -> None:
+    from pytest_httpserver import HTTPServer as Server
+
+    with Server(host="127.0.0.1") as eu:
+        eu.expect_request("/eurocro").respond_with_data(LEVER_BODY, content_type="application/json")
+        httpserver.expect_request("/eurocro").respond_with_data("no", status=404)
+        here, there = httpserver.url_for("").rstrip("/"), eu.url_for("").rstrip("/")
+        both = FetchOptions(timeout=5, base_urls={"lever-global": here, "lever-eu": there})
+        payloads = lever.fetch_board(session(), ref("lever", "eurocro"), both)
+        assert len(payloads) == 1 and payloads[0].url.startswith(eu.url_for(""))
+        assert len(httpserver.log) == 1 and len(eu.log) == 1
