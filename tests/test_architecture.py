@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows", "cli")
+PACKAGES = ("core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows", "web", "cli")
 ALLOWED_PROJECT_IMPORTS = {
     "core": {"core"},
     "parsers": {"core", "parsers"},
@@ -18,6 +18,7 @@ ALLOWED_PROJECT_IMPORTS = {
     "digests": {"core", "digests"},
     "pipeline": {"core", "parsers", "sources", "warehouse", "digests", "pipeline"},
     "flows": {"core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows"},
+    "web": {"core", "warehouse", "digests", "web"},
     "cli": set(PACKAGES),
 }
 IO_MODULES = {
