@@ -1,9 +1,21 @@
 """The `jobalerts` command: thin wrappers over the flows and the warehouse."""
 
-from cli import run_commands, source_commands, subscription_commands, warehouse_commands
+from cli import (
+    run_commands,
+    source_commands,
+    subscription_commands,
+    warehouse_commands,
+    web_commands,
+)
 from cli.app import app
 
-COMMAND_MODULES = (run_commands, source_commands, subscription_commands, warehouse_commands)
+COMMAND_MODULES = (
+    run_commands,
+    source_commands,
+    subscription_commands,
+    warehouse_commands,
+    web_commands,
+)
 __all__ = ["app", "main"]
 
 

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER_UNSUBSCRIBE_SECRET = "change-me-in-production"  # noqa: S105  (warned about)
 
 
 class Settings(BaseSettings):
@@ -49,7 +50,7 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30.0
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
     unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
-    unsubscribe_secret: SecretStr = SecretStr("change-me-in-production")
+    unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)
 
     def credentials(self) -> dict[str, str]:
         """Free API keys for the sources that need them, only those that are set."""
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
             k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in values.items()
         }
         return {k: v for k, v in plain.items() if v}
+
+    @property
+    def unsubscribe_secret_is_placeholder(self) -> bool:
+        """True while the signing secret is still the shipped placeholder."""
+        return self.unsubscribe_secret.get_secret_value() == PLACEHOLDER_UNSUBSCRIBE_SECRET
 
     @property
     def smtp_enabled(self) -> bool:

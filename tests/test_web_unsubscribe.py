@@ -1,0 +1,338 @@
+"""The unsubscribe web endpoint, served for real on 127.0.0.1 and called with `requests`."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from core.models import Subscription
+from digests.unsubscribe import make_token
+from warehouse.db import connect_reader, writer
+from warehouse.subscriptions import get_subscription, save_subscription
+from web.server import make_server
+
+SECRET = "test-unsubscribe-secret"
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+EVIL_LOCAL = "<script>alert(1)</script>"
+EVIL_KEYWORD = '"><img src=x onerror=alert(2)>'
+
+
+@dataclass
+class Site:
+    base: str
+    db: Path
+    http: requests.Session
+
+    def url(self, path: str, token: str) -> str:
+        return f"{self.base}{path}?token={quote(token, safe='')}"
+
+
+def add(db: Path, sub: Subscription) -> int:
+    with writer(db) as con:
+        return save_subscription(con, sub, datetime.now(UTC))
+
+
+def is_active(db: Path, sub_id: int, email: str) -> bool:
+    con = connect_reader(db)
+    try:
+        found = get_subscription(con, sub_id, email)
+    finally:
+        con.close()
+    assert found is not None
+    return found[1]
+
+
+def start(db: Path, busy_wait: float) -> tuple[str, ThreadingHTTPServer]:
+    """A real server on a free loopback port, serving from a thread."""
+    server = make_server("127.0.0.1", 0, db, SECRET, busy_wait=busy_wait)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}", server
+
+
+def stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def client() -> requests.Session:
+    http = requests.Session()
+    http.trust_env = False  # no proxy from the environment
+    return http
+
+
+@pytest.fixture
+def site(settings_env: Path) -> Iterator[Site]:
+    db = settings_env / "warehouse.duckdb"
+    add(db, Subscription(email="cra@example.org", cadence="daily"))  # migrate, and a neighbour
+    base, server = start(db, busy_wait=0.5)
+    http = client()
+    try:
+        yield Site(base, db, http)
+    finally:
+        http.close()
+        stop(server)
+
+
+def weekly(site: Site, email: str = "ctm@example.org", **filters: object) -> tuple[int, str]:
+    sub_id = add(site.db, Subscription(email=email, cadence="weekly", **filters))  # type: ignore[arg-type]
+    return sub_id, make_token(SECRET, sub_id, email)
+
+
+def test_get_shows_the_address_and_a_button_but_does_not_unsubscribe(site: Site) -> None:
+    sub_id, token = weekly(site)
+    response = site.http.get(site.url("/unsubscribe", token), timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = response.text
+    assert "ctm@example.org" in page and "weekly digest" in page
+    assert '<form method="post" action="unsubscribe?token=' in page
+    assert '<input type="hidden" name="List-Unsubscribe" value="One-Click">' in page
+    assert ">Unsubscribe</button>" in page
+    site.http.get(site.url("/unsubscribe", token), timeout=10)
+    site.http.head(site.url("/unsubscribe", token), timeout=10)
+    assert is_active(site.db, sub_id, "ctm@example.org")
+
+
+def test_one_click_post_unsubscribes_once_and_is_idempotent(site: Site) -> None:
+    sub_id, token = weekly(site)
+    daily_id = add(site.db, Subscription(email="ctm@example.org", cadence="daily"))
+    first = site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10)
+    assert first.status_code == 200
+    assert "You are unsubscribed" in first.text and "weekly digest" in first.text
+    assert not is_active(site.db, sub_id, "ctm@example.org")
+    assert is_active(site.db, daily_id, "ctm@example.org"), "only the token's subscription stops"
+    again = site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10)
+    assert again.status_code == 200
+    assert "already unsubscribed" in again.text
+    shown = site.http.get(site.url("/unsubscribe", token), timeout=10)
+    assert shown.status_code == 200 and "already unsubscribed" in shown.text
+    assert "<form" not in shown.text
+
+
+def test_the_link_exactly_as_the_email_builds_it_works(site: Site) -> None:
+    """pipeline.digest.unsubscribe_url puts the token in unquoted: the server reads it as is."""
+    sub_id, token = weekly(site)
+    response = site.http.post(f"{site.base}/unsubscribe?token={token}", data=ONE_CLICK, timeout=10)
+    assert response.status_code == 200
+    assert not is_active(site.db, sub_id, "ctm@example.org")
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature changed
+        lambda t: make_token("another-secret", 1, "cra@example.org"),  # signed elsewhere
+        lambda t: t.split(".")[0],  # no signature
+        lambda t: "<b>x</b>.&amp;",  # garbage meant to be echoed
+    ],
+)
+def test_tampered_token_is_400_and_changes_nothing(site: Site, mangle) -> None:
+    sub_id, token = weekly(site)
+    bad = mangle(token)
+    for response in (
+        site.http.get(site.url("/unsubscribe", bad), timeout=10),
+        site.http.post(site.url("/unsubscribe", bad), data=ONE_CLICK, timeout=10),
+        site.http.get(site.url("/manage", bad), timeout=10),
+    ):
+        assert response.status_code == 400
+        assert "This link is not valid" in response.text
+        assert bad not in response.text and "<b>x</b>" not in response.text
+        assert response.headers["Content-Security-Policy"] == CSP
+    assert is_active(site.db, sub_id, "ctm@example.org")
+
+
+def test_missing_token_is_400(site: Site) -> None:
+    response = site.http.get(f"{site.base}/unsubscribe", timeout=10)
+    assert response.status_code == 400 and "incomplete" in response.text
+
+
+def test_valid_token_for_a_subscription_that_is_gone_is_404(site: Site) -> None:
+    token = make_token(SECRET, 999_999, "nobody@example.org")
+    response = site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10)
+    assert response.status_code == 404 and "no longer exists" in response.text
+
+
+def test_html_in_the_address_and_the_filters_is_escaped(site: Site) -> None:
+    email = f'"{EVIL_LOCAL}"@example.org'
+    sub_id, token = weekly(
+        site,
+        email,
+        keywords=(EVIL_KEYWORD,),
+        companies=("Acme & <Co>",),
+        locations=("Boston",),
+        levels=("senior",),
+    )
+    for path in ("/unsubscribe", "/manage"):
+        page = site.http.get(site.url(path, token), timeout=10).text
+        assert EVIL_LOCAL not in page and "<script" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    manage = site.http.get(site.url("/manage", token), timeout=10).text
+    assert EVIL_KEYWORD not in manage and "<img" not in manage
+    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in manage
+    assert "Acme &amp; &lt;Co&gt;" in manage
+    done = site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10).text
+    assert EVIL_LOCAL not in done and "&lt;script&gt;" in done
+    assert not is_active(site.db, sub_id, email)
+
+
+def test_manage_shows_cadence_and_filters_read_only(site: Site) -> None:
+    sub_id, token = weekly(
+        site,
+        levels=("senior", "director"),
+        workplaces=("remote",),
+        countries=("US",),
+        exclude_companies=("Big CRO",),
+        min_salary_usd=108_000.0,
+        min_salary_amount=100_000.0,
+        min_salary_currency="EUR",
+        include_no_salary=False,
+    )
+    response = site.http.get(site.url("/manage", token), timeout=10)
+    assert response.status_code == 200
+    page = response.text
+    for text in (
+        "<th>Cadence</th><td>weekly</td>",
+        "<td>senior, director</td>",
+        "<td>remote</td>",
+        "<td>US</td>",
+        "<td>Big CRO</td>",
+        "$108,000 a year (100,000 EUR)",
+        "<th>Postings without a salary</th><td>left out</td>",
+        ">Unsubscribe</button>",
+    ):
+        assert text in page
+    refused = site.http.post(site.url("/manage", token), data=ONE_CLICK, timeout=10)
+    assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+    assert is_active(site.db, sub_id, "ctm@example.org")
+
+
+def test_every_answer_carries_the_security_headers(site: Site) -> None:
+    _, token = weekly(site)
+    answers = [
+        site.http.get(site.url("/unsubscribe", token), timeout=10),
+        site.http.get(site.url("/manage", token), timeout=10),
+        site.http.get(f"{site.base}/nothing-here", timeout=10),
+        site.http.get(f"{site.base}/unsubscribe?token=x", timeout=10),
+        site.http.put(f"{site.base}/unsubscribe", timeout=10),
+        site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 404, 400, 501, 200]
+    for answer in answers:
+        assert answer.headers["Content-Security-Policy"] == CSP
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert "Traceback" not in answer.text
+    assert site.http.get(f"{site.base}/healthz", timeout=10).text == "ok"
+
+
+def test_one_log_line_per_request_without_the_token(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, token = weekly(site)
+    caplog.set_level(logging.DEBUG, logger="web.server")
+    site.http.get(site.url("/unsubscribe", token), timeout=10)
+    site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10)
+    site.http.get(site.url("/manage", token + "x"), timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("127.0.0.1 GET /unsubscribe 200 ")
+    assert "POST /unsubscribe 200" in lines[1] and "GET /manage 400" in lines[2]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert token.split(".")[1] not in everything and "token=" not in everything
+
+
+def test_a_malformed_request_gets_a_page_and_logs_no_token(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="web.server")
+    host, port = site.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(b"GET /unsubscribe?token=SeCrEtVaLuE HTTP/7.1\r\n\r\n")
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    # An unknown HTTP version is answered the HTTP/0.9 way: the page without a status line.
+    assert b"<h1>HTTP Version Not Supported</h1>" in answer
+    assert b"SeCrEtVaLuE" not in answer
+    assert "SeCrEtVaLuE" not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+def test_an_oversized_body_is_refused(site: Site) -> None:
+    sub_id, token = weekly(site)
+    response = site.http.post(site.url("/unsubscribe", token), data=b"x" * 100_000, timeout=10)
+    assert response.status_code == 400
+    assert is_active(site.db, sub_id, "ctm@example.org")
+
+
+# ---------------------------------------------------------------- another process writing
+
+HOLD_WRITER = (
+    "import sys, time, duckdb\n"
+    "con = duckdb.connect(sys.argv[1])\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(float(sys.argv[2]))\n"
+    "con.close()\n"
+)
+
+
+def hold_writer(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the warehouse's writer lock, like a running flow."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(db), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+    return process
+
+
+def test_busy_warehouse_answers_503_with_retry_after(site: Site) -> None:
+    sub_id, token = weekly(site)
+    holder = hold_writer(site.db, 30)
+    try:
+        for response in (
+            site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10),
+            site.http.get(site.url("/manage", token), timeout=10),
+        ):
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == "30"
+            assert "try again" in response.text
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    retried = site.http.post(site.url("/unsubscribe", token), data=ONE_CLICK, timeout=10)
+    assert retried.status_code == 200 and not is_active(site.db, sub_id, "ctm@example.org")
+
+
+def test_a_briefly_busy_warehouse_is_waited_for(settings_env: Path) -> None:
+    db = settings_env / "warehouse.duckdb"
+    sub_id = add(db, Subscription(email="ctm@example.org", cadence="weekly"))
+    token = make_token(SECRET, sub_id, "ctm@example.org")
+    base, server = start(db, busy_wait=8.0)
+    try:
+        holder = hold_writer(db, 0.8)
+        started = time.monotonic()
+        with client() as http:
+            response = http.post(f"{base}/unsubscribe?token={token}", data=ONE_CLICK, timeout=15)
+        holder.wait(timeout=10)
+    finally:
+        stop(server)
+    assert response.status_code == 200, response.text
+    assert time.monotonic() - started >= 0.3
+    assert not is_active(db, sub_id, "ctm@example.org")
