@@ -45,6 +45,12 @@ _PERIOD_ALIASES: dict[str, Period] = {
     "salary": "year",
     "annualized": "year",
     "annualised": "year",
+    "stunde": "hour",
+    "stündlich": "hour",
+    "monat": "month",
+    "monatlich": "month",
+    "jahr": "year",
+    "jährlich": "year",
 }
 
 
@@ -67,12 +73,10 @@ _MARKED = re.compile(
     rf"|(?<![\d.,])(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST}|\$(?!\s?\d))"
     r"|(?<![\w$€£.,])(?P<n3>\d{2,3}(?:\.\d)?)(?P<m3>\s?[kK])(?![A-Za-z\d])"
 )
-# Three simple scans (each lets the regex engine skip text fast) find where money may be.
-_ANCHORS = (
-    re.compile(r"[$£€¥₹₱₩₪]"),
-    re.compile(_CODES),
-    re.compile(r"\d ?(?:[kKL]|lakh)"),
-)
+# Where money may be: currency symbols (str.find, much faster than a regex scan), then two
+# simple regex scans for ISO codes and 'NNk' / lakh amounts.
+_SYMBOL_CHARS = "$£€¥₹₱₩₪"
+_ANCHORS = (re.compile(_CODES), re.compile(r"\d ?(?:[kKL]|lakh)"))
 ANCHOR_REACH = 40
 MAX_ANCHORS = 2000
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
@@ -84,15 +88,18 @@ _PARTNER_BEFORE = re.compile(
 )
 
 _PERIOD_AFTER = re.compile(
-    r"^[\s)*]{0,3}(?:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:/\s?|per\s|an\s|a\s|each\s|every\s)?\s?"
+    r"^[\s)*]{0,3}(?:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross)\s)?"
+    r"(?:/\s?|per\s|pro\s|an\s|a\s|each\s|every\s)?\s?"
     r"(?P<p>hourly|hour|hrs?|h|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
-    r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary)(?![A-Za-z])",
+    r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary"
+    r"|stündlich|stunde|monatlich|monat|jährlich|jahr)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERIOD_BEFORE = re.compile(
     r"(?<![A-Za-z])(?P<p>hourly|per hour|daily|day rate|weekly|monthly|yearly|annually|annual"
     r"|annualized|annualised"
-    r"|per annum|per year|per month|per day|per week)(?![A-Za-z])",
+    r"|per annum|per year|per month|per day|per week"
+    r"|monatlich|jährlich|pro monat|pro jahr|pro stunde)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _HARD_EXCLUDE = (
@@ -104,15 +111,15 @@ _HARD_EXCLUDE = (
     r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching"
     r"|contribution|contributions"
 )
-_SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|commissions?|variable|total compensation|uncapped"
-_SALARY_WORDS = (
-    r"salary|salaries|base|pay|compensation|wage|wages|rate|earn|earning|earnings|range"
-    r"|ranges|comp|hiring|zone|tier|level|band"
-)
+_SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|variable|total compensation"
+_COMMISSION = r"commissions?|uncapped"
+_SALARY_WORDS = r"salary|salaries|base|pay|compensation|wage|wages"
+_WEAK_SALARY_WORDS = r"rate|earn|earning|earnings|range|ranges|comp|hiring|zone|tier|level|band"
 _WEAK_PAY = re.compile(r"\b(?:from|up to|starting|between|usd|cad|gbp|eur)\b", re.IGNORECASE)
 _CONTEXT_WORD = re.compile(
-    rf"(?<![A-Za-z])(?:(?P<hard>{_HARD_EXCLUDE})|(?P<soft>{_SOFT_EXCLUDE})"
-    rf"|(?P<pay>{_SALARY_WORDS}))(?![A-Za-z])",
+    rf"(?<![A-Za-z])(?:(?P<hard>{_HARD_EXCLUDE})|(?P<commission>{_COMMISSION})"
+    rf"|(?P<soft>{_SOFT_EXCLUDE})|(?P<pay>{_SALARY_WORDS})|(?P<weak>{_WEAK_SALARY_WORDS}))"
+    r"(?![A-Za-z])",
     re.IGNORECASE,
 )
 _FOLLOW_EXCLUDE = re.compile(
@@ -124,7 +131,10 @@ _FOLLOW_EXCLUDE = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
-_FOLLOW_BASE = re.compile(r"^\s{0,2}\(?(?:base|salary)(?![A-Za-z])", re.IGNORECASE)
+_FOLLOW_BASE = re.compile(
+    r"^\s{0,2}\(?(?:base|salary)(?![A-Za-z])(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))",
+    re.IGNORECASE,
+)
 _FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\bplus\b|\band\b|,|\d")
 
 
@@ -251,8 +261,13 @@ def _classify(before: str, after: str) -> tuple[str, bool]:
     kind = ""
     paylike = bool(_WEAK_PAY.search(before[-25:]))
     for m in _CONTEXT_WORD.finditer(before):
-        kind = "hard" if m.group("hard") else "soft" if m.group("soft") else "pay"
+        word = m.lastgroup or ""
+        if word == "weak" and kind == "commission":
+            continue  # "commissions: earn up to $50,000" is still commission
+        kind = "pay" if word == "weak" else word
         paylike = paylike or kind in ("pay", "soft")
+    if kind == "commission":
+        kind = "hard"
     cut = _FOLLOW_STOP.search(after)
     near = after[: cut.start()] if cut else after
     if _FOLLOW_EXCLUDE.match(near):
@@ -312,6 +327,12 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
     if bare and cand is not None and not (cand.paylike and (is_range or post)):
         return None
     return cand
+
+
+def _range_end(text: str, m: re.Match[str]) -> int:
+    """Where the range that starts with amount ``m`` ends (``m``'s end when it is no range)."""
+    partner = _PARTNER_AFTER.match(text, m.end(), min(len(text), m.end() + 60))
+    return partner.end() if partner and not _bad_partner(text, partner) else m.end()
 
 
 def _between(text: str, start: int) -> bool:
@@ -378,9 +399,20 @@ def _finish(
     )
 
 
+def _symbol_points(text: str) -> list[int]:
+    """Positions of each currency symbol, at most MAX_ANCHORS of each."""
+    points: list[int] = []
+    for symbol in _SYMBOL_CHARS:
+        at, count = text.find(symbol), 0
+        while at != -1 and count < MAX_ANCHORS:
+            points.append(at)
+            at, count = text.find(symbol, at + 1), count + 1
+    return points
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     """Merged spans of text around currency signs, codes and 'NNk' amounts."""
-    points: list[int] = []
+    points = _symbol_points(text)
     for pattern in _ANCHORS:
         for count, anchor in enumerate(pattern.finditer(text)):
             if count >= MAX_ANCHORS:
@@ -417,7 +449,7 @@ def _candidates(text: str) -> list[_Candidate]:
             continue
         cand = _candidate(text, m, prev_end)
         if cand is None:
-            prev_end = max(prev_end, m.end())
+            prev_end = max(prev_end, _range_end(text, m))
             continue
         if make_salary(cand.low, cand.high, cand.currency, cand.period) is None:
             prev_end = max(prev_end, cand.end)

@@ -38,6 +38,10 @@ FORMS = [
     ("120.000,00 € - 140.000,00 €", 120_000, 140_000, "EUR", "year"),
     ("₹8.8L – ₹10.6L", 880_000, 1_060_000, "INR", "year"),
     ("$3,000 monthly", 3_000, 3_000, "USD", "month"),
+    ("€4.000 - €5.000 monatlich", 4_000, 5_000, "EUR", "month"),
+    ("Gehalt: 55.000 € - 65.000 € brutto pro Jahr", 55_000, 65_000, "EUR", "year"),
+    ("€3.200 pro Monat", 3_200, 3_200, "EUR", "month"),
+    ("25 € pro Stunde", 25, 25, "EUR", "hour"),
     ("Hourly rate: $400", 400, 400, "USD", "hour"),
     (
         "paid an hourly rate equivalent to an annualized range of $105,000-126,000",
@@ -67,6 +71,10 @@ def test_forms(text: str, low: float, high: float, currency: str, period: str) -
         "Tuition reimbursement: up to $5,250/year",
         "We have over $7M in ARR and 150 customers",
         "an industry worth over $200B",
+        "Commission of $20,000 - $40,000",
+        "Uncapped commissions: earn up to $50,000",
+        "Equity: $150K - $200K",
+        "Stock options worth $40,000 - $60,000 over four years",
         "no numbers here at all",
         "",
     ],
@@ -75,9 +83,23 @@ def test_not_pay(text: str) -> None:
     assert parse_salary(text) is None
 
 
-def test_ote_with_base_gives_base() -> None:
-    got = parse_salary("OTE $180,000 ($90,000 base)")
-    assert got is not None and (got.min, got.max) == (90_000, 90_000)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OTE $180,000 ($90,000 base)",
+        "OTE: $180,000 (base $90,000)",
+        "OTE $180,000, base salary $90,000",
+        "Base salary $90,000 plus commission of $20,000 - $40,000",
+    ],
+)
+def test_ote_or_commission_with_base_gives_base(text: str) -> None:
+    got = parse_salary(text)
+    assert got is not None and (got.min, got.max) == (90_000, 90_000), text
+
+
+def test_salary_plus_commission_keeps_the_salary() -> None:
+    got = parse_salary("Salary: $120,000 - $150,000 + commission")
+    assert got is not None and (got.min, got.max) == (120_000, 150_000)
 
 
 def test_base_beside_ote_range() -> None:
