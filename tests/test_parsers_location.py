@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.benchmarks import load_benchmarks
 from parsers.location import country_code, parse_locations
+
+GUIDE_HUBS = load_benchmarks().hubs
 
 CASES = [
     ("Boston, MA", [("Boston", "MA", "US", "Boston")]),
@@ -37,6 +40,17 @@ CASES = [
     ("Singapore", [("Singapore", None, "SG", None)]),
     ("Remote - Mexico", [(None, None, "MX", None)]),
     ("GBR-Remote", [(None, None, "GB", None)]),
+    ("Carlsbad, CA", [("Carlsbad", "CA", "US", "San Diego")]),
+    ("Carlsbad, NM", [("Carlsbad", "NM", "US", None)]),
+    ("Cambridge, TX", [("Cambridge", "TX", "US", None)]),
+    ("Brisbane, CA", [("Brisbane", "CA", "US", None)]),
+    ("Brisbane, Australia", [("Brisbane", None, "AU", None)]),
+    ("Toronto, CA", [("Toronto", "ON", "CA", None)]),
+    ("Munich, DE", [("Munich", None, "DE", None)]),
+    ("Dover, DE", [("Dover", "DE", "US", None)]),
+    ("Mumbai, IN", [("Mumbai", None, "IN", None)]),
+    ("Carmel, IN", [("Carmel", "IN", "US", None)]),
+    ("Bogota, CO", [("Bogotá", None, "CO", None)]),
 ]
 
 
@@ -54,6 +68,20 @@ def test_no_place(text: str) -> None:
 def test_text_kept_and_hub_flag() -> None:
     (loc,) = parse_locations("Waltham, MA")
     assert loc.text == "Waltham, MA" and loc.is_hub
+
+
+def _hub_state(hub_name: str) -> str | None:
+    """The US state the parser gives the hub's own name ('San Diego' -> 'CA')."""
+    return parse_locations(hub_name)[0].region
+
+
+@pytest.mark.parametrize(
+    ("hub", "alias"), [(hub.name, alias) for hub in GUIDE_HUBS for alias in hub.aliases]
+)
+def test_guide_hub_places_are_in_their_hub(hub: str, alias: str) -> None:
+    """Every place config/benchmarks.yaml names for a hub parses as that hub, radius or not."""
+    got = parse_locations(f"{alias}, {_hub_state(hub)}")
+    assert [loc.hub for loc in got] == [hub]
 
 
 def test_country_code() -> None:

@@ -53,11 +53,78 @@ def test_examples(title: str, level: str, family: str) -> None:
         "Operations Manager",
         "Customer Success Manager",
         "",
+        "Construction Site Manager",
+        "Retail Site Manager",
+        "Restaurant Site Manager",
+        "Manufacturing Site Manager",
+        "Warehouse Site Manager",
+        "Site Activation Manager - Telecom",
+        "Feasibility Manager - Solar",
+        "Field Trials Manager - Agriculture",
+        "Clinical Trials Nurse",
+        "Clinical Trials Sales Manager",
+        "Clinical Trials Lab Assistant",
+        "Software Engineer, Clinical Studies",
+        "Manager, Clinical Trial Supplies",
     ],
 )
 def test_look_alikes(title: str) -> None:
     info = parse_title(title)
     assert not info.relevant and info.family is None
+
+
+@pytest.mark.parametrize(
+    ("title", "level", "family"),
+    [
+        ("Clinical Trials Assistant", "assistant", "clinical_trial_assistant"),
+        ("Clinical Trials Coordinator", "assistant", "clinical_trial_assistant"),
+        ("Clinical Trials Administrator", "assistant", "clinical_trial_assistant"),
+        ("Clinical Trials Associate", "assistant", "clinical_trial_assistant"),
+        ("Senior Clinical Trials Assistant", "senior", "clinical_trial_assistant"),
+        ("Clinical Trials Specialist", "assistant", "clinical_trial_assistant"),
+        ("Clinical Trials Project Manager", "manager", "clinical_project_management"),
+        ("Clinical Studies Manager", "manager", "study_management"),
+        ("Clinical Research Associates", "assistant", "clinical_research_associate"),
+        ("Clinical Trial Monitors", "assistant", "clinical_research_associate"),
+        ("Director of Clinical Trials", "director", "clinical_trial_management"),
+        ("Manager, Clinical Trials", "manager", "clinical_trial_management"),
+        ("Project Manager, Clinical Trials", "manager", "clinical_project_management"),
+        ("Program Manager, Clinical Studies", "manager", "clinical_project_management"),
+        ("Head of Clinical Studies", "director", "study_management"),
+        ("Clinical Trial Liaison", None, "clinical_operations"),
+    ],
+)
+def test_plural_and_variant_titles(title: str, level: str | None, family: str) -> None:
+    info = parse_title(title)
+    assert (info.relevant, info.level, info.family) == (True, level, family)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Clinical Site Manager",
+        "Site Manager (Clinical Research)",
+        "Site Manager - Oncology trials",
+        "Site Manager, CRO",
+        "Site Manager II (CRA) - Boston",
+    ],
+)
+def test_clinical_site_managers_stay_relevant(title: str) -> None:
+    info = parse_title(title)
+    assert (info.relevant, info.level, info.family) == (
+        True,
+        "assistant",
+        "clinical_research_associate",
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [("Construction Site Manager", "manager"), ("Senior Warehouse Site Manager", "senior")],
+)
+def test_non_clinical_site_manager_is_not_a_cra(title: str, level: str) -> None:
+    info = parse_title(title)
+    assert (info.relevant, info.level) == (False, level)
 
 
 def test_labelled_set_is_large_and_valid() -> None:
