@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
@@ -23,21 +24,42 @@ def sql(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     db: DbOption = None,
 ) -> None:
-    """Query the warehouse read-only: no writes, no access to other files."""
+    """Query the warehouse read-only: no writes, no access to other files.
+
+    Several statements (in a file, say) print one result each; csv and json take one.
+    """
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
+    if query and file:
+        fail("give a QUERY or --file, not both")
     text = file.read_text() if file else query
-    if not text:
+    if not text or not text.strip():
         fail("give a QUERY or --file")
         return
     con = connect_reader(db_path(db), get_settings().read_wait_seconds)
     try:
-        cursor = con.execute(text)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall() if columns else []
+        results = _run_statements(con, text)
     finally:
         con.close()
-    print_rows(columns, rows, fmt)
+    if fmt != "table" and len(results) > 1:
+        fail(f"{fmt} output takes one query; this text has {len(results)} that return rows")
+    for number, (columns, rows) in enumerate(results):
+        if number:
+            typer.echo("")
+        print_rows(columns, rows, fmt)
+
+
+def _run_statements(
+    con: duckdb.DuckDBPyConnection, text: str
+) -> list[tuple[list[str], list[tuple[object, ...]]]]:
+    """Each statement's columns and rows, in order; statements that return nothing are left out."""
+    results: list[tuple[list[str], list[tuple[object, ...]]]] = []
+    for statement in con.extract_statements(text):
+        cursor = con.execute(statement)
+        columns = [d[0] for d in cursor.description or []]
+        if columns:
+            results.append((columns, cursor.fetchall()))
+    return results
 
 
 @app.command()
