@@ -5,7 +5,8 @@ Cues in the location and title come first ("Remote - US", "Hybrid - Cambridge, M
 and then only for explicit statements about this role ("this role is fully remote", "3 days a
 week in our Boston office"); company culture ("remote-first culture") and negations ("this role
 is not remote") do not make a posting remote. Field-based (travelling, home-based) roles count
-as remote.
+as remote. Where remote work is allowed comes from the location and title, else from the
+description sentence that says this role is remote ("open to candidates based in the US only").
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import re
 from core.models import Workplace, WorkplaceValue
 from parsers.location import parse_locations
 
+MAX_SHORT = 4_000
 MAX_DESCRIPTION = 200_000
 MAX_HITS = 60
+MAX_SENTENCE_SIDE = 300
+MAX_SCOPE_TAIL = 80
 
 _BOARD_FLAGS: dict[str, WorkplaceValue] = {
     "remote": "remote",
@@ -76,11 +80,17 @@ _DESC_CULTURE = re.compile(
 _DESC_REMOTE = re.compile(
     r"\b(?:this|the) (?:role|position|job|opportunity)(?: is| will be| can be)?"
     r" (?:a )?(?:fully |100% |entirely |completely )?(?:remote|home[- ]based)\b"
-    r"(?! (?:or|and|with|option|friendly|first))"
+    r"(?! (?:or|and|with|option|friendly|first)\b)"
     r"|\b(?:this|the) (?:role|position|job) (?:can|may|will) be (?:performed|done|worked)"
     r" (?:fully |entirely )?remotely\b"
     r"|\bthis is a (?:fully |100% )?remote (?:role|position|job|opportunity)\b"
     r"|\b(?:fully|100%) remote (?:role|position|job|opportunity)\b",
+    re.IGNORECASE,
+)
+_DESC_NOT_HYBRID = re.compile(
+    r"\b(?:not|isn't|cannot|can't|no|non|nor)[- ](?:a |be |eligible for |open to |offer )?"
+    r"(?:remote(?: work)? (?:or|and|nor|/) ?)?hybrid"
+    r"|hybrid (?:work )?is not (?:available|possible)",
     re.IGNORECASE,
 )
 _DESC_HYBRID = re.compile(
@@ -98,6 +108,24 @@ _DESC_ONSITE = re.compile(
     r"|\b(?:five|5) days (?:a|per) week (?:in|at) (?:the|our)\b",
     re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"'(])|[!?]|\n")
+# Phrases after which a description names where remote work is allowed.
+_DESC_SCOPE_CUE = re.compile(
+    r"\bremote(?:ly)?,? (?:with ?in|across|throughout|(?:from )?anywhere in|in|from) "
+    r"|\bremote \((?=[^()]{1,40}\))"
+    r"|\b(?:candidates?|applicants?|individuals?|residents?|you|must|who)"
+    r" (?:be |are |is )?(?:currently )?(?:based|located|residing|reside|living|live)s?"
+    r" (?:in|within|anywhere in|throughout|across) "
+    r"|\bopen to (?:candidates |applicants |residents )?(?:based |located )?(?:in |of |from )?"
+    r"|\bresidents of "
+    r"|\b(?:eligible|authori[sz]ed) to work in ",
+    re.IGNORECASE,
+)
+_PREFERENCE = re.compile(r"\b(?:prefer\w*|ideally|a plus|nice to have)\b", re.IGNORECASE)
+_SCOPE_TAIL_END = re.compile(
+    r"[;:!?()\n]|\.(?:\s|$)| (?:but|with|who|where|while|which|reporting|working|to)\b",
+    re.IGNORECASE,
+)
 
 
 def from_board_flag(value: str | bool | None) -> WorkplaceValue | None:
@@ -112,15 +140,30 @@ def from_board_flag(value: str | bool | None) -> WorkplaceValue | None:
 
 
 def _scope(text: str) -> str | None:
-    """Where remote work is allowed, from the countries or regions named in ``text``."""
-    words = sorted({_SCOPE_WORDS[m.group(0).lower()] for m in _SCOPE.finditer(text)})
-    if words and "GB" not in words:
-        return ", ".join(words)
+    """Where remote work is allowed, from the countries or regions named in ``text``.
+
+    A named region or country wins over "anywhere" / "worldwide" ("Anywhere in the US" is US).
+    """
+    words = {_SCOPE_WORDS[m.group(0).lower()] for m in _SCOPE.finditer(text)}
+    regions = sorted(words - {"Global"})
+    if regions and "GB" not in regions:
+        return ", ".join(regions)
     countries: list[str] = []
     for loc in parse_locations(text):
         if loc.country and loc.country not in countries:
             countries.append(loc.country)
-    return ", ".join(countries) if countries else None
+    if countries:
+        return ", ".join(countries)
+    return "Global" if "Global" in words else None
+
+
+def _short_scope(location: str, title: str, short: str) -> str | None:
+    """Scope from the field that says remote ("Remote, Worldwide" in a title beats a
+    location of "Poland"), else from location and title together."""
+    for field in (location[:MAX_SHORT], title[:MAX_SHORT]):
+        if _LOC_REMOTE.search(field) and (scope := _scope(field)):
+            return scope
+    return _scope(short)
 
 
 def _from_short(text: str) -> WorkplaceValue | None:
@@ -140,9 +183,8 @@ def _from_short(text: str) -> WorkplaceValue | None:
 
 
 def _from_description(text: str) -> WorkplaceValue | None:
-    """Workplace stated about this role in the description, ignoring culture and negation."""
+    """Workplace stated about this role in lower-cased ``text``, ignoring culture and negation."""
     votes: dict[str, int] = {}
-    text = text[:MAX_DESCRIPTION].lower()
     for count, m in enumerate(_DESC_KEY.finditer(text)):
         if count >= MAX_HITS:
             break
@@ -158,11 +200,13 @@ def _from_description(text: str) -> WorkplaceValue | None:
 
 
 def _judge(window: str) -> str | None:
-    """One description window's verdict."""
-    if _DESC_NOT_REMOTE.search(window):
-        return "onsite"
-    if _DESC_HYBRID.search(window):
+    """One lower-cased window's verdict; "not remote" rules out remote, not hybrid."""
+    # Substring checks first: every negation names "hybrid" or "remote", and most windows do not.
+    not_hybrid = "hybrid" in window and _DESC_NOT_HYBRID.search(window) is not None
+    if not not_hybrid and _DESC_HYBRID.search(window):
         return "hybrid"
+    if not_hybrid or ("remote" in window and _DESC_NOT_REMOTE.search(window)):
+        return "onsite"
     if _DESC_REMOTE.search(window) and not _DESC_CULTURE.search(window):
         return "remote"
     if _DESC_ONSITE.search(window):
@@ -170,14 +214,64 @@ def _judge(window: str) -> str | None:
     return None
 
 
+def _sentence(text: str, pos: int) -> str:
+    """The sentence of ``text`` around ``pos``, at most MAX_SENTENCE_SIDE characters each side."""
+    lo = max(0, pos - MAX_SENTENCE_SIDE)
+    chunk = text[lo : pos + MAX_SENTENCE_SIDE]
+    start, end = 0, len(chunk)
+    for m in _SENTENCE_END.finditer(chunk):
+        if m.end() <= pos - lo:
+            start = m.end()
+        elif m.start() >= pos - lo:
+            end = m.start()
+            break
+    return chunk[start:end]
+
+
+def _sentence_scope(sentence: str) -> str | None:
+    """Where remote work is allowed, if ``sentence`` says this role is remote and names it."""
+    if not _DESC_REMOTE.search(sentence) or _DESC_CULTURE.search(sentence):
+        return None
+    if _DESC_NOT_REMOTE.search(sentence):
+        return None
+    for cue in _DESC_SCOPE_CUE.finditer(sentence):
+        tail = sentence[cue.end() : cue.end() + MAX_SCOPE_TAIL]
+        stop = _SCOPE_TAIL_END.search(tail)
+        scope = _scope(tail[: stop.start()] if stop else tail)
+        if scope and not _PREFERENCE.search(sentence, cue.end()):
+            return scope
+    return None
+
+
+def _description_scope(text: str, lower: str) -> str | None:
+    """Where remote work is allowed, from the description sentence saying this role is remote."""
+    source = text if len(text) == len(lower) else lower
+    start = 0
+    for _ in range(MAX_HITS):
+        pos = lower.find("remote", start)
+        if pos < 0:
+            return None
+        scope = _sentence_scope(_sentence(source, pos))
+        if scope:
+            return scope
+        start = pos + len("remote")
+    return None
+
+
 def parse_workplace(title: str = "", location: str = "", description: str = "") -> Workplace:
     """Remote status from location and title cues first, then from the description."""
-    short = f"{location or ''} | {title or ''}"
+    short = f"{(location or '')[:MAX_SHORT]} | {(title or '')[:MAX_SHORT]}"
+    text = (description or "")[:MAX_DESCRIPTION]
     value = _from_short(short)
-    from_short = value is not None
-    if value is None and description:
-        value = _from_description(description)
+    scope = None
+    if value == "remote":
+        scope = _short_scope(location or "", title or "", short) or (
+            _description_scope(text, text.lower()) if text else None
+        )
+    elif value is None and text:
+        lower = text.lower()
+        value = _from_description(lower)
+        scope = _description_scope(text, lower) if value == "remote" else None
     if value is None:
         return Workplace()
-    scope = _scope(short) if value == "remote" and from_short else None
     return Workplace(value=value, remote_scope=scope)
