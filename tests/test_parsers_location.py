@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.parsers_speed import adversarial_inputs
 from core.benchmarks import load_benchmarks
 from parsers.location import country_code, parse_locations
 
@@ -96,3 +99,13 @@ def test_country_code() -> None:
 @given(st.text(max_size=200))
 def test_never_raises(text: str) -> None:
     assert parse_locations(text) == parse_locations(text)
+
+
+@pytest.mark.parametrize("name", sorted(adversarial_inputs(10)))
+def test_adversarial_megabyte(name: str) -> None:
+    """No catastrophic backtracking: a 1 MB hostile string is quick (real figure: make bench)."""
+    text = adversarial_inputs()[name]
+    parse_locations("Boston, MA")  # load the gazetteer outside the timing
+    start = time.perf_counter()
+    parse_locations(text)
+    assert time.perf_counter() - start < 0.5, name

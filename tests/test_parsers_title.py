@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.parsers_speed import adversarial_inputs
 from parsers.title import parse_title
 
 LABELLED = Path(__file__).parent / "data" / "titles_labelled.csv"
@@ -142,3 +144,12 @@ def test_never_raises(title: str) -> None:
     assert info == parse_title(title)
     assert info.level in (None, "assistant", "manager", "senior", "director", "vp")
     assert info.relevant == (info.family is not None)
+
+
+@pytest.mark.parametrize("name", sorted(adversarial_inputs(10)))
+def test_adversarial_megabyte(name: str) -> None:
+    """No catastrophic backtracking: a 1 MB hostile string is quick (real figure: make bench)."""
+    text = adversarial_inputs()[name]
+    start = time.perf_counter()
+    parse_title(text)
+    assert time.perf_counter() - start < 0.5, name
