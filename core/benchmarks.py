@@ -15,7 +15,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "benchmarks.yaml
 US = "US"
 
 Position = Literal["below", "within", "above"]
-Basis = Literal["level", "national", "region"]
+Basis = Literal["level", "national", "region", "region_and_level"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,13 @@ class Benchmarks:
 
 @dataclass(frozen=True)
 class Comparison:
-    """How a posting's pay compares to the guide, in numbers and in words."""
+    """How a posting's pay compares to the guide, in numbers and in words.
+
+    `delta_pct` and `reference_usd` are against a US median (the level's, else the national
+    one): the only medians the guide gives. Outside the US they are None unless the level is
+    known. `position` is against the region's range when `region` is set, else against the
+    US national range.
+    """
 
     basis: Basis
     phrase: str
@@ -133,19 +139,23 @@ def compare_to_benchmark(
     usd_annual_min: float | None,
     usd_annual_max: float | None,
 ) -> Comparison | None:
-    """Compare a posting's annual USD pay to the guide; None when no pay is known."""
+    """Compare a posting's annual USD pay to the guide; None when no pay is known.
+
+    In the US (or country unknown): the level's median, else the national median and range.
+    Elsewhere: the region's USD range plus, when the level is known, the delta from that
+    level's US median; where no region applies, the US figures, labelled "US".
+    """
     midpoint = _midpoint(usd_annual_min, usd_annual_max)
     if midpoint is None:
         return None
     low = usd_annual_min if usd_annual_min is not None else midpoint
     high = usd_annual_max if usd_annual_max is not None else midpoint
     code = (country or US).strip().upper()
-    if code != US:
-        region = benchmarks.region_for_country(code)
-        if region is not None:
-            return _vs_region(region, midpoint)
-    prefix = "" if code == US else "US "
     level_bm = benchmarks.level(level)
+    region = benchmarks.region_for_country(code) if code != US else None
+    if region is not None:
+        return _vs_region(region, level_bm, midpoint)
+    prefix = "" if code == US else "US "
     if level_bm is not None:
         return _vs_level(benchmarks, level_bm, midpoint, high, prefix)
     return _vs_national(benchmarks, midpoint, low, high, prefix)
@@ -167,19 +177,26 @@ def signed(pct: int) -> str:
     return f"+{pct}%" if pct > 0 else f"{pct}%" if pct < 0 else "±0%"
 
 
-def _national_range(benchmarks: Benchmarks) -> str:
-    return usd_range(benchmarks.range_min_usd, benchmarks.range_max_usd)
+def _national_range(benchmarks: Benchmarks, prefix: str) -> str:
+    """`$70k–$160k range` in the US, `US range $70k–$160k` when compared from abroad."""
+    span = usd_range(benchmarks.range_min_usd, benchmarks.range_max_usd)
+    return f"{prefix}range {span}" if prefix else f"{span} range"
+
+
+def _vs_level_median(lb: LevelBenchmark, midpoint: float, prefix: str) -> tuple[int, str]:
+    """The delta from a level's US median and its words: `+12% vs Senior median $140k`."""
+    pct = delta_percent(midpoint, lb.median_usd)
+    return pct, f"{signed(pct)} vs {prefix}{lb.label} median {usd_short(lb.median_usd)}"
 
 
 def _vs_level(
     benchmarks: Benchmarks, lb: LevelBenchmark, midpoint: float, high: float, prefix: str
 ) -> Comparison:
-    pct = delta_percent(midpoint, lb.median_usd)
-    phrase = f"{signed(pct)} vs {prefix}{lb.label} median {usd_short(lb.median_usd)}"
+    pct, phrase = _vs_level_median(lb, midpoint, prefix)
     position: Position | None = None
     if high < benchmarks.range_min_usd:
         position = "below"
-        phrase += f", below the guide's {_national_range(benchmarks)} range"
+        phrase += f", below the guide's {_national_range(benchmarks, prefix)}"
     return Comparison("level", phrase, midpoint, pct, lb.median_usd, position)
 
 
@@ -189,16 +206,18 @@ def _vs_national(
     median = benchmarks.national_median_usd
     pct = delta_percent(midpoint, median)
     if high < benchmarks.range_min_usd:
-        phrase = f"below the guide's {_national_range(benchmarks)} range"
+        phrase = f"below the guide's {_national_range(benchmarks, prefix)}"
         return Comparison("national", phrase, midpoint, pct, median, "below")
     if low > benchmarks.range_max_usd:
-        phrase = f"above the guide's {_national_range(benchmarks)} range"
+        phrase = f"above the guide's {_national_range(benchmarks, prefix)}"
         return Comparison("national", phrase, midpoint, pct, median, "above")
     phrase = f"{signed(pct)} vs {prefix}national median {usd_short(median)}"
     return Comparison("national", phrase, midpoint, pct, median, "within")
 
 
-def _vs_region(region: RegionBenchmark, midpoint: float) -> Comparison:
+def _vs_region(region: RegionBenchmark, lb: LevelBenchmark | None, midpoint: float) -> Comparison:
+    """The region's range; with a known level also the delta from its US median (the guide
+    gives no level figures by region)."""
     position: Position = "within"
     if midpoint < region.usd_min:
         position = "below"
@@ -206,7 +225,18 @@ def _vs_region(region: RegionBenchmark, midpoint: float) -> Comparison:
         position = "above"
     span = usd_range(region.usd_min, region.usd_max)
     phrase = f"{position} the guide's {region.name} range {span}"
-    return Comparison("region", phrase, midpoint, None, None, position, region.name)
+    if lb is None:
+        return Comparison("region", phrase, midpoint, None, None, position, region.name)
+    pct, level_phrase = _vs_level_median(lb, midpoint, f"{US} ")
+    return Comparison(
+        "region_and_level",
+        f"{phrase}; {level_phrase}",
+        midpoint,
+        pct,
+        lb.median_usd,
+        position,
+        region.name,
+    )
 
 
 # ---------------------------------------------------------------- loading

@@ -132,10 +132,39 @@ def test_hubs(bm: Benchmarks) -> None:
             60_000,
             "-55% vs Manager median $110k, below the guide's $70k–$160k range",
         ),
-        ("senior", "DE", 80_000, 100_000, "within the guide's Western Europe range $75k–$130k"),
+        (None, "DE", 80_000, 100_000, "within the guide's Western Europe range $75k–$130k"),
         (None, "BR", 80_000, 90_000, "above the guide's Latin America range $40k–$70k"),
-        ("manager", "CA", 40_000, 50_000, "below the guide's Canada range $65k–$100k"),
+        (
+            "senior",
+            "DE",
+            80_000,
+            100_000,
+            "within the guide's Western Europe range $75k–$130k; -36% vs US Senior median $140k",
+        ),
+        (
+            "manager",
+            "CA",
+            40_000,
+            50_000,
+            "below the guide's Canada range $65k–$100k; -59% vs US Manager median $110k",
+        ),
+        (
+            "vp",
+            "BR",
+            90_000,
+            110_000,
+            "above the guide's Latin America range $40k–$70k; -58% vs US VP median $240k",
+        ),
         ("senior", "IN", 150_000, 164_000, "+12% vs US Senior median $140k"),
+        (
+            "manager",
+            "IN",
+            40_000,
+            60_000,
+            "-55% vs US Manager median $110k, below the guide's US range $70k–$160k",
+        ),
+        (None, "IN", 100_000, 130_000, "+4% vs US national median $110,680"),
+        (None, "ZZ", 40_000, 60_000, "below the guide's US range $70k–$160k"),
     ],
 )
 def test_comparison_phrases(
@@ -156,15 +185,42 @@ def test_comparison_numbers(bm: Benchmarks) -> None:
     assert comparison.above_median
 
 
-def test_region_comparison_has_no_median_delta(bm: Benchmarks) -> None:
-    comparison = compare_to_benchmark(bm, "senior", "GB", 80_000, 100_000)
+def test_region_comparison_without_level_has_no_median_delta(bm: Benchmarks) -> None:
+    comparison = compare_to_benchmark(bm, None, "GB", 80_000, 100_000)
     assert comparison is not None
     assert (comparison.basis, comparison.position, comparison.delta_pct) == (
         "region",
         "within",
         None,
     )
+    assert (comparison.region, comparison.reference_usd) == ("Western Europe", None)
     assert not comparison.above_median
+
+
+def test_region_comparison_with_level_keeps_the_us_level_delta(bm: Benchmarks) -> None:
+    comparison = compare_to_benchmark(bm, "senior", "GB", 80_000, 100_000)
+    assert comparison is not None
+    assert comparison.basis == "region_and_level"
+    assert (comparison.position, comparison.region) == ("within", "Western Europe")
+    assert (comparison.delta_pct, comparison.reference_usd) == (-36, 140_000)
+    assert comparison.midpoint_usd == 90_000
+    assert not comparison.above_median
+
+
+def test_outside_the_us_the_level_changes_the_comparison(bm: Benchmarks) -> None:
+    """A Munich assistant and a London director are no longer described alike."""
+    assistant = compare_to_benchmark(bm, "assistant", "DE", 54_000, 54_000)
+    director = compare_to_benchmark(bm, "director", "GB", 150_000, 150_000)
+    assert assistant is not None and director is not None
+    assert assistant.phrase == (
+        "below the guide's Western Europe range $75k–$130k; -33% vs US Assistant median $80k"
+    )
+    assert director.phrase == (
+        "above the guide's Western Europe range $75k–$130k; -17% vs US Director median $180k"
+    )
+    assert director.above_median is False
+    london_vp = compare_to_benchmark(bm, "vp", "GB", 250_000, 270_000)
+    assert london_vp is not None and london_vp.above_median
 
 
 def test_one_sided_salary_uses_the_known_end(bm: Benchmarks) -> None:

@@ -76,6 +76,26 @@ def test_items_carry_their_comparison(bm: Benchmarks) -> None:
     assert item.workplace == "On-site"
 
 
+def test_items_outside_the_us_carry_region_and_level(bm: Benchmarks) -> None:
+    munich = posting(
+        1, level="senior", location_text="Munich, Germany", city="Munich", country="DE", hub=None
+    )
+    berlin = replace(munich, source_id="2", level=None)
+    digest = compose(
+        bm,
+        [
+            replace(munich, **usd_year(100_000, 120_000)),
+            replace(berlin, **usd_year(100_000, 120_000)),
+        ],
+    )
+    phrases = [item.phrase for item in digest.items]
+    assert phrases == [
+        "within the guide's Western Europe range $75k–$130k; -21% vs US Senior median $140k",
+        "within the guide's Western Europe range $75k–$130k",
+    ]
+    assert digest.subject == "2 new Clinical Operations roles"
+
+
 def test_no_salary_no_comparison(bm: Benchmarks) -> None:
     item = compose(bm, [posting(1)]).items[0]
     assert (item.comparison, item.phrase, item.salary_posted, item.salary_usd) == (

@@ -153,7 +153,10 @@ def test_each_posting_shows_everything(rendered: RenderedDigest) -> None:
         assert "+12% vs Senior median $140k" in part
         assert "€70k–€90k a year" in part
         assert "($76k–$98k a year in USD)" in part
-        assert "within the guide's Western Europe range $75k–$130k" in part
+        assert (
+            "within the guide's Western Europe range $75k–$130k; -21% vs US Manager median $110k"
+            in part
+        )
         assert "$55–$65 an hour" in part
         assert "($114k–$135k a year in USD)" in part
         assert "+13% vs national median $110,680" in part
