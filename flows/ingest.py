@@ -10,12 +10,14 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 
+from core.benchmarks import load_benchmarks
 from core.errors import SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
 from flows.common import current_run_id, run_settings
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
+from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.postings import known_ids
 from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
@@ -74,8 +76,10 @@ def ingest(
     logger = get_run_logger()
     run_id = current_run_id()
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
+    benchmarks = load_benchmarks(settings.benchmarks_file)
     with writer(settings.db_path) as con:
         start_run(con, run_id, "ingest", datetime.now(UTC))
+        store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
         known = {s.name: known_ids(con, s.name) for s in sources}
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay

@@ -87,7 +87,11 @@ def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, samp
         ("gh-closedco", "failed", 404),
     ]
     postings_before = con.execute("SELECT count(*) FROM postings").fetchone()
+    compared = con.execute(
+        "SELECT count(*) FROM postings_vs_benchmark WHERE benchmark_usd IS NOT NULL"
+    ).fetchone()
     con.close()
+    assert compared is not None and compared[0] > 0  # the guide's figures are there after ingest
 
     second = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
     assert second["new_postings"] == 0 and second["postings"] == first["postings"]
