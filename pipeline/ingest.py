@@ -16,7 +16,7 @@ from core.settings import Settings
 from sources.options import FetchOptions
 from sources.registry import connector_for, lists_whole_board
 from sources.replay import use_replay
-from sources.session import build_session
+from sources.session import Payloads, build_session
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
 from warehouse.runs import SourceOutcome
@@ -25,6 +25,7 @@ BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
 # A search-based source (aggregators, keyword searches) never lists everything: a posting it
 # has not returned for this long is taken as closed.
 STALE_AFTER = timedelta(days=14)
+CAPPED_NOTE = "listing capped by max_pages before its end: nothing closed this run"
 
 
 def board_parser(kind: str) -> BoardParser:
@@ -35,11 +36,13 @@ def board_parser(kind: str) -> BoardParser:
 
 @dataclass
 class FetchResult:
-    """Payloads fetched for one source, and the error that stopped it, if any."""
+    """Payloads fetched for one source, and the error that stopped it, if any. `capped` when
+    a page cap cut a whole-board listing short: it is incomplete and closes nothing."""
 
     source: SourceRef
     payloads: list[RawPayload] = field(default_factory=list)
     error: SourceError | None = None
+    capped: bool = False
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -71,7 +74,8 @@ def fetch_source(
     """Fetch one board; a SourceError propagates with the payloads fetched before it."""
     started = datetime.now(UTC)
     payloads = connector_for(source.kind)(session, source, options)
-    return FetchResult(source=source, payloads=payloads, started_at=started)
+    capped = isinstance(payloads, Payloads) and payloads.capped
+    return FetchResult(source=source, payloads=payloads, capped=capped, started_at=started)
 
 
 @dataclass
@@ -119,24 +123,34 @@ def _store_payload(
     now: datetime,
     counts: PayloadCounts,
 ) -> None:
-    """Store the raw payload first (committed); use its parse unless the same bytes were parsed."""
+    """Store the raw payload first (committed); use its parse unless the same bytes were parsed.
+
+    Same bytes still list their postings: those they mapped, or, for a list page that maps
+    none (ids only), the ids it names.
+    """
     raw_id, already_parsed = raw_store.store_raw(con, raw)
     if not already_parsed:
         parse = parsed if parsed is not None else board_parser(source.kind)(raw, source)
         _parse_and_upsert(con, parse, raw_id, now, counts)
         return
     ids, relevant = postings_store.payload_postings(con, raw_id)
-    counts.listed += ids
+    counts.listed += ids or _listed_ids(source, raw)
     counts.postings += len(ids)
     counts.relevant += relevant
     counts.unchanged += 1
 
 
+def _listed_ids(source: SourceRef, raw: RawPayload) -> list[str]:
+    """The ids a list page names: it maps no postings, so the warehouse holds none for it."""
+    return board_parser(source.kind)(raw, source).listed_ids
+
+
 def _close(
     con: duckdb.DuckDBPyConnection, fetched: FetchResult, counts: PayloadCounts, now: datetime
 ) -> None:
-    """Close what a complete listing dropped; for searches, what has not been seen for a while."""
-    if fetched.error is not None or not fetched.payloads or counts.errors:
+    """Close what a complete listing dropped; for searches, what has not been seen for a while.
+    A failed, empty, capped or partly unreadable fetch closes nothing."""
+    if fetched.error is not None or fetched.capped or not fetched.payloads or counts.errors:
         return
     if lists_whole_board(fetched.source.kind):
         postings_store.close_missing(con, fetched.source.name, counts.listed, now)
@@ -172,7 +186,7 @@ def store_and_parse(
         status=_status(error),
         started_at=fetched.started_at,
         finished_at=datetime.now(UTC),
-        error=str(error) if error else None,
+        error=str(error) if error else (CAPPED_NOTE if fetched.capped else None),
         url=error.url if error else None,
         http_status=error.status if error else None,
         payloads=len(fetched.payloads),

@@ -8,7 +8,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://www.arbeitnow.com/api/job-board-api"
 
@@ -32,8 +32,15 @@ def next_page(doc: dict[str, object], page: int) -> int | None:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Follow the board's pages; the next URL is rebuilt on our base so overrides hold."""
-    payloads: list[RawPayload] = []
+    """Follow the board's pages; the next URL is rebuilt on our base so overrides hold. Pages
+    fetched before a failure travel with the error."""
+    return collect_payloads(lambda payloads: _pages(session, source, options, payloads))
+
+
+def _pages(
+    session: requests.Session, source: SourceRef, options: FetchOptions, payloads: Payloads
+) -> None:
+    """Pages from 1 while `links.next` points on and the page has data, up to max_pages."""
     page: int | None = 1
     while page is not None and len(payloads) < options.max_pages:
         raw = fetch(
@@ -48,4 +55,3 @@ def fetch_board(
         ok = isinstance(doc, dict) and isinstance(doc.get("data"), list)
         require_shape(ok, "an object with a 'data' list", raw, payloads)
         page = next_page(doc, page) if doc["data"] else None
-    return payloads

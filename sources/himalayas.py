@@ -8,7 +8,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://himalayas.app/jobs/api/search"
 DEFAULT_SEARCH = (
@@ -35,22 +35,36 @@ def page_url(term: str, page: int, options: FetchOptions) -> str:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Every keyword's pages until an empty page, or a page of postings already known."""
-    payloads: list[RawPayload] = []
-    for term in search_terms(source):
-        for page in range(1, options.max_pages + 1):
-            raw = fetch(
-                session,
-                source,
-                page_url(term, page, options),
-                timeout=options.timeout,
-                max_bytes=options.max_bytes,
-            )
-            payloads.append(raw)
-            jobs = _jobs(raw, payloads)
-            if not jobs or _all_known(jobs, options):
-                break
-    return payloads
+    """Every keyword's pages until an empty page, or a page of postings already known; pages
+    fetched before a failure travel with the error."""
+
+    def fill(payloads: Payloads) -> None:
+        for term in search_terms(source):
+            _search(session, term, source, options, payloads)
+
+    return collect_payloads(fill)
+
+
+def _search(
+    session: requests.Session,
+    term: str,
+    source: SourceRef,
+    options: FetchOptions,
+    payloads: Payloads,
+) -> None:
+    """One keyword's pages, appended to `payloads`."""
+    for page in range(1, options.max_pages + 1):
+        raw = fetch(
+            session,
+            source,
+            page_url(term, page, options),
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+        )
+        payloads.append(raw)
+        jobs = _jobs(raw, payloads)
+        if not jobs or _all_known(jobs, options):
+            return
 
 
 def _jobs(raw: RawPayload, payloads: list[RawPayload]) -> list[object]:

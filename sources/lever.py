@@ -9,9 +9,16 @@ from urllib.parse import quote
 
 import requests
 
-from core.models import RawPayload, SourceRef
+from core.models import SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, other_region_on_404, require_shape
+from sources.session import (
+    Payloads,
+    collect_payloads,
+    decode_json,
+    fetch,
+    other_region_on_404,
+    require_shape,
+)
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -25,21 +32,25 @@ def page_url(site: str, region: str, skip: int, options: FetchOptions) -> str:
     return f"{base}/{quote(site, safe='')}?mode=json&skip={skip}&limit={PAGE_SIZE}"
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
-    """Fetch every page of one Lever board, from its region's host or the other one."""
+def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> Payloads:
+    """Fetch every page of one Lever board, from its region's host or the other one; pages
+    fetched before a failure travel with the error."""
     region = source.region if source.region in HOSTS else "global"
-    return other_region_on_404(
-        region, tuple(HOSTS), lambda name: _pages(session, source, options, name)
-    )
+
+    def attempt(name: str) -> Payloads:
+        return collect_payloads(lambda payloads: _pages(session, source, options, name, payloads))
+
+    return other_region_on_404(region, tuple(HOSTS), attempt)
 
 
 def _pages(
-    session: requests.Session, source: SourceRef, options: FetchOptions, region: str
-) -> list[RawPayload]:
-    """Every page on one host, stopping on a short page."""
-    payloads: list[RawPayload] = []
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    region: str,
+    payloads: Payloads,
+) -> None:
+    """Every page on one host until a short page; `capped` when max_pages came first."""
     for page in range(options.max_pages):
         raw = fetch(
             session,
@@ -52,5 +63,5 @@ def _pages(
         doc = decode_json(raw, payloads)
         require_shape(isinstance(doc, list), "a JSON array of postings", raw, payloads)
         if len(doc) < PAGE_SIZE:
-            break
-    return payloads
+            return
+    payloads.capped = True

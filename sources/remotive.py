@@ -8,7 +8,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://remotive.com/api/remote-jobs"
 DEFAULT_SEARCH = ("clinical",)
@@ -29,8 +29,15 @@ def search_url(term: str, options: FetchOptions) -> str:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """One search per keyword; each answer must be the envelope with a `jobs` list."""
-    payloads: list[RawPayload] = []
+    """One search per keyword; each answer must be the envelope with a `jobs` list. Answers
+    fetched before a failure travel with the error."""
+    return collect_payloads(lambda payloads: _searches(session, source, options, payloads))
+
+
+def _searches(
+    session: requests.Session, source: SourceRef, options: FetchOptions, payloads: Payloads
+) -> None:
+    """Each keyword's answer, appended to `payloads`."""
     for term in search_terms(source):
         raw = fetch(
             session,
@@ -43,4 +50,3 @@ def fetch_board(
         doc = decode_json(raw, payloads)
         ok = isinstance(doc, dict) and isinstance(doc.get("jobs"), list)
         require_shape(ok, "an object with a 'jobs' list", raw, payloads)
-    return payloads

@@ -220,10 +220,17 @@ def other_region_on_404(region: str, regions: tuple[str, ...], attempt: Callable
         raise gone
 
 
-def collect_payloads(fill: Callable[[list[RawPayload]], None]) -> list[RawPayload]:
+class Payloads(list[RawPayload]):
+    """The payloads of one fetch, in order. `capped` is set when a page cap (max_pages) ended
+    a whole-board listing before its last page: the listing is incomplete."""
+
+    capped: bool = False
+
+
+def collect_payloads(fill: Callable[[Payloads], None]) -> Payloads:
     """Run `fill`, which appends each payload it fetches; a SourceError it raises carries the
     payloads fetched before it, so they are stored all the same."""
-    payloads: list[RawPayload] = []
+    payloads = Payloads()
     try:
         fill(payloads)
     except SourceError as error:

@@ -10,7 +10,7 @@ from core.errors import BoardGoneError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
 from sources.options import FetchOptions
-from sources.session import collect_payloads, decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
@@ -18,9 +18,7 @@ API = "https://api.smartrecruiters.com"
 PAGE_LIMIT = 100
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
+def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> Payloads:
     """Every list page of one company, then the detail of each new relevant posting."""
     return collect_payloads(lambda payloads: _fetch_all(session, source, options, payloads))
 
@@ -35,7 +33,7 @@ def _fetch_all(
     session: requests.Session,
     source: SourceRef,
     options: FetchOptions,
-    payloads: list[RawPayload],
+    payloads: Payloads,
 ) -> None:
     url = postings_url(source, options)
     for posting_id, title in _list(session, source, options, url, payloads).items():
@@ -52,9 +50,10 @@ def _list(
     source: SourceRef,
     options: FetchOptions,
     url: str,
-    payloads: list[RawPayload],
+    payloads: Payloads,
 ) -> dict[str, str]:
-    """id → title of every listed posting; pages advance by the `limit` the server echoes."""
+    """id → title of every listed posting; pages advance by the `limit` the server echoes.
+    `capped` when max_pages came before the end of the list."""
     found: dict[str, str] = {}
     offset = 0
     for _ in range(options.max_pages):
@@ -70,7 +69,8 @@ def _list(
         offset += _step(doc.get("limit"), len(items))
         total = _int(doc.get("totalFound"), -1)
         if not items or 0 <= total <= offset:
-            break
+            return found
+    payloads.capped = True
     return found
 
 

@@ -8,7 +8,7 @@ import requests
 
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://www.themuse.com/api/public/jobs"
 DEFAULT_CATEGORIES = ("Healthcare & Medicine",)
@@ -34,8 +34,15 @@ def page_url(source: SourceRef, page: int, options: FetchOptions) -> str:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Pages 0, 1, ... while below `page_count` and not empty, bounded by max_pages."""
-    payloads: list[RawPayload] = []
+    """Pages 0, 1, ... while below `page_count` and not empty, bounded by max_pages; pages
+    fetched before a failure travel with the error."""
+    return collect_payloads(lambda payloads: _pages(session, source, options, payloads))
+
+
+def _pages(
+    session: requests.Session, source: SourceRef, options: FetchOptions, payloads: Payloads
+) -> None:
+    """Each page in turn, appended to `payloads`, until the last one."""
     for page in range(options.max_pages):
         raw = fetch(
             session,
@@ -51,5 +58,4 @@ def fetch_board(
         count = doc.get("page_count")
         last = not isinstance(count, int) or page + 1 >= count
         if last or not doc["results"]:
-            break
-    return payloads
+            return

@@ -9,7 +9,7 @@ import requests
 from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://data.usajobs.gov/api/search"
 PER_PAGE = 500
@@ -42,24 +42,39 @@ def key_headers(options: FetchOptions) -> dict[str, str]:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Every keyword's pages up to NumberOfPages (and max_pages)."""
+    """Every keyword's pages up to NumberOfPages (and max_pages); pages fetched before a
+    failure travel with the error."""
     headers = key_headers(options)
-    payloads: list[RawPayload] = []
-    for term in search_terms(source):
-        page, pages = 1, 1
-        while page <= min(pages, options.max_pages):
-            raw = fetch(
-                session,
-                source,
-                page_url(term, page, options),
-                timeout=options.timeout,
-                max_bytes=options.max_bytes,
-                headers=headers,
-            )
-            payloads.append(raw)
-            pages = _page_count(raw, payloads)
-            page += 1
-    return payloads
+
+    def fill(payloads: Payloads) -> None:
+        for term in search_terms(source):
+            _search(session, source, options, (term, headers), payloads)
+
+    return collect_payloads(fill)
+
+
+def _search(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    query: tuple[str, dict[str, str]],
+    payloads: Payloads,
+) -> None:
+    """One keyword's pages (the keyword and the key headers), appended to `payloads`."""
+    term, headers = query
+    page, pages = 1, 1
+    while page <= min(pages, options.max_pages):
+        raw = fetch(
+            session,
+            source,
+            page_url(term, page, options),
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+            headers=headers,
+        )
+        payloads.append(raw)
+        pages = _page_count(raw, payloads)
+        page += 1
 
 
 def _page_count(raw: RawPayload, payloads: list[RawPayload]) -> int:

@@ -11,16 +11,14 @@ from core.errors import BoardGoneError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
 from sources.options import FetchOptions
-from sources.session import collect_payloads, decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
 API = "https://apply.workable.com"
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
+def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> Payloads:
     """Every search page of one account, then the detail of each new relevant job.
 
     Workable rate-limits hard: the session retries a 429, honouring Retry-After.
@@ -52,7 +50,7 @@ def _fetch_all(
     session: requests.Session,
     source: SourceRef,
     options: FetchOptions,
-    payloads: list[RawPayload],
+    payloads: Payloads,
 ) -> None:
     detail = f"{account_url(source, options, 'v2')}/jobs"
     for shortcode, title in _search(session, source, options, payloads).items():
@@ -71,9 +69,10 @@ def _search(
     session: requests.Session,
     source: SourceRef,
     options: FetchOptions,
-    payloads: list[RawPayload],
+    payloads: Payloads,
 ) -> dict[str, str]:
-    """shortcode → title of every job the search lists, following `nextPage`."""
+    """shortcode → title of every job the search lists, following `nextPage`; `capped` when
+    max_pages came before the last page."""
     url = f"{account_url(source, options, 'v3')}/jobs"
     found: dict[str, str] = {}
     token: str | None = None
@@ -93,8 +92,9 @@ def _search(
         for item in results:
             found.setdefault(str(item["shortcode"]), str(item.get("title") or ""))
         if not results or not token or token in seen_tokens:
-            break
+            return found
         seen_tokens.add(token)
+    payloads.capped = True
     return found
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.errors import BoardGoneError, LayoutChangedError
+from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
 from sources import himalayas
 from sources.options import FetchOptions
@@ -103,3 +103,12 @@ def test_a_body_without_jobs_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/search").respond_with_json({"results": []})
     with pytest.raises(LayoutChangedError, match="jobs"):
         himalayas.fetch_board(session(), SOURCE, options(httpserver))
+
+
+def test_a_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
+    serve(httpserver, 1, P1)
+    httpserver.expect_request("/search").respond_with_data("upstream error", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        himalayas.fetch_board(session(), SOURCE, options(httpserver))
+    assert caught.value.status == 500
+    assert [p.body for p in caught.value.payloads] == [P1]

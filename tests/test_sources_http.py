@@ -152,3 +152,38 @@ def test_a_board_missing_on_its_region_host_is_tried_on_the_other(httpserver: HT
         payloads = lever.fetch_board(session(), ref("lever", "eurocro"), both)
         assert len(payloads) == 1 and payloads[0].url.startswith(eu.url_for(""))
         assert len(httpserver.log) == 1 and len(eu.log) == 1
+
+
+def lever_page(count: int) -> bytes:
+    """A Lever page of `count` postings: the recorded ones again, each with its own id."""
+    recorded = json.loads(LEVER_BODY)
+    postings = [
+        {**recorded[i % len(recorded)], "id": f"00000000-0000-4000-8000-{i:012d}"}
+        for i in range(count)
+    ]
+    return json.dumps(postings).encode()
+
+
+def serve_lever_page(server: HTTPServer, skip: int, body: bytes, status: int = 200) -> None:
+    server.expect_request(
+        "/big", query_string=f"mode=json&skip={skip}&limit=100"
+    ).respond_with_data(body, status=status, content_type="application/json")
+
+
+def test_lever_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
+    full = lever_page(100)
+    serve_lever_page(httpserver, 0, full)
+    serve_lever_page(httpserver, 100, b"upstream error", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+    assert caught.value.status == 500
+    assert [p.body for p in caught.value.payloads] == [full]
+
+
+def test_lever_says_when_max_pages_cut_the_board_short(httpserver: HTTPServer) -> None:
+    serve_lever_page(httpserver, 0, lever_page(100))
+    serve_lever_page(httpserver, 100, LEVER_BODY)
+    capped = lever.fetch_board(session(), ref("lever", "big"), options(httpserver, max_pages=1))
+    assert len(capped) == 1 and capped.capped
+    whole = lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+    assert len(whole) == 2 and not whole.capped

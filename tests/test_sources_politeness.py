@@ -57,3 +57,29 @@ def test_a_304_answers_with_the_remembered_body(httpserver: HTTPServer, tmp_path
     assert second.status == 200 and second.content_type == "application/json"
     assert httpserver.log[1][0].headers["If-None-Match"] == '"v1"'
     assert httpserver.log[1][1].status_code == 304
+
+
+def test_a_304_to_if_modified_since_answers_with_the_remembered_body(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    modified = "Wed, 18 Nov 2026 08:30:00 GMT"
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-Modified-Since") == modified:
+            return Response(status=304)
+        headers = {"Last-Modified": modified}
+        return Response('{"jobs": [2]}', content_type="application/json", headers=headers)
+
+    httpserver.expect_request("/jobs").respond_with_handler(handler)
+    session = build_session(user_agent="t", retries=0, cache_dir=tmp_path / "cache")
+    url = httpserver.url_for("/jobs")
+    first = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
+    second = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
+    assert first.body == second.body == b'{"jobs": [2]}'
+    assert second.status == 200 and second.content_type == "application/json"
+    asked = httpserver.log[1][0].headers
+    assert asked["If-Modified-Since"] == modified and "If-None-Match" not in asked
+    assert httpserver.log[1][1].status_code == 304
+    fresh = build_session(user_agent="t", retries=0, cache_dir=tmp_path / "other-cache")
+    fetch(fresh, SOURCE, url, timeout=5, max_bytes=10_000)
+    assert "If-Modified-Since" not in httpserver.log[2][0].headers  # nothing remembered there

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.errors import BoardGoneError, LayoutChangedError
+from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
 from sources import remotive
 from sources.options import FetchOptions
@@ -75,3 +75,14 @@ def test_envelope_without_jobs_is_a_layout_change(httpserver: HTTPServer) -> Non
     httpserver.expect_request("/api/remote-jobs").respond_with_json({"00-warning": "x"})
     with pytest.raises(LayoutChangedError, match="jobs"):
         remotive.fetch_board(session(), SOURCE, options(httpserver))
+
+
+def test_a_500_on_the_second_keyword_keeps_the_first(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/api/remote-jobs", query_string={"search": "clinical"}
+    ).respond_with_data(BODY, content_type="application/json")
+    httpserver.expect_request("/api/remote-jobs").respond_with_data("upstream error", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        remotive.fetch_board(session(), SOURCE, options(httpserver))
+    assert caught.value.status == 500
+    assert [p.body for p in caught.value.payloads] == [BODY]

@@ -139,3 +139,11 @@ def test_a_redirect_is_followed(httpserver: HTTPServer):
     )
     payloads = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
     assert payloads[0].body == body("postings_empty.json")
+
+
+def test_says_when_max_pages_cut_the_list_short(httpserver: HTTPServer):
+    serve_board(httpserver)
+    capped = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    assert capped.capped
+    whole = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver, max_pages=2))
+    assert not whole.capped  # offset 6 >= totalFound 5: the list ended within the cap

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.errors import BoardGoneError, LayoutChangedError
+from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
 from sources import themuse
 from sources.options import FetchOptions
@@ -79,3 +79,12 @@ def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request(API).respond_with_data("<html>403</html>", content_type="text/html")
     with pytest.raises(LayoutChangedError):
         themuse.fetch_board(session(), SOURCE, options(httpserver))
+
+
+def test_a_500_on_page_one_keeps_page_zero(httpserver: HTTPServer) -> None:
+    serve(httpserver, 0, PAGE0)
+    httpserver.expect_request(API).respond_with_data("upstream error", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        themuse.fetch_board(session(), SOURCE, options(httpserver))
+    assert caught.value.status == 500
+    assert [p.body for p in caught.value.payloads] == [PAGE0]

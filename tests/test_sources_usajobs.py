@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.errors import BoardGoneError, LayoutChangedError, SourceSkippedError
+from core.errors import (
+    BoardGoneError,
+    LayoutChangedError,
+    SourceSkippedError,
+    TransientSourceError,
+)
 from core.models import SourceRef
 from sources import usajobs
 from sources.options import FetchOptions
@@ -93,3 +98,12 @@ def test_a_body_without_search_result_is_a_layout_change(httpserver: HTTPServer)
     httpserver.expect_request("/api/search").respond_with_json({"Results": []})
     with pytest.raises(LayoutChangedError, match="SearchResult"):
         usajobs.fetch_board(session(), SOURCE, options(httpserver))
+
+
+def test_a_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
+    serve(httpserver, 1, PAGE1)
+    httpserver.expect_request("/api/search").respond_with_data("upstream error", status=500)
+    with pytest.raises(TransientSourceError) as caught:
+        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+    assert caught.value.status == 500
+    assert [p.body for p in caught.value.payloads] == [PAGE1]

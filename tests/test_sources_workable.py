@@ -155,3 +155,11 @@ def test_a_permanent_redirect_keeps_the_post(httpserver: HTTPServer):
     )
     payloads = workable.fetch_board(session(), SOURCE, options(httpserver))
     assert payloads[0].body == body("jobs_empty.json")
+
+
+def test_says_when_max_pages_cut_the_search_short(httpserver: HTTPServer):
+    serve_board(httpserver)
+    capped = workable.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    assert capped.capped
+    whole = workable.fetch_board(session(), SOURCE, options(httpserver, max_pages=2))
+    assert not whole.capped  # page two has no nextPage: the search ended within the cap
