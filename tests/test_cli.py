@@ -91,6 +91,35 @@ def test_subscribe_validates_and_saves(warehouse) -> None:
     con.close()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--min-salary", "nan"], "error: min_salary must be a number, not nan\n"),
+        (["--min-salary", "inf"], "error: min_salary must be a number, not inf\n"),
+        (["--min-salary", "-inf"], "error: min_salary must be a number, not -inf\n"),
+        (["--country", "ZZ"], "error: unknown country ZZ: use ISO 3166-1 alpha-2 codes"),
+        (["--country", "gb", "--country", "XX"], "error: unknown country XX: use ISO 3166-1"),
+    ],
+)
+def test_subscribe_refuses_non_numbers_and_unknown_countries(
+    warehouse, options: list[str], message: str
+) -> None:
+    result = invoke("subscribe", "a@b.org", *options)
+    assert result.exit_code == 1 and result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    con = connect_reader(warehouse)
+    assert con.execute("SELECT count(*) FROM subscriptions").fetchone() == (0,)
+    con.close()
+
+
+def test_subscribe_accepts_real_country_codes_in_any_case(warehouse) -> None:
+    result = invoke("subscribe", "a@b.org", "--country", "gb", "--country", "XK")
+    assert result.exit_code == 0, result.stderr
+    con = connect_reader(warehouse)
+    assert con.execute("SELECT countries FROM subscriptions").fetchone() == (["GB", "XK"],)
+    con.close()
+
+
 def test_unsubscribe_by_signed_token_and_tampering_refused(warehouse) -> None:
     invoke("subscribe", "ctm@example.org")
     secret = get_settings().unsubscribe_secret.get_secret_value()

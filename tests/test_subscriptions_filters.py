@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -15,7 +17,7 @@ from core.models import Subscription
 from core.settings import get_settings
 from core.validation import FAMILIES, validate_subscription
 from parsers import title as title_parser
-from warehouse.db import connect_reader, connect_writer
+from warehouse.db import connect_reader, connect_writer, migration_files
 from warehouse.matching import match_subscriptions, top_skills
 from warehouse.subscriptions import (
     active_subscriptions,
@@ -95,6 +97,29 @@ def test_usd_minimum_keeps_no_original_currency() -> None:
 def test_invalid_entries_say_what_to_fix(entry: dict, message: str) -> None:
     with pytest.raises(SubscriptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         subscription_from(entry)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"min_salary": "nan"}, "min_salary must be a number, not 'nan'"),
+        ({"min_salary": float("inf")}, "min_salary must be a number, not inf"),
+        ({"min_salary_usd": "-inf"}, "min_salary_usd must be a number, not '-inf'"),
+        ({"countries": ["ZZ"]}, "unknown country ZZ: use ISO 3166-1 alpha-2 codes"),
+        ({"countries": ["us", "uk"]}, "unknown country UK: use ISO 3166-1 alpha-2 codes"),
+    ],
+)
+def test_non_numbers_and_unknown_countries_are_refused(entry: dict, message: str) -> None:
+    with pytest.raises(SubscriptionError, match=re.escape(message)):
+        subscription_from({"email": "a@b.org", **entry})
+
+
+@pytest.mark.parametrize("amount", [float("nan"), float("inf"), float("-inf")])
+def test_validation_itself_refuses_a_salary_that_is_not_a_number(amount: float) -> None:
+    with pytest.raises(SubscriptionError, match="minimum salary must be a number"):
+        validate_subscription(Subscription(email="a@b.org", min_salary_usd=amount))
+    with pytest.raises(SubscriptionError, match="unknown country ZZ"):
+        validate_subscription(Subscription(email="a@b.org", countries=("GB", "ZZ")))
 
 
 @pytest.mark.parametrize(
@@ -343,3 +368,116 @@ def test_subscribe_from_a_file_and_unsubscribe(warehouse, tmp_path: Path) -> Non
         app, ["subscribe", "a@example.org", "--currency", "XYZ", "--min-salary", "1"]
     )
     assert bad.exit_code == 1 and "unknown currency XYZ" in bad.stderr
+
+
+def test_subscribing_twice_with_different_case_keeps_one_subscription(warehouse) -> None:
+    for address in ("X@Y.org", "x@y.org", " x@Y.ORG "):
+        result = runner.invoke(app, ["subscribe", address])
+        assert result.exit_code == 0, result.stderr
+    con = connect_writer(warehouse)
+    assert con.execute("SELECT id, email, active FROM subscriptions").fetchall() == [
+        (1, "x@y.org", True)
+    ]
+    ids = save_subscriptions(
+        con,
+        [subscription_from({"email": "B@Example.org"}), Subscription(email="b@example.ORG")],
+        NOW,
+    )
+    assert ids[0] == ids[1]
+    assert [s.email for s in active_subscriptions(con, "daily")] == ["x@y.org", "b@example.org"]
+    con.close()
+    out = runner.invoke(app, ["unsubscribe", "X@y.org"])
+    assert out.stdout.strip() == "unsubscribed 1 subscription(s)"
+
+
+# ---------------------------------------------------------------- upgrading old warehouses
+
+
+def warehouse_at_004(path: Path) -> duckdb.DuckDBPyConnection:
+    """A warehouse as migrations 001-004 left it, before addresses were lower-cased."""
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    for version, file in migration_files():
+        if version <= 4:
+            con.execute(file.read_text())
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, file.name, NOW])
+    return con
+
+
+def add_old_subscription(
+    con, sub_id: int, email: str, active: bool, days_ago: int, cadence: str = "daily"
+) -> None:
+    at = NOW - timedelta(days=days_ago)
+    con.execute(
+        "INSERT INTO subscriptions (id, email, cadence, keywords, levels, workplaces, locations,"
+        " include_no_salary, active, created_at, updated_at)"
+        " VALUES (?, ?, ?, [], [], [], [], TRUE, ?, ?, ?)",
+        [sub_id, email, cadence, active, at, at],
+    )
+
+
+def test_an_old_warehouse_with_case_duplicates_is_made_consistent(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = warehouse_at_004(path)
+    add_old_subscription(con, 1, "x@y.org", True, days_ago=9)  # older: stops
+    add_old_subscription(con, 2, "X@Y.org", True, days_ago=2)  # newest active: kept
+    add_old_subscription(con, 3, "x@Y.org", False, days_ago=1)  # already stopped
+    add_old_subscription(con, 4, "Solo@Example.org", True, days_ago=5)  # no clash
+    add_old_subscription(con, 5, "X@Y.org", True, days_ago=3, cadence="weekly")  # other cadence
+    for message_id, sub_id in (("m1", 1), ("m2", 2)):
+        con.execute(
+            "INSERT INTO deliveries (message_id, subscription_id, cadence, recipient, status,"
+            " posting_count, created_at) VALUES (?, ?, 'daily', 'x@y.org', 'sent', 1, ?)",
+            [message_id, sub_id, NOW],
+        )
+        con.execute("INSERT INTO delivery_items VALUES (?, ?, 'test', 'p1')", [message_id, sub_id])
+    con.close()
+
+    upgraded = connect_writer(path)
+    rows = upgraded.execute("SELECT id, email, active FROM subscriptions ORDER BY id").fetchall()
+    assert rows == [
+        (1, "X@Y.org", False),
+        (2, "x@y.org", True),
+        (3, "x@Y.org", False),
+        (4, "solo@example.org", True),
+        (5, "x@y.org", True),
+    ]
+    assert (
+        upgraded.execute(
+            "SELECT count(*) FROM subscriptions WHERE active GROUP BY lower(email), cadence"
+            " HAVING count(*) > 1"
+        ).fetchall()
+        == []
+    )
+    history = upgraded.execute(
+        "SELECT d.message_id, d.subscription_id, i.subscription_id FROM deliveries d"
+        " JOIN delivery_items i USING (message_id) JOIN subscriptions s ON s.id = d.subscription_id"
+        " ORDER BY 1"
+    ).fetchall()
+    assert history == [("m1", 1, 1), ("m2", 2, 2)]
+    sub_id = save_subscription(upgraded, subscription_from({"email": "X@y.ORG"}), NOW)
+    assert sub_id == 2
+    assert [s.id for s in active_subscriptions(upgraded, "daily")] == [2, 4]
+    upgraded.close()
+
+
+# ---------------------------------------------------------------- one list of skills
+
+
+def test_the_digest_and_the_skills_demand_view_use_one_list(db) -> None:
+    add_posting(db, "1", description="ICH E6 (R3) and GCP; Medidata Rave; budget owner")
+    add_posting(db, "2", description="Vendor oversight across oncology studies, CTMS")
+    add_posting(db, "3", description="Oncology; risk-based monitoring; DCT experience")
+    add_posting(db, "4", description="Nothing the guide names")
+    digest = dict(top_skills(db, NOW - timedelta(days=1), limit=100))
+    view = dict(
+        db.execute("SELECT skill, postings FROM skills_demand WHERE postings > 0").fetchall()
+    )
+    assert digest == view
+    assert {"Budget management", "Vendor / CRO oversight", "Oncology", "Medidata"} <= set(digest)
+    db.execute("INSERT INTO skills VALUES ('Rare disease', 'therapeutic area', '(?i)rare disease')")
+    add_posting(db, "5", description="Rare disease programmes")
+    assert dict(top_skills(db, NOW - timedelta(days=1), limit=100))["Rare disease"] == 1

@@ -34,20 +34,6 @@ MATCHED_FIELDS = (
     "first_seen",
 )
 
-# The career guide's tools, systems and certifications, each with a case-insensitive RE2
-# pattern counted over postings' descriptions for "most requested skills".
-GUIDE_SKILLS: tuple[tuple[str, str], ...] = (
-    ("GCP / ICH", r"(?i)\bGCP\b|good clinical practice|\bICH[- ]?(?:E6|GCP)?\b"),
-    ("CTMS", r"(?i)\bCTMS\b|clinical trial management system"),
-    ("EDC", r"(?i)\bEDC\b|electronic data capture"),
-    ("Veeva", r"(?i)\bveeva\b"),
-    ("Medidata", r"(?i)\bmedidata\b"),
-    ("RBQM", r"(?i)\bRBQM\b|risk[- ]based (?:quality|monitoring)"),
-    ("Decentralised trials", r"(?i)decentrali[sz]ed (?:clinical )?trials?|\bDCTs?\b"),
-    ("PMP", r"(?i)\bPMP\b|project management professional"),
-    ("CCRP / ACRP / SoCRA", r"(?i)\bCCRP\b|\bACRP\b|\bSoCRA\b|\bCCRA\b|\bCCRC\b"),
-)
-
 # One query for every active subscription of a cadence. Filters that need text work (keywords,
 # places, companies) are evaluated once per distinct term and posting in `hits`, not once per
 # (subscription, posting) pair; the pair join then only compares small lists.
@@ -180,13 +166,16 @@ def market_summary(
 def top_skills(
     con: duckdb.DuckDBPyConnection, since: datetime, limit: int = 6
 ) -> list[tuple[str, int]]:
-    """The guide's skills most often named in descriptions of relevant postings since `since`."""
+    """The guide's skills most often named in descriptions of relevant postings since `since`.
+
+    The skills and their patterns come from the `skills` table, the one list the
+    `skills_demand` view also counts, so the digest and the view always agree.
+    """
     rows = con.execute(
-        "WITH skills AS (SELECT unnest(?) AS skill, unnest(?) AS pattern)"
-        " SELECT s.skill, count(*) FROM skills s"
+        "SELECT s.skill, count(*) FROM skills s"
         " JOIN postings p ON p.relevant AND p.first_seen >= ?"
         "  AND regexp_matches(coalesce(p.description, ''), s.pattern)"
         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
-        [[s for s, _ in GUIDE_SKILLS], [p for _, p in GUIDE_SKILLS], since, limit],
+        [since, limit],
     ).fetchall()
     return [(str(k), int(v)) for k, v in rows]

@@ -7,6 +7,7 @@ from datetime import datetime
 import duckdb
 
 from core.models import Subscription
+from core.validation import email_key
 
 COLUMNS = (
     "id",
@@ -58,7 +59,10 @@ def _values(sub: Subscription) -> list:
 
 
 def save_subscription(con: duckdb.DuckDBPyConnection, sub: Subscription, now: datetime) -> int:
-    """Create the subscription, or update the filters of the same email and cadence."""
+    """Create the subscription, or update the filters of the same email and cadence.
+
+    The address is stored lower-cased (`email_key`): case never makes a second subscription.
+    """
     names = ", ".join(FILTER_COLUMNS)
     marks = ", ".join("?" for _ in FILTER_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in FILTER_COLUMNS)
@@ -68,7 +72,7 @@ def save_subscription(con: duckdb.DuckDBPyConnection, sub: Subscription, now: da
         f" ON CONFLICT (email, cadence) DO UPDATE SET {updates}, active = TRUE,"
         " updated_at = excluded.updated_at"
         " RETURNING id",
-        [sub.email, sub.cadence, *_values(sub), now, now],
+        [email_key(sub.email), sub.cadence, *_values(sub), now, now],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -79,11 +83,12 @@ def save_subscriptions(
 ) -> list[int]:
     """Save many subscriptions in one statement (all or none); their ids, in order.
 
-    The same email and cadence twice in one batch: the later entry wins.
+    The same email (in any case) and cadence twice in one batch: the later entry wins.
     """
     if not subs:
         return []
-    latest = {(s.email.lower(), s.cadence): s for s in subs}
+    latest = {(email_key(s.email), s.cadence): s for s in subs}
+    keys = list(latest)
     batch = list(latest.values())
     names = ", ".join(FILTER_COLUMNS)
     marks = ", ".join("unnest(?)" for _ in FILTER_COLUMNS)
@@ -94,11 +99,11 @@ def save_subscriptions(
         f" SELECT unnest(?), unnest(?), {marks}, TRUE, ?, ?"
         f" ON CONFLICT (email, cadence) DO UPDATE SET {updates}, active = TRUE,"
         " updated_at = excluded.updated_at"
-        " RETURNING id, lower(email), cadence",
-        [[s.email for s in batch], [s.cadence for s in batch], *columns, now, now],
+        " RETURNING id, email, cadence",
+        [[email for email, _ in keys], [cadence for _, cadence in keys], *columns, now, now],
     ).fetchall()
     ids = {(str(r[1]), str(r[2])): int(r[0]) for r in rows}
-    return [ids[(s.email.lower(), s.cadence)] for s in subs]
+    return [ids[(email_key(s.email), s.cadence)] for s in subs]
 
 
 def deactivate(con: duckdb.DuckDBPyConnection, email: str, cadence: str | None = None) -> int:
