@@ -114,15 +114,16 @@ def reparse(db: DbOption = None) -> None:
     from pipeline.reparse import reparse_all
     from sources.registry import load_sources
 
-    companies = {}
-    for path in (get_settings().sources_file, SAMPLE_DIR / "sources.yaml"):
+    sources = {}
+    for path in (SAMPLE_DIR / "sources.yaml", get_settings().sources_file):  # config wins
         if path.exists():
-            companies.update({s.name: s.company for s in load_sources(path)})
+            sources.update({s.name: s for s in load_sources(path)})
     with writer(db_path(db)) as con:
-        result = reparse_all(con, companies)
+        result = reparse_all(con, sources)
     typer.echo(
-        f"re-parsed {result.payloads} payloads into {result.after.get('postings', 0)} postings "
-        f"({result.parse_errors} parse errors, {result.changed_fields} title/salary changes)"
+        f"re-parsed {result.payloads} payloads: {result.postings} postings re-derived "
+        f"({result.new_postings} new), {result.parse_errors} parse errors, "
+        f"{result.changed_fields} title/salary changes"
     )
     for line in result.changes() or ["no change in coverage"]:
         typer.echo(f"  {line}")

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from core.fingerprint import SEPARATOR, Listed, Place, job_key_of, resolve_places, with_place
 from core.models import Posting
 
 COLUMNS = (
@@ -64,11 +65,14 @@ def _dedupe(postings: list[Posting]) -> list[Posting]:
     return list(by_key.values())
 
 
-def _stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(COLUMNS)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged_postings AS SELECT {columns} FROM postings LIMIT 0"  # noqa: S608
     )
+
+
+def _append_stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
     appender = con.appender("staged_postings")
     appender.append_rows(rows)
     appender.flush()
@@ -86,19 +90,48 @@ def _record_history(con: duckdb.DuckDBPyConnection, now: datetime, cause: str) -
         )
 
 
-def _merge(
-    con: duckdb.DuckDBPyConnection,
-    rows: list[tuple[Any, ...]],
-    keep: frozenset[str],
-    now: datetime,
-    cause: str,
+def _listed(row: tuple[Any, ...]) -> Listed:
+    """A stored posting as dedupe sees it: its own fingerprint (its job at its first place,
+    whatever it was re-pointed to) and its places."""
+    source, source_id, city, country, locations, stored = row
+    places = tuple(Place(p["city"], p["region"], p["country"]) for p in locations or [])
+    own = with_place(job_key_of(stored), city, country)
+    return Listed((source, source_id), own, places)
+
+
+def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-point the fingerprints of every job (company and title) the staged postings touch
+    and that has a listing without a city: a country- or region-only listing joins the only
+    city listing within it, if there is just one."""
+    rows = con.execute(
+        "SELECT source, source_id, city, country, locations, fingerprint FROM postings"
+        " WHERE split_part(fingerprint, $sep, 1) IN"
+        " (SELECT split_part(fingerprint, $sep, 1) FROM staged_postings)"
+        " QUALIFY bool_or(city IS NULL AND country IS NOT NULL)"
+        " OVER (PARTITION BY split_part(fingerprint, $sep, 1))",
+        {"sep": SEPARATOR},
+    ).fetchall()
+    current = {(r[0], r[1]): r[5] for r in rows}
+    resolved = resolve_places([_listed(r) for r in rows])
+    changed = [(key, fp) for key, fp in resolved.items() if current[key] != fp]
+    if changed:
+        con.execute(
+            "UPDATE postings SET fingerprint = r.fp FROM (SELECT unnest(?) AS source,"
+            " unnest(?) AS source_id, unnest(?) AS fp) r"
+            " WHERE postings.source = r.source AND postings.source_id = r.source_id",
+            [[k[0] for k, _ in changed], [k[1] for k, _ in changed], [f for _, f in changed]],
+        )
+
+
+def _merge_stage(
+    con: duckdb.DuckDBPyConnection, keep: frozenset[str], now: datetime, cause: str
 ) -> UpsertResult:
-    """Stage rows, record changes, then insert or update all but the `keep` columns."""
-    _stage(con, rows)
+    """Record the staged rows' changes, then insert or update all but the `keep` columns."""
     row = con.execute(
-        "SELECT count(*) FROM staged_postings s JOIN postings p USING (source, source_id)"
+        "SELECT count(*), count(p.source_id) FROM staged_postings s"
+        " LEFT JOIN postings p USING (source, source_id)"
     ).fetchone()
-    seen = int(row[0]) if row else 0
+    staged, seen = (int(row[0]), int(row[1])) if row else (0, 0)
     if seen:
         _record_history(con, now, cause)
     updates = [f"{c} = excluded.{c}" for c in COLUMNS if c not in keep]
@@ -109,8 +142,22 @@ def _merge(
         f"INSERT INTO postings ({columns}) SELECT {columns} FROM staged_postings "  # noqa: S608
         f"ON CONFLICT (source, source_id) DO UPDATE SET {', '.join(updates)}"
     )
+    _resolve_broad_places(con)
     con.execute("DROP TABLE staged_postings")
-    return UpsertResult(new=len(rows) - seen, seen=seen)
+    return UpsertResult(new=staged - seen, seen=seen)
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    rows: list[tuple[Any, ...]],
+    keep: frozenset[str],
+    now: datetime,
+    cause: str,
+) -> UpsertResult:
+    """Stage rows, record changes, then insert or update all but the `keep` columns."""
+    _create_stage(con)
+    _append_stage(con, rows)
+    return _merge_stage(con, keep, now, cause)
 
 
 def upsert_postings(
@@ -133,6 +180,85 @@ def refresh_postings(
         return UpsertResult(0, 0)
     rows = [posting_row(p, raw_id, p.fetched_at or now) for p in unique]
     return _merge(con, rows, KEEP_ON_REPARSE, now, "reparse")
+
+
+def start_reparse(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty stage for the postings a re-parse derives."""
+    _create_stage(con)
+
+
+def stage_reparsed(
+    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int, seen_at: datetime
+) -> None:
+    """Stage postings re-derived from one payload (each key staged once per re-parse)."""
+    if postings:
+        _append_stage(con, [posting_row(p, raw_id, seen_at) for p in postings])
+
+
+def merge_reparsed(
+    con: duckdb.DuckDBPyConnection,
+    sightings: list[tuple[str, str, datetime, bool]],
+    now: datetime,
+) -> UpsertResult:
+    """Apply the staged re-parse (call inside a transaction): parsed fields replaced, lifecycle
+    and any other column kept. `sightings` is (source, source_id, first fetched, listed now) per
+    staged posting: a posting new to the table starts at its first sighting and is closed at its
+    last one unless the newest payload of a URL still lists it."""
+    row = con.execute(
+        "SELECT count(*), count(p.source_id) FROM staged_postings s"
+        " LEFT JOIN postings p USING (source, source_id)"
+    ).fetchone()
+    staged, seen = (int(row[0]), int(row[1])) if row else (0, 0)
+    if seen:
+        _record_history(con, now, "reparse")
+        _replace_reparsed(con)
+    if staged > seen:
+        _insert_found(con, sightings)
+    _resolve_broad_places(con)
+    con.execute("DROP TABLE staged_postings")
+    return UpsertResult(new=staged - seen, seen=seen)
+
+
+def _replace_reparsed(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored postings take their staged parsed fields. Rows are deleted and inserted again:
+    DuckDB 2.0 updates a list column (locations) in time quadratic in the rows updated."""
+    parsed = ", ".join(f"s.{c} AS {c}" for c in COLUMNS if c not in KEEP_ON_REPARSE)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE reparsed_rows AS"  # noqa: S608
+        f" SELECT p.* REPLACE ({parsed})"
+        " FROM postings p JOIN staged_postings s USING (source, source_id)"
+    )
+    con.execute(
+        "DELETE FROM postings USING staged_postings s"
+        " WHERE postings.source = s.source AND postings.source_id = s.source_id"
+    )
+    con.execute("INSERT INTO postings BY NAME SELECT * FROM reparsed_rows")
+    con.execute("DROP TABLE reparsed_rows")
+
+
+def _insert_found(
+    con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str, datetime, bool]]
+) -> None:
+    """Insert staged postings the table lacks, seen from their first to their last sighting."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE reparse_sightings"
+        " (source VARCHAR, source_id VARCHAR, first_seen TIMESTAMPTZ, listed BOOLEAN)"
+    )
+    appender = con.appender("reparse_sightings")
+    appender.append_rows(sightings)
+    appender.flush()
+    lifecycle = {
+        "first_seen": "r.first_seen",
+        "closed_at": "CASE WHEN r.listed THEN NULL ELSE s.last_seen END",
+    }
+    values = ", ".join(lifecycle.get(c, f"s.{c}") for c in COLUMNS)
+    con.execute(
+        f"INSERT INTO postings ({', '.join(COLUMNS)}) SELECT {values}"  # noqa: S608
+        " FROM staged_postings s JOIN reparse_sightings r USING (source, source_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM postings p"
+        " WHERE p.source = s.source AND p.source_id = s.source_id)"
+    )
+    con.execute("DROP TABLE reparse_sightings")
 
 
 def _with_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -86,6 +88,75 @@ def record_parse_errors(
     """Keep each parse failure beside the payload it came from."""
     for source, item_id, message in errors:
         con.execute(
-            "INSERT INTO parse_errors VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO parse_errors (raw_id, source, item_id, message, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?)",
             [raw_id, source, item_id, message, recorded_at],
         )
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """A stored payload, its id, and whether it is the newest of its (source, url)."""
+
+    id: int
+    newest: bool
+    raw: RawPayload
+
+
+HEADS_NEWEST_FIRST = """
+SELECT id, source, kind, url, fetched_at, status, content_type,
+    row_number() OVER (PARTITION BY source, url ORDER BY fetched_at DESC, id DESC) = 1
+FROM raw_payloads
+WHERE kind IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY fetched_at DESC, id DESC
+"""
+
+
+def payloads_newest_first(
+    con: duckdb.DuckDBPyConnection, kinds: Iterable[str], chunk: int = 16
+) -> Iterator[list[StoredPayload]]:
+    """Every stored payload of these kinds, newest first, `chunk` bodies in memory at a time."""
+    heads = con.execute(HEADS_NEWEST_FIRST, [sorted(kinds)]).fetchall()
+    for start in range(0, len(heads), chunk):
+        part = heads[start : start + chunk]
+        bodies = dict(
+            con.execute(
+                "SELECT id, body FROM raw_payloads WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                [[head[0] for head in part]],
+            ).fetchall()
+        )
+        yield [_stored(head, bytes(bodies[head[0]])) for head in part]
+
+
+def _stored(head: tuple[Any, ...], body: bytes) -> StoredPayload:
+    raw_id, source, kind, url, fetched_at, status, content_type, newest = head
+    raw = RawPayload(source, kind, url, fetched_at, status, content_type or "", body)
+    return StoredPayload(int(raw_id), bool(newest), raw)
+
+
+def replace_parse_errors(
+    con: duckdb.DuckDBPyConnection,
+    raw_ids: list[int],
+    errors: list[tuple[int, str, str | None, str]],
+    recorded_at: datetime,
+) -> None:
+    """The parse errors of these payloads become `errors` (raw_id, source, item_id, message)."""
+    con.execute("DELETE FROM parse_errors WHERE raw_id IN (SELECT unnest(?::BIGINT[]))", [raw_ids])
+    if not errors:
+        return
+    columns = [list(column) for column in zip(*errors, strict=True)]
+    con.execute(
+        "INSERT INTO parse_errors (raw_id, source, item_id, message, recorded_at)"
+        " SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+        " unnest(?::VARCHAR[]), ?",
+        [*columns, recorded_at],
+    )
+
+
+def mark_all_parsed(con: duckdb.DuckDBPyConnection, raw_ids: list[int], now: datetime) -> None:
+    """Payloads whose postings are now stored (a payload parsed before keeps its time)."""
+    con.execute(
+        "UPDATE raw_payloads SET parsed_at = ? WHERE parsed_at IS NULL"
+        " AND id IN (SELECT unnest(?::BIGINT[]))",
+        [now, raw_ids],
+    )
