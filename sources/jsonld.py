@@ -8,7 +8,7 @@ from core.errors import LayoutChangedError, SourceError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.robots import ensure_allowed
-from sources.session import fetch
+from sources.session import Payloads, collect_payloads, fetch
 
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
@@ -29,31 +29,36 @@ def looks_like_html(raw: RawPayload) -> bool:
 def fetch_board(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> list[RawPayload]:
-    """Fetch each page robots.txt allows; a disallowed page stops the source unfetched."""
+    """Fetch each page robots.txt allows; a disallowed page stops the source unfetched.
+    A failure keeps the pages fetched before it."""
     urls = page_urls(source)
     if not urls:
         raise SourceError(f"source {source.name!r} of kind jsonld needs a url or params.urls")
-    payloads: list[RawPayload] = []
-    try:
-        for url in urls:
-            ensure_allowed(session, source, url, options)
-            raw = fetch(
-                session,
-                source,
-                url,
-                timeout=options.timeout,
-                max_bytes=options.max_bytes,
-                headers={"Accept": ACCEPT_HTML},
+    return collect_payloads(lambda payloads: _fetch_pages(session, source, options, urls, payloads))
+
+
+def _fetch_pages(
+    session: requests.Session,
+    source: SourceRef,
+    options: FetchOptions,
+    urls: list[str],
+    payloads: Payloads,
+) -> None:
+    for url in urls:
+        ensure_allowed(session, source, url, options)
+        raw = fetch(
+            session,
+            source,
+            url,
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+            headers={"Accept": ACCEPT_HTML},
+        )
+        payloads.append(raw)
+        if not looks_like_html(raw):
+            what = raw.content_type or "none"
+            raise LayoutChangedError(
+                f"layout changed: expected an HTML page (content-type {what})",
+                url=url,
+                status=raw.status,
             )
-            payloads.append(raw)
-            if not looks_like_html(raw):
-                what = raw.content_type or "none"
-                raise LayoutChangedError(
-                    f"layout changed: expected an HTML page (content-type {what})",
-                    url=url,
-                    status=raw.status,
-                )
-    except SourceError as error:
-        error.payloads = payloads
-        raise
-    return payloads

@@ -107,7 +107,10 @@ def test_sample_responses_manifest_names_existing_files() -> None:
 
     entries = yaml.safe_load((SAMPLE / "responses.yaml").read_text())
     sources = yaml.safe_load((SAMPLE / "sources.yaml").read_text())["sources"]
-    assert len(entries) == len(sources) == len(SAMPLE_FILES)
+    board_files = {e["file"] for e in entries if "/jobs/" not in e["url"]}
+    assert board_files == {relative for _, relative, _ in SAMPLE_FILES}
+    assert len(board_files) == len(sources) == len(SAMPLE_FILES)
+    assert len(entries) == len(sources) + 1  # and the Greenhouse Director's single-job answer
     for entry in entries:
         assert (SAMPLE / entry["file"]).is_file()
         assert entry["method"] == "GET" and entry["status"] == 200

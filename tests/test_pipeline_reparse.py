@@ -57,7 +57,7 @@ def test_reparse_restores_fields_and_reports_the_gain(db) -> None:
     assert lost > 0
     assert f"salary filled on {lost} more postings" in result.changes()
     assert any(line.startswith("level known on") for line in result.changes())
-    assert result.payloads == 8 and result.parse_errors == 0
+    assert result.payloads == 9 and result.parse_errors == 0  # 8 boards, 1 Greenhouse detail
     history = db.execute("SELECT DISTINCT cause FROM posting_history").fetchall()
     assert history == [("reparse",)]
 

@@ -18,6 +18,7 @@ from tests.conftest import SAMPLE
 
 ASHBY_BODY = gzip.decompress((SAMPLE / "ashby" / "solace.json.gz").read_bytes())
 GREENHOUSE_BODY = (SAMPLE / "greenhouse" / "northwindbio.json").read_bytes()
+GREENHOUSE_DETAIL = (SAMPLE / "greenhouse" / "northwindbio-7712448002.json").read_bytes()
 LEVER_BODY = (SAMPLE / "lever" / "trialpath.json").read_bytes()
 
 
@@ -49,10 +50,14 @@ def test_greenhouse_board_with_content_and_pay(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/northwindbio/jobs", query_string="content=true&pay_transparency=true"
     ).respond_with_data(GREENHOUSE_BODY, content_type="application/json")
+    httpserver.expect_request(  # the one relevant job the list gives no pay ranges
+        "/northwindbio/jobs/7712448002", query_string="pay_transparency=true"
+    ).respond_with_data(GREENHOUSE_DETAIL, content_type="application/json")
     payloads = greenhouse.fetch_board(
         session(), ref("greenhouse", "northwindbio"), options(httpserver)
     )
     assert json.loads(payloads[0].body)["meta"]["total"] == len(json.loads(GREENHOUSE_BODY)["jobs"])
+    assert [json.loads(p.body)["id"] for p in payloads[1:]] == [7712448002]
 
 
 def test_lever_pages_until_a_short_page(httpserver: HTTPServer) -> None:

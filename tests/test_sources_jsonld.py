@@ -11,7 +11,7 @@ from core.errors import BoardGoneError, LayoutChangedError, SourceError
 from core.models import SourceRef
 from sources import jsonld
 from sources.options import FetchOptions
-from sources.session import build_session
+from sources.session import Payloads, build_session
 
 DATA = Path(__file__).parent / "data" / "recordings" / "jsonld"
 GRAPH, LISTED = (DATA / "graph.html").read_bytes(), (DATA / "list.html").read_bytes()
@@ -83,3 +83,27 @@ def test_a_source_without_url_is_an_error() -> None:
     bare = SourceRef("jsonld-none", "jsonld", "none", "None")
     with pytest.raises(SourceError, match="needs a url"):
         jsonld.fetch_board(session(), bare, OPTIONS)
+
+
+def test_a_failing_second_page_keeps_the_first(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"", "text/plain")
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    httpserver.expect_request("/jobs/old").respond_with_data("gone", status=404)
+    with pytest.raises(BoardGoneError) as caught:
+        jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm", "/jobs/old"), OPTIONS)
+    assert [p.body for p in caught.value.payloads] == [GRAPH]
+
+
+def test_a_disallowed_second_page_keeps_the_first(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"User-agent: *\nDisallow: /private/\n", "text/plain")
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    with pytest.raises(SourceError, match="disallows") as caught:
+        jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm", "/private/x"), OPTIONS)
+    assert [p.body for p in caught.value.payloads] == [GRAPH]
+
+
+def test_pages_come_back_as_the_shared_payloads(httpserver: HTTPServer) -> None:
+    serve(httpserver, "/robots.txt", b"", "text/plain")
+    serve(httpserver, "/jobs/ctm", GRAPH)
+    payloads = jsonld.fetch_board(session(), source(httpserver, "/jobs/ctm"), OPTIONS)
+    assert isinstance(payloads, Payloads) and not payloads.capped

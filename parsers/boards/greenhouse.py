@@ -1,4 +1,9 @@
-"""Greenhouse Job Board API (`/v1/boards/{token}/jobs?content=true`) payload → Postings."""
+"""Greenhouse Job Board API payloads → Postings: the board list (`/v1/boards/{token}/jobs`) or
+one job's detail (`/jobs/{id}?pay_transparency=true`), the same job object alone.
+
+A detail is fetched after the list for a relevant job the list gave no pay, so its Posting,
+upserted later, replaces the list's: its `pay_input_ranges` (basis 'board') win over pay
+stated in the text."""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef, Workplace
 from parsers.boards.common import (
     board_or_text_workplace,
-    map_listing,
+    decode_json,
+    map_items,
+    payload_error,
     place_locations,
     require_str,
     text_of,
@@ -37,8 +44,24 @@ _META_EMPLOYMENT = re.compile(r"employment|job type", re.I)
 
 
 def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
-    """Map a Greenhouse board response to Postings; never raises on bad data."""
-    return map_listing(raw, source, "jobs", lambda job: _posting(job, raw, source))
+    """Map a Greenhouse board list or job detail to Postings; never raises on bad data."""
+    doc, problem = decode_json(raw.body)
+    if problem:
+        return payload_error(source, problem)
+    jobs = _jobs_of(doc)
+    if jobs is None:
+        return payload_error(source, "expected an object with a 'jobs' list, or one job")
+    return map_items(source, jobs, lambda job: _posting(job, raw, source))
+
+
+def _jobs_of(doc: object) -> list[Any] | None:
+    """The list's jobs, or the detail as the only job; None for another shape."""
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("jobs"), list):
+        jobs: list[Any] = doc["jobs"]
+        return jobs
+    return [doc] if doc.get("id") is not None and "jobs" not in doc else None
 
 
 def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:
