@@ -80,14 +80,22 @@ def fetch_source(
 
 @dataclass
 class PayloadCounts:
-    """What one source's payloads held, added up."""
+    """What one source's payloads held, added up (a posting in a list and its detail once)."""
 
     listed: list[str] = field(default_factory=list)
-    postings: int = 0
-    relevant: int = 0
+    relevance: dict[str, bool] = field(default_factory=dict)
     new: int = 0
     errors: int = 0
     unchanged: int = 0
+    applied: bool = False  # a payload of this fetch was parsed: later ones are applied again
+
+    @property
+    def postings(self) -> int:
+        return len(self.relevance)
+
+    @property
+    def relevant(self) -> int:
+        return sum(self.relevance.values())
 
 
 def _parse_and_upsert(
@@ -100,8 +108,8 @@ def _parse_and_upsert(
     """Record a stored payload's parse and upsert its postings, all in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        errors = [(e.source, e.item_id, e.message) for e in parsed.errors]
-        raw_store.record_parse_errors(con, raw_id, errors, now)
+        errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
+        raw_store.replace_parse_errors(con, [raw_id], errors, now)
         result = postings_store.upsert_postings(con, parsed.postings, raw_id, now)
         raw_store.mark_parsed(con, raw_id, now)
         con.execute("COMMIT")
@@ -109,9 +117,9 @@ def _parse_and_upsert(
         con.execute("ROLLBACK")
         raise
     counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
-    counts.postings += len(parsed.postings)
-    counts.relevant += sum(1 for p in parsed.postings if p.relevant)
+    counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
     counts.new += result.new
+    counts.applied = True
     counts.errors += len(parsed.errors)
 
 
@@ -123,20 +131,21 @@ def _store_payload(
     now: datetime,
     counts: PayloadCounts,
 ) -> None:
-    """Store the raw payload first (committed); use its parse unless the same bytes were parsed.
+    """Store the raw payload first (committed); use its parse unless the same bytes are still
+    applied. Once a payload of this fetch was parsed, later ones are applied again even when
+    unchanged: they refine earlier ones (a Greenhouse detail's pay over its list's text).
 
     Same bytes still list their postings: those they mapped, or, for a list page that maps
     none (ids only), the ids it names.
     """
-    raw_id, already_parsed = raw_store.store_raw(con, raw)
-    if not already_parsed:
+    raw_id, still_applied = raw_store.store_raw(con, raw)
+    if not still_applied or counts.applied:
         parse = parsed if parsed is not None else board_parser(source.kind)(raw, source)
         _parse_and_upsert(con, parse, raw_id, now, counts)
         return
-    ids, relevant = postings_store.payload_postings(con, raw_id)
-    counts.listed += ids or _listed_ids(source, raw)
-    counts.postings += len(ids)
-    counts.relevant += relevant
+    mapped = postings_store.payload_postings(con, raw_id)
+    counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
+    counts.relevance.update(mapped)
     counts.unchanged += 1
 
 

@@ -127,6 +127,22 @@ def test_a_whole_board_closes_what_it_no_longer_lists(db, httpserver: HTTPServer
     assert len(open_ids(db, LEVER)) == 11
 
 
+def test_a_listing_that_comes_back_after_another_lists_its_postings(
+    db, httpserver: HTTPServer
+) -> None:
+    """Bytes A, then B (one more posting), then A again: the last run lists A's postings."""
+    withdrawn = LEVER_BOARD[3]["id"]
+    board_a = [p for p in LEVER_BOARD if p["id"] != withdrawn]
+    for day, board in enumerate((board_a, LEVER_BOARD, board_a)):
+        serve_lever(httpserver, board)
+        outcome = ingest(db, LEVER, options(httpserver), T0 + timedelta(days=day))
+        assert outcome.status == "ok" and outcome.postings == len(board), day
+    assert closed(db, LEVER) == {withdrawn: T0 + timedelta(days=2)}
+    assert len(open_ids(db, LEVER)) == 11
+    again = ingest(db, LEVER, options(httpserver), T0 + timedelta(days=3))
+    assert again.unchanged_payloads == 1 and len(open_ids(db, LEVER)) == 11
+
+
 def test_an_unchanged_list_page_still_lists_its_postings(db, httpserver: HTTPServer) -> None:
     serve_sr(httpserver)
     ingest(db, SR, options(httpserver), T0)

@@ -308,9 +308,9 @@ def close_stale(con: duckdb.DuckDBPyConnection, source: str, seen_before: dateti
     return len(rows)
 
 
-def payload_postings(con: duckdb.DuckDBPyConnection, raw_id: int) -> tuple[list[str], int]:
-    """The source_ids last parsed from a payload, and how many are relevant."""
+def payload_postings(con: duckdb.DuckDBPyConnection, raw_id: int) -> list[tuple[str, bool]]:
+    """The postings last parsed from a payload: (source_id, relevant)."""
     rows = con.execute(
         "SELECT source_id, relevant FROM postings WHERE raw_id = ?", [raw_id]
     ).fetchall()
-    return [r[0] for r in rows], sum(1 for r in rows if r[1])
+    return [(str(r[0]), bool(r[1])) for r in rows]

@@ -13,12 +13,12 @@ from core.models import RawPayload
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
-    """Store a payload unless the same bytes are stored; return (id, already fully parsed)."""
-    existing = con.execute(
-        "SELECT id, parsed_at IS NOT NULL FROM raw_payloads"
-        " WHERE source = ? AND url = ? AND content_hash = ?",
-        [raw.source, raw.url, raw.content_hash],
-    ).fetchone()
+    """Store a payload unless the same bytes are stored; return (id, still applied).
+
+    Stored bytes are still applied when they were the last parsed from their URL; bytes that
+    come back after others (A, then B, then A again) must be applied again.
+    """
+    existing = _stored_copy(con, raw)
     if existing:
         return int(existing[0]), bool(existing[1])
     row = con.execute(
@@ -40,13 +40,19 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
 
 
 def is_parsed(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> bool:
-    """True when these exact bytes from this URL were stored and parsed before."""
-    row = con.execute(
-        "SELECT 1 FROM raw_payloads WHERE source = ? AND url = ? AND content_hash = ?"
-        " AND parsed_at IS NOT NULL",
-        [raw.source, raw.url, raw.content_hash],
+    """True when these exact bytes are still the last applied from their URL (see store_raw)."""
+    existing = _stored_copy(con, raw)
+    return bool(existing and existing[1])
+
+
+def _stored_copy(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[Any, ...] | None:
+    """(id, still applied) of the stored row holding these bytes from this URL, if any."""
+    return con.execute(
+        "SELECT id, parsed_at IS NOT NULL AND parsed_at = ("
+        "SELECT max(parsed_at) FROM raw_payloads WHERE source = $source AND url = $url)"
+        " FROM raw_payloads WHERE source = $source AND url = $url AND content_hash = $hash",
+        {"source": raw.source, "url": raw.url, "hash": raw.content_hash},
     ).fetchone()
-    return row is not None
 
 
 def mark_parsed(con: duckdb.DuckDBPyConnection, raw_id: int, now: datetime) -> None:
@@ -77,21 +83,6 @@ def latest_payloads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, RawPa
                     body=bytes(row[7]),
                 ),
             )
-
-
-def record_parse_errors(
-    con: duckdb.DuckDBPyConnection,
-    raw_id: int,
-    errors: list[tuple[str, str | None, str]],
-    recorded_at: datetime,
-) -> None:
-    """Keep each parse failure beside the payload it came from."""
-    for source, item_id, message in errors:
-        con.execute(
-            "INSERT INTO parse_errors (raw_id, source, item_id, message, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [raw_id, source, item_id, message, recorded_at],
-        )
 
 
 @dataclass(frozen=True)
