@@ -20,6 +20,7 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,10 +184,11 @@ def _time_digests(con: duckdb.DuckDBPyConnection, now: datetime, send: bool) -> 
         start = time.perf_counter()
         outcome = DigestOutcome(cadence, "memory")
         mailer = MemoryMailer()
-        mailer.send(
-            [Outgoing.of(d.message) for d in built if d.message_id in fresh],
-            log=_Bookkeeper(con, "memory", outcome),
-        )
+        outgoing = [Outgoing.of(d.message) for d in built if d.message_id in fresh]
+        order = [o.message_id for o in outgoing]
+        keeper = _Bookkeeper(lambda: nullcontext(con), "memory", outcome, order)
+        mailer.send(outgoing, log=keeper)
+        keeper.flush()
         figures["send_s"] = time.perf_counter() - start
         figures["sent"] = outcome.sent
     return figures

@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from flows.common import current_run_id, run_settings
-from pipeline.digest import make_mailer, send_digests, settings_with_smtp
+from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
@@ -39,15 +39,21 @@ def smtp_from_block(settings: Settings) -> Settings:
 
 @task(task_run_name="send-{cadence}-digests", cache_policy=NO_CACHE)
 def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
-    """Match, compose, record and send the digests of one cadence."""
+    """Match, compose, record and send the digests of one cadence.
+
+    The writer is held only for warehouse reads and records, never while SMTP talks, so
+    `jobalerts sql` and the unsubscribe page get in during a long batch.
+    """
     benchmarks = load_benchmarks(settings.benchmarks_file)
     mailer, transport = make_mailer(settings)
     with writer(settings.db_path) as con:
         start_run(con, run_id, f"digest-{cadence}", datetime.now(UTC))
         store_benchmarks(con, benchmarks)
-        outcome = send_digests(con, cadence, settings, benchmarks, mailer, transport)
-        summary = asdict(outcome)
-        finish_run(con, run_id, "partial" if outcome.failed else "ok", summary, datetime.now(UTC))
+    outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
+    summary = asdict(outcome)
+    status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
+    with writer(settings.db_path) as con:
+        finish_run(con, run_id, status, summary, datetime.now(UTC))
     return summary
 
 
@@ -57,11 +63,21 @@ def digest(
     db_path: str | None = None,
     outbox_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Send the daily or weekly digests."""
+    """Send the daily or weekly digests.
+
+    Fails with DeliveryStoppedError, saying what the server answered, when the SMTP server
+    refused the session or every message (the digests wait for the next run).
+    """
     if cadence not in ("daily", "weekly"):
         raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
     settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
     summary = send_task(cadence, settings, current_run_id())
+    if summary["stopped"]:
+        waiting = len(summary["failed"])
+        raise DeliveryStoppedError(
+            f"{cadence} digests stopped: {summary['stopped']};"
+            f" {waiting} kept for the next run, {summary['sent']} sent"
+        )
     for failure in summary["failed"]:
         get_run_logger().warning("delivery failed: %s", failure)
     return summary

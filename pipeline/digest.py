@@ -4,29 +4,40 @@ Delivery is "exactly once in practice":
 
 - Every digest is recorded (`pending`, with its postings and its exact bytes) before anything
   is sent, so its postings are never matched again for that subscription.
-- Each message is marked `sending` just before it is handed to the transport and `sent`,
-  `retry` or `failed` right after, one message at a time: a crash mid-batch leaves at most one
-  message whose fate is unknown (`sending`); the others are either recorded as sent or still
-  `pending` (never handed over).
+- Messages are marked `sending` before they may be handed to the transport and `sent`,
+  `retry` or `failed` after. Given a warehouse path (the flows), the writer is opened only for
+  those records, a chunk of RECORD_EVERY messages (or RECORD_SECONDS) at a time, never during
+  SMTP, so readers get in while a batch goes out; a crash mid-batch leaves at most one chunk
+  whose fate is unknown (`sending`). Given an open connection, each message is recorded on its
+  own: at most one in doubt.
 - The next run resends every `pending`, `sending` and `retry` message from the stored bytes,
   with the same deterministic Message-ID. The outbox names files after the Message-ID and
   skips a file already there with the same bytes, so there it is exactly once. Over SMTP the
-  one in-doubt message is sent again with the same Message-ID, which receiving systems use
-  to collapse duplicates; SMTP itself offers no way to ask whether a message arrived.
+  in-doubt messages are sent again with the same Message-ID, which receiving systems use to
+  collapse duplicates; SMTP itself offers no way to ask whether a message arrived.
+- One run per cadence at a time: a lock file beside the warehouse keeps a second run from
+  sending what the first is sending.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import duckdb
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.benchmarks import Benchmarks
+from core.errors import JobAlertsError
 from core.models import MarketSummary, MatchedPosting, Subscription
 from core.settings import Settings
 from digests.compose import compose_digest
@@ -42,6 +53,7 @@ from digests.mailer import (
 from digests.render import render_digest
 from digests.unsubscribe import make_token
 from warehouse import deliveries
+from warehouse.db import writer
 from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
 from warehouse.subscriptions import active_subscriptions
 
@@ -62,6 +74,15 @@ class DigestOutcome:
     no_news: int = 0
     cancelled: int = 0
     failed: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the server refused the batch (kept for the next run)
+
+
+class DigestRunBusyError(JobAlertsError):
+    """Another run of the same cadence is sending right now."""
+
+
+class DeliveryStoppedError(JobAlertsError):
+    """The SMTP server refused the session or every message: nothing more went out."""
 
 
 # ---------------------------------------------------------------- transport
@@ -83,9 +104,20 @@ def make_mailer(settings: Settings) -> tuple[Mailer, str]:
             password=password,
             security=settings.smtp_security,  # type: ignore[arg-type]
             timeout=settings.smtp_timeout,
+            ca_file=SmtpTlsSettings().smtp_ca_file,
         )
         return mailer, f"smtp://{settings.smtp_host}:{settings.smtp_port}"
     return OutboxMailer(settings.outbox_dir), str(settings.outbox_dir)
+
+
+class SmtpTlsSettings(BaseSettings):
+    """JOBALERTS_SMTP_CA_FILE (environment or `.env`): a PEM file of the CA(s) that signed the
+    SMTP relay's certificate, for a relay with a private CA; unset, the system's CAs. The
+    certificate is verified either way. (Read like Settings; belongs there eventually.)"""
+
+    model_config = SettingsConfigDict(env_prefix="JOBALERTS_", env_file=".env", extra="ignore")
+
+    smtp_ca_file: Path | None = None
 
 
 # Keys of a Prefect block's value (a `Secret` block holding JSON), in our names or in
@@ -234,27 +266,45 @@ def compose_all(
 
 # ---------------------------------------------------------------- sending
 
+# With a warehouse path, outcomes are recorded (and the next messages marked `sending`) in one
+# short writer session every RECORD_EVERY messages or RECORD_SECONDS, whichever comes first.
+RECORD_EVERY = 20
+RECORD_SECONDS = 2.0
+SEND_LOCK_WAIT_SECONDS = 30.0
+
+Store = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
 
 @dataclass
 class _Bookkeeper:
-    """Records each message's progress in the warehouse as the transport handles it."""
+    """Records each message's progress in the warehouse as the transport handles it.
 
-    con: duckdb.DuckDBPyConnection
+    Before a message not yet marked goes out, one short session records the outcomes so far and
+    marks that message and the next `every - 1` ones `sending`; with `every` 1 each outcome is
+    recorded as soon as it is known. The final `flush` records the rest.
+    """
+
+    store: Store
     transport: str
     outcome: DigestOutcome
+    order: list[str]
+    every: int = 1
+    marked: set[str] = field(default_factory=set)
+    attempts: list[deliveries.Attempt] = field(default_factory=list)
+    recorded_at: float = field(default_factory=time.monotonic)
+    position: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.position = {message_id: n for n, message_id in enumerate(self.order)}
 
     def before(self, message_id: str) -> None:
-        deliveries.mark_sending(self.con, message_id, datetime.now(UTC))
+        overdue = bool(self.attempts) and time.monotonic() - self.recorded_at >= RECORD_SECONDS
+        if message_id not in self.marked or overdue:
+            self.flush(start=message_id)
 
     def after(self, result: SendResult) -> None:
-        deliveries.mark_result(
-            self.con,
-            result.message_id,
-            ok=result.ok,
-            permanent=result.permanent,
-            error=result.error,
-            transport=self.transport,
-            now=datetime.now(UTC),
+        self.attempts.append(
+            deliveries.Attempt(result.message_id, result.ok, result.permanent, result.error)
         )
         if result.already_delivered:
             self.outcome.resolved += 1
@@ -262,10 +312,39 @@ class _Bookkeeper:
             self.outcome.sent += 1
         else:
             self.outcome.failed.append(f"{result.recipient}: {result.error}")
+        if self.every == 1:
+            self.flush()
+
+    def flush(self, start: str | None = None) -> None:
+        """Record the outcomes so far, and mark the chunk from `start` on `sending`."""
+        upcoming = self._chunk_from(start) if start is not None else []
+        if not self.attempts and not upcoming:
+            return
+        now = datetime.now(UTC)
+        with self.store() as con:
+            deliveries.record_attempts(
+                con, self.attempts, transport=self.transport, upcoming=upcoming, now=now
+            )
+        self.marked.update(upcoming)
+        self.attempts = []
+        self.recorded_at = time.monotonic()
+
+    def _chunk_from(self, start: str) -> list[str]:
+        first = self.position.get(start)
+        chunk = [start] if first is None else self.order[first : first + self.every]
+        return [m for m in chunk if m not in self.marked]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What a run sends: earlier unsent digests first, then the fresh ones."""
+
+    messages: list[Outgoing]
+    retried: int
 
 
 def send_digests(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: duckdb.DuckDBPyConnection | Path,
     cadence: str,
     settings: Settings,
     benchmarks: Benchmarks,
@@ -273,22 +352,86 @@ def send_digests(
     transport: str,
     now: datetime | None = None,
 ) -> DigestOutcome:
-    """Send each subscription of a cadence its new matches, once; resend earlier unsent ones."""
-    now = now or datetime.now(UTC)
+    """Send each subscription of a cadence its new matches, once; resend earlier unsent ones.
+
+    With a warehouse path the writer is opened only to read and record, never during SMTP,
+    and one run per cadence sends at a time; with a connection the caller holds the writer.
+    """
     outcome = DigestOutcome(cadence=cadence, transport=transport)
-    outcome.cancelled = deliveries.cancel_inactive(con)
-    earlier = [Outgoing.of(u.message) for u in deliveries.unsent(con, cadence)]
-    context = DigestContext(
-        cadence, settings, benchmarks, now, market_summary(con, WINDOW_DAYS[cadence], now)
-    )
-    subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
+    now = now or datetime.now(UTC)
+    if isinstance(warehouse, Path):
+        with _send_lock(warehouse, cadence):
+            store: Store = partial(writer, warehouse)
+            batch = _prepare(store, outcome, settings, benchmarks, now)
+            return _send(batch, store, RECORD_EVERY, mailer, outcome)
+    store = _held(warehouse)
+    return _send(_prepare(store, outcome, settings, benchmarks, now), store, 1, mailer, outcome)
+
+
+def _held(con: duckdb.DuckDBPyConnection) -> Store:
+    """A store that hands out a connection the caller already holds (and keeps it open)."""
+    return lambda: nullcontext(con)
+
+
+def _send(
+    batch: _Batch, store: Store, every: int, mailer: Mailer, outcome: DigestOutcome
+) -> DigestOutcome:
+    """Hand the batch to the transport, recording as it goes (every `every` messages)."""
+    outcome.retried = batch.retried
+    order = [m.message_id for m in batch.messages]
+    keeper = _Bookkeeper(store, outcome.transport, outcome, order, every)
+    results = mailer.send(batch.messages, log=keeper)
+    keeper.flush()
+    outcome.stopped = next((r.error for r in results if r.server_wide and r.error), None)
+    return outcome
+
+
+def _prepare(
+    store: Store,
+    outcome: DigestOutcome,
+    settings: Settings,
+    benchmarks: Benchmarks,
+    now: datetime,
+) -> _Batch:
+    """Read what to send, compose it without the writer, then record it pending in one go."""
+    cadence = outcome.cadence
+    with store() as con:
+        outcome.cancelled = deliveries.cancel_inactive(con)
+        earlier = [Outgoing.of(u.message) for u in deliveries.unsent(con, cadence)]
+        market = market_summary(con, WINDOW_DAYS[cadence], now)
+        subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
+        last = deliveries.last_recorded(con, cadence)
+        matches = match_subscriptions(con, cadence)
+    context = DigestContext(cadence, settings, benchmarks, now, market)
     outcome.subscriptions = len(subs)
-    last = deliveries.last_recorded(con, cadence)
-    built = compose_all(subs, match_subscriptions(con, cadence), context, last)
+    built = compose_all(subs, matches, context, last)
     outcome.composed = len(built)
     outcome.no_news = sum(1 for d in built if not d.posting_keys)
-    fresh_ids = deliveries.record_pending_many(con, built, now)
+    with store() as con:
+        fresh_ids = deliveries.record_pending_many(con, built, now)
     fresh = [Outgoing.of(d.message) for d in built if d.message_id in fresh_ids]
-    outcome.retried = len(earlier)
-    mailer.send(earlier + fresh, log=_Bookkeeper(con, transport, outcome))
-    return outcome
+    return _Batch(earlier + fresh, len(earlier))
+
+
+@contextmanager
+def _send_lock(db_path: Path, cadence: str) -> Iterator[None]:
+    """Hold `<warehouse>.digest-<cadence>.lock` while sending; the OS frees it if we die."""
+    lock_path = db_path.with_name(f"{db_path.name}.digest-{cadence}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + SEND_LOCK_WAIT_SECONDS
+    with lock_path.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DigestRunBusyError(
+                        f"another {cadence} digest run is sending ({lock_path});"
+                        " try again when it ends"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

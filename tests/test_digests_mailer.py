@@ -27,6 +27,9 @@ from digests.mailer import (
 from digests.render import RenderedDigest
 from digests.unsubscribe import make_token, unsubscribe_url, verify_token
 
+# Test servers that demand AUTH over plain TCP are deliberate; aiosmtpd warns about them.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
 SENDER = "ClinOps Job Alerts <alerts@clinops.example>"
 UNSUB = "https://alerts.example/unsubscribe?token=t0k"
 WHEN = datetime(2026, 11, 10, 7, 0, tzinfo=UTC)
@@ -366,6 +369,223 @@ def test_smtp_login_never_logs_the_password(caplog: pytest.LogCaptureFixture) ->
     assert "s3cret-pw" not in caplog.text and "wrong-pw" not in caplog.text
     assert failed.error and "535" in failed.error
     assert "wrong-pw" not in failed.error
+
+
+# ---------------------------------------------------------------- SMTP: the server's refusals
+
+
+def allow_robot(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
+
+
+@pytest.fixture
+def auth_server() -> Iterator[tuple[Recorder, int]]:
+    """A server that answers 530 at MAIL FROM until the client logs in (no TLS needed)."""
+    handler = Recorder()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=allow_robot,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+def batch_of(count: int) -> list[EmailMessage]:
+    return [message(f"r{n}@example.org", n) for n in range(count)]
+
+
+def assert_kept_for_next_run(results: list[Any], reply: str) -> None:
+    """Every message failed for now (retried next run), each saying what the server answered."""
+    assert [(r.ok, r.permanent, r.server_wide) for r in results] == [(False, False, True)] * len(
+        results
+    )
+    assert all(r.error and reply in r.error for r in results), [r.error for r in results]
+
+
+def test_smtp_530_at_mail_from_stops_the_batch_for_now(
+    auth_server: tuple[Recorder, int],
+) -> None:
+    handler, port = auth_server
+    results = mailer(port).send(batch_of(4))
+    assert_kept_for_next_run(results, "530")
+    assert handler.connections == 1 and handler.received == []
+
+
+def test_smtp_535_stops_the_batch_for_now_and_never_shows_the_password(
+    auth_server: tuple[Recorder, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    handler, port = auth_server
+    with caplog.at_level(logging.DEBUG):
+        bad = mailer(port, username="robot", password="wrong-pw")
+        results = bad.send(batch_of(3))
+    assert_kept_for_next_run(results, "535")
+    assert handler.connections == 1  # no reconnecting to try the same password again
+    assert "wrong-pw" not in caplog.text + repr(bad) + repr(results)
+    good = mailer(port, username="robot", password="s3cret-pw").send(batch_of(3))
+    assert [r.ok for r in good] == [True] * 3
+
+
+class Greeting554:
+    """A TCP server that answers every connection `554 no service` and hangs up."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.listener.settimeout(0.2)
+        self.stop = threading.Event()
+        self.connections = 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.sendall(b"554 5.3.2 No SMTP service here\r\n")
+            conn.close()
+
+
+def test_smtp_554_at_connect_stops_the_batch_for_now() -> None:
+    server = Greeting554()
+    server.thread.start()
+    try:
+        results = mailer(int(server.listener.getsockname()[1])).send(batch_of(3))
+    finally:
+        server.stop.set()
+        server.thread.join(timeout=2)
+        server.listener.close()
+    assert_kept_for_next_run(results, "554 5.3.2 No SMTP service here")
+    assert server.connections == 1
+
+
+class Unwelcoming(Recorder):
+    """Refuses the client's EHLO and HELO with a 5xx."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        return ["550 5.7.1 Your host is not welcome"]
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        return "550 5.7.1 Your host is not welcome"
+
+
+def test_smtp_5xx_to_ehlo_stops_the_batch_for_now() -> None:
+    handler = Unwelcoming()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        results = mailer(controller.port).send(batch_of(3))
+    finally:
+        controller.stop()
+    assert_kept_for_next_run(results, "550 5.7.1 Your host is not welcome")
+    assert handler.connections == 1 and handler.received == []
+
+
+class RelayDenied(Recorder):
+    """Refuses every recipient with the same 5xx: the server will not relay for us at all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        return "554 5.7.1 Relay access denied"
+
+
+def test_smtp_the_same_5xx_for_every_recipient_is_the_servers_fault() -> None:
+    handler = RelayDenied()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        results = mailer(controller.port).send(batch_of(6))
+    finally:
+        controller.stop()
+    assert_kept_for_next_run(results, "554 5.7.1 Relay access denied")
+    assert handler.rcpts == 3  # the batch stops after three identical refusals in a row
+
+
+def test_smtp_550_for_two_recipients_among_others_fails_those_two(
+    smtp_server: tuple[Recorder, int],
+) -> None:
+    handler, port = smtp_server
+    batch = [
+        message("refuse1@example.org", 1),
+        message("refuse2@example.org", 2),
+        message("a@example.org", 3),
+        message("refuse3@example.org", 4),
+        message("b@example.org", 5),
+    ]
+    results = mailer(port).send(batch)
+    assert [(r.ok, r.permanent, r.server_wide) for r in results] == [
+        (False, True, False),
+        (False, True, False),
+        (True, False, False),
+        (False, True, False),
+        (True, False, False),
+    ]
+    assert len(handler.received) == 2
+
+
+class RefusesSomeData(Recorder):
+    """Answers DATA with a 5xx for recipients starting with `spam` (or for everyone)."""
+
+    def __init__(self, everyone: bool = False) -> None:
+        super().__init__()
+        self.everyone = everyone
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.everyone or any(r.startswith("spam") for r in envelope.rcpt_tos):
+            return "554 5.6.0 Message content rejected"
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize(
+    ("everyone", "expected"),
+    [
+        (False, [(True, False), (False, True), (True, False)]),
+        (True, [(False, False)] * 3),
+    ],
+)
+def test_smtp_5xx_to_data_is_permanent_only_when_others_got_through(
+    everyone: bool, expected: list[tuple[bool, bool]]
+) -> None:
+    handler = RefusesSomeData(everyone)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        batch = [message("a@example.org", 1), message("spam@example.org", 2)]
+        results = mailer(controller.port).send([*batch, message("b@example.org", 3)])
+    finally:
+        controller.stop()
+    assert [(r.ok, r.permanent) for r in results] == expected
+    assert all("554" in (r.error or "") for r in results if not r.ok)
+
+
+def test_smtp_log_hears_of_every_message_once(auth_server: tuple[Recorder, int]) -> None:
+    _, port = auth_server
+    seen: list[str] = []
+
+    class Log:
+        def before(self, message_id: str) -> None:
+            seen.append(f"before {message_id}")
+
+        def after(self, result: Any) -> None:
+            seen.append(f"after {result.message_id}")
+
+    mailer(port).send(batch_of(3), log=Log())
+    ids = [f"<digest-{n}@clinops.example>" for n in range(3)]
+    assert seen == [f"before {ids[0]}", f"after {ids[0]}", f"after {ids[1]}", f"after {ids[2]}"]
 
 
 def test_smtp_rejects_unknown_security() -> None:

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import fcntl
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 
 from cli.subscription_file import load_subscriptions, subscription_from
 from core.benchmarks import load_benchmarks
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from digests.mailer import HeaderInjectionError, OutboxMailer, SendResult, SmtpMailer
-from pipeline.digest import make_mailer, send_digests, settings_with_smtp
+from pipeline.digest import (
+    DeliveryStoppedError,
+    DigestRunBusyError,
+    make_mailer,
+    send_digests,
+    settings_with_smtp,
+)
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
 from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
+from warehouse.db import connect_reader, connect_writer
 from warehouse.subscriptions import (
     deactivate,
     save_subscription,
@@ -152,6 +165,83 @@ def test_a_temporary_refusal_for_one_recipient_is_retried(loaded) -> None:
     assert statuses(loaded) == {"sent": 2}
 
 
+def robot_only(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
+
+
+AUTH_REQUIRED = {"authenticator": robot_only, "auth_required": True, "auth_require_tls": False}
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize(("password", "reply"), [(None, "530"), ("wrong-pw", "535")])
+def test_a_server_refusing_the_session_keeps_every_digest_for_the_next_run(
+    loaded, password: str | None, reply: str
+) -> None:
+    subscribe_many(loaded, 3)
+    refusing = CollectingHandler()
+    with smtp_server(refusing, **AUTH_REQUIRED) as port:
+        smtp = SmtpMailer("127.0.0.1", port, "robot" if password else None, password, "none", 5)
+        down = send_digests(loaded, "daily", Settings(), load_benchmarks(), smtp, "smtp")
+    assert down.composed == 5 and down.sent == 0 and len(down.failed) == 5
+    assert down.stopped and reply in down.stopped
+    assert statuses(loaded) == {"retry": 5}
+    errors = [r[0] for r in loaded.execute("SELECT error FROM deliveries").fetchall()]
+    assert all(reply in e for e in errors)
+    assert "wrong-pw" not in str(down) + str(errors)
+    healthy = CollectingHandler()
+    with smtp_server(healthy) as port:
+        up = send(loaded, port)
+        assert up.retried == 5 and up.sent == 5 and up.stopped is None
+        assert send(loaded, port).sent == 0
+    assert statuses(loaded) == {"sent": 5} and len(healthy.messages) == 5
+
+
+def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_path) -> None:
+    """The flow's send holds the writer only to record, never during SMTP."""
+    from flows.digest import send_task
+
+    subscribe_many(loaded, 4)
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    slow = CollectingHandler(delay=1.0)
+    with smtp_server(slow) as port:
+        settings = Settings(db_path=db, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+        summaries: list[dict] = []
+        sender = threading.Thread(
+            target=lambda: summaries.append(send_task.fn("daily", settings, "slow-run"))
+        )
+        sender.start()
+        assert slow.receiving.wait(timeout=60)
+        reader = read_deliveries(db)
+        in_flight = len(slow.messages)
+        sender.join(timeout=60)
+    assert reader.returncode == 0, reader.stderr
+    assert int(reader.stdout) == 6 and in_flight < 6  # read while the batch was going out
+    assert summaries and summaries[0]["sent"] == 6 and summaries[0]["stopped"] is None
+    con = connect_reader(db)
+    assert con.execute("SELECT status, count(*) FROM deliveries GROUP BY 1").fetchall() == [
+        ("sent", 6)
+    ]
+    assert con.execute("SELECT status FROM runs WHERE run_id = 'slow-run'").fetchall() == [("ok",)]
+    con.close()
+
+
+READ_DELIVERIES = (
+    "import sys; from pathlib import Path; from warehouse.db import connect_reader;"
+    "con = connect_reader(Path(sys.argv[1]), wait_seconds=0.5);"
+    "print(con.execute('SELECT count(*) FROM deliveries').fetchone()[0])"
+)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def read_deliveries(db: Path) -> subprocess.CompletedProcess[str]:
+    """Count deliveries from another process, giving up after half a second of lock."""
+    command = [sys.executable, "-c", READ_DELIVERIES, str(db)]
+    return subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 class Crash(BaseException):
     """The process dies (kill -9, power cut) at a chosen point."""
 
@@ -205,6 +295,67 @@ def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -
     assert [i for i in set(ids) if ids.count(i) == 2] == [in_doubt]
     copies = [raw for raw, i in zip(handler.raw, ids, strict=True) if i == in_doubt]
     assert copies[0] == copies[1]  # byte for byte the same message, same Message-ID
+
+
+def test_a_crash_while_the_writer_is_released_loses_nothing(loaded, tmp_path) -> None:
+    """Given the warehouse's path, a crash leaves the unrecorded chunk `sending`: resent once."""
+    subscribe_many(loaded, 4)
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
+        with pytest.raises(Crash):
+            send_digests(
+                db, "daily", Settings(), load_benchmarks(), CrashingMailer(smtp, 3), "smtp"
+            )
+        assert len(handler.messages) == 3
+        con = connect_writer(db)
+        assert statuses(con) == {"sending": 6}  # the chunk in flight: none recorded, none lost
+        con.close()
+        smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
+        after = send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
+    assert after.retried == 6 and after.composed == 0 and after.sent == 6
+    ids = [str(m["Message-ID"]) for m in handler.messages]
+    assert len(set(ids)) == 6 and max(ids.count(i) for i in ids) == 2  # in doubt: sent again once
+    con = connect_writer(db)
+    assert statuses(con) == {"sent": 6}
+    con.close()
+
+
+def test_a_second_run_of_the_same_cadence_waits_for_the_first(loaded, tmp_path, monkeypatch):
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr("pipeline.digest.SEND_LOCK_WAIT_SECONDS", 0.3)
+    smtp = SmtpMailer(host="127.0.0.1", port=free_port(), security="none", timeout=5)
+    with (tmp_path / "w.duckdb.digest-daily.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(DigestRunBusyError, match="another daily digest run is sending"):
+            send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
+        weekly = send_digests(db, "weekly", Settings(), load_benchmarks(), smtp, "smtp")
+        assert weekly.stopped and "cannot connect" in weekly.stopped  # other cadences go on
+
+
+@pytest.mark.usefixtures("prefect_api", "settings_env")
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_digest_flow_fails_saying_what_the_server_answered(loaded, tmp_path, monkeypatch):
+    from flows.digest import digest
+
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    with smtp_server(CollectingHandler(), **AUTH_REQUIRED) as port:
+        monkeypatch.setenv("JOBALERTS_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JOBALERTS_SMTP_PORT", str(port))
+        monkeypatch.setenv("JOBALERTS_SMTP_SECURITY", "none")
+        get_settings.cache_clear()
+        with pytest.raises(DeliveryStoppedError, match=r"530 5\.7\.0 Authentication required"):
+            digest(cadence="daily", db_path=str(db))
+    con = connect_reader(db)
+    assert con.execute("SELECT status FROM runs WHERE flow = 'digest-daily'").fetchall() == [
+        ("failed",)
+    ]
+    assert con.execute("SELECT DISTINCT status FROM deliveries").fetchall() == [("retry",)]
+    con.close()
 
 
 def test_a_crash_with_the_outbox_is_resolved_without_writing_twice(loaded, tmp_path) -> None:

@@ -1,11 +1,13 @@
 """Deliveries: what was sent to whom, so nothing is sent twice.
 
 A digest's life: `pending` (recorded with its postings and its exact bytes before anything is
-sent) → `sending` (just handed to the transport) → `sent` (the server accepted it, or the
-outbox file is in place) | `retry` (temporary failure: sent again, same bytes, next run) |
-`failed` (permanent: 5xx, or too many attempts) | `cancelled` (unsubscribed before it went out).
-A run that dies leaves `pending` (never handed over) or `sending` (outcome unknown) rows; the
-next run resends exactly those, from the stored bytes, with the same Message-ID.
+sent) → `sending` (may be handed to the transport before the next record) → `sent` (the server
+accepted it, or the outbox file is in place) | `retry` (temporary failure, or the server refused
+the whole batch: sent again, same bytes, next run) | `failed` (permanent: a 5xx for this address,
+or too many attempts) | `cancelled` (unsubscribed before it went out).
+A run that dies leaves `pending` (never handed over) or `sending` (may have been handed over:
+outcome unknown) rows; the next run resends exactly those, from the stored bytes, with the same
+Message-ID.
 """
 
 from __future__ import annotations
@@ -108,12 +110,54 @@ def record_pending_many(
     return fresh
 
 
-def mark_sending(con: duckdb.DuckDBPyConnection, message_id: str, now: datetime) -> None:
-    """Record that a message is being handed to the transport right now."""
-    con.execute(
-        "UPDATE deliveries SET status = 'sending', last_attempt_at = ? WHERE message_id = ?",
-        [now, message_id],
-    )
+def mark_sending_many(
+    con: duckdb.DuckDBPyConnection, message_ids: list[str], now: datetime
+) -> None:
+    """Record that these waiting messages may be handed to the transport before the next record."""
+    if message_ids:
+        con.execute(
+            "UPDATE deliveries SET status = 'sending', last_attempt_at = ?"
+            " WHERE message_id IN (SELECT unnest(?)) AND status IN ('pending', 'sending', 'retry')",
+            [now, message_ids],
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one send attempt, as the transport reported it."""
+
+    message_id: str
+    ok: bool
+    permanent: bool
+    error: str | None
+
+
+def record_attempts(
+    con: duckdb.DuckDBPyConnection,
+    attempts: list[Attempt],
+    *,
+    transport: str,
+    upcoming: list[str],
+    now: datetime,
+) -> None:
+    """In one transaction: the outcomes so far, and the next messages marked `sending`."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for attempt in attempts:
+            mark_result(
+                con,
+                attempt.message_id,
+                ok=attempt.ok,
+                permanent=attempt.permanent,
+                error=attempt.error,
+                transport=transport,
+                now=now,
+            )
+        mark_sending_many(con, upcoming, now)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 def mark_result(
