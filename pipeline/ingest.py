@@ -110,7 +110,7 @@ def _parse_and_upsert(
     try:
         errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
         raw_store.replace_parse_errors(con, [raw_id], errors, now)
-        result = postings_store.upsert_postings(con, parsed.postings, raw_id, now)
+        result = postings_store.merge_postings(con, parsed.postings, raw_id, now)
         raw_store.mark_parsed(con, raw_id, now)
         con.execute("COMMIT")
     except Exception:

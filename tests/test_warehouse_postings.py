@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.models import Location, Posting, RawPayload, Salary, Workplace
-from warehouse.postings import close_missing, mark_seen, refresh_postings, upsert_postings
+from warehouse.postings import close_missing, mark_seen, upsert_postings
 from warehouse.raw import latest_payloads, mark_parsed, store_raw
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -89,16 +89,6 @@ def test_a_closed_posting_seen_again_counts_as_a_repost(db) -> None:
     assert rows(db, "SELECT source_id, reposts, closed_at FROM postings ORDER BY 1") == [
         ("1", 2, None),
         ("2", 0, None),
-    ]
-
-
-def test_refresh_keeps_seen_dates(db) -> None:
-    upsert_postings(db, [posting("1")], None, T0)
-    refresh_postings(
-        db, [posting("1", title="Clinical Trial Manager II")], None, T0 + timedelta(days=3)
-    )
-    assert rows(db, "SELECT title, first_seen, last_seen FROM postings") == [
-        ("Clinical Trial Manager II", T0, T0)
     ]
 
 
