@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console(width=max(120, Console().width))
@@ -49,8 +50,14 @@ def print_digest_summary(summary: dict[str, Any]) -> None:
     notes = [f"{summary[k]} {label}" for k, label in extras.items() if summary.get(k)]
     if notes:
         console.print("  " + ", ".join(notes))
+    if summary.get("stopped"):
+        console.print(
+            f"  [bold red]stopped:[/] {escape(summary['stopped'])}"
+            " (digests not accepted are kept for the next run)",
+            soft_wrap=True,
+        )
     for failure in summary["failed"]:
-        console.print(f"  [red]failed[/] {failure}")
+        console.print(f"  [red]failed[/] {escape(failure)}")
 
 
 def print_run_summary(result: dict[str, Any], db: Path) -> None:

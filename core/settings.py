@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: str = "starttls"
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # PEM of the CA(s) that signed a private relay's certificate
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
     unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
     unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)

@@ -4,25 +4,29 @@ Delivery is "exactly once in practice":
 
 - Every digest is recorded (`pending`, with its postings and its exact bytes) before anything
   is sent, so its postings are never matched again for that subscription.
-- Messages are marked `sending` before they may be handed to the transport and `sent`,
-  `retry` or `failed` after. Given a warehouse path (the flows), the writer is opened only for
-  those records, a chunk of RECORD_EVERY messages (or RECORD_SECONDS) at a time, never during
-  SMTP, so readers get in while a batch goes out; a crash mid-batch leaves at most one chunk
-  whose fate is unknown (`sending`). Given an open connection, each message is recorded on its
-  own: at most one in doubt.
+- Given a warehouse path (the flows), each message is written to the cadence's send journal
+  (pipeline/journal.py) as `sending` before the transport may have it and as `sent` or `failed`
+  once the transport answers, each line fsynced before the run goes on. The writer is opened
+  only to copy the journal into the warehouse, every RECORD_EVERY messages (or RECORD_SECONDS),
+  never during SMTP, so readers get in while a batch goes out. A run first records what a run
+  that died left in the journal: its outcomes are final (a `sent` message is never sent
+  again), and the one message handed over without an outcome is the one in doubt (`sending`).
+  Given an open connection, each step is recorded in the warehouse at once: at most one in doubt
+  too.
 - The next run resends every `pending`, `sending` and `retry` message from the stored bytes,
   with the same deterministic Message-ID. The outbox names files after the Message-ID and
   skips a file already there with the same bytes, so there it is exactly once. Over SMTP the
-  in-doubt messages are sent again with the same Message-ID, which receiving systems use to
+  message in doubt is sent again with the same Message-ID, which receiving systems use to
   collapse duplicates; SMTP itself offers no way to ask whether a message arrived.
 - One run per cadence at a time: a lock file beside the warehouse keeps a second run from
-  sending what the first is sending.
+  sending what the first is sending (and from writing its journal).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -34,7 +38,6 @@ from typing import Any
 
 import duckdb
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.benchmarks import Benchmarks
 from core.errors import JobAlertsError
@@ -52,12 +55,15 @@ from digests.mailer import (
 )
 from digests.render import render_digest
 from digests.unsubscribe import make_token
+from pipeline.journal import JournalEntries, SendJournal, journal_path, redacted_reason
 from warehouse import deliveries
 from warehouse.db import writer
 from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
 from warehouse.subscriptions import active_subscriptions
 
 MESSAGE_DOMAIN = "clinops-job-alerts"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -104,20 +110,10 @@ def make_mailer(settings: Settings) -> tuple[Mailer, str]:
             password=password,
             security=settings.smtp_security,  # type: ignore[arg-type]
             timeout=settings.smtp_timeout,
-            ca_file=SmtpTlsSettings().smtp_ca_file,
+            ca_file=settings.smtp_ca_file,
         )
         return mailer, f"smtp://{settings.smtp_host}:{settings.smtp_port}"
     return OutboxMailer(settings.outbox_dir), str(settings.outbox_dir)
-
-
-class SmtpTlsSettings(BaseSettings):
-    """JOBALERTS_SMTP_CA_FILE (environment or `.env`): a PEM file of the CA(s) that signed the
-    SMTP relay's certificate, for a relay with a private CA; unset, the system's CAs. The
-    certificate is verified either way. (Read like Settings; belongs there eventually.)"""
-
-    model_config = SettingsConfigDict(env_prefix="JOBALERTS_", env_file=".env", extra="ignore")
-
-    smtp_ca_file: Path | None = None
 
 
 # Keys of a Prefect block's value (a `Secret` block holding JSON), in our names or in
@@ -266,8 +262,8 @@ def compose_all(
 
 # ---------------------------------------------------------------- sending
 
-# With a warehouse path, outcomes are recorded (and the next messages marked `sending`) in one
-# short writer session every RECORD_EVERY messages or RECORD_SECONDS, whichever comes first.
+# With a warehouse path, the journal's events are recorded in the warehouse in one short writer
+# session every RECORD_EVERY messages or RECORD_SECONDS, whichever comes first.
 RECORD_EVERY = 20
 RECORD_SECONDS = 2.0
 SEND_LOCK_WAIT_SECONDS = 30.0
@@ -277,62 +273,76 @@ Store = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 @dataclass
 class _Bookkeeper:
-    """Records each message's progress in the warehouse as the transport handles it.
+    """Records each message's progress as the transport handles it.
 
-    Before a message not yet marked goes out, one short session records the outcomes so far and
-    marks that message and the next `every - 1` ones `sending`; with `every` 1 each outcome is
-    recorded as soon as it is known. The final `flush` records the rest.
+    With a journal, `sending` and each outcome go to the journal at once and to the warehouse a
+    chunk at a time (`flush` records the rest); without one (the caller holds the writer), each
+    step goes to the warehouse at once.
     """
 
     store: Store
     transport: str
     outcome: DigestOutcome
-    order: list[str]
-    every: int = 1
-    marked: set[str] = field(default_factory=set)
-    attempts: list[deliveries.Attempt] = field(default_factory=list)
+    journal: SendJournal | None = None
+    unrecorded: int = 0
     recorded_at: float = field(default_factory=time.monotonic)
-    position: dict[str, int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.position = {message_id: n for n, message_id in enumerate(self.order)}
 
     def before(self, message_id: str) -> None:
-        overdue = bool(self.attempts) and time.monotonic() - self.recorded_at >= RECORD_SECONDS
-        if message_id not in self.marked or overdue:
-            self.flush(start=message_id)
+        if self.journal is not None:
+            self.journal.sending(message_id)
+        else:
+            self._record([], upcoming=[message_id])
 
     def after(self, result: SendResult) -> None:
-        self.attempts.append(
-            deliveries.Attempt(result.message_id, result.ok, result.permanent, result.error)
-        )
+        self._count(result)
+        error = redacted_reason(result.error, result.recipient)
+        attempt = deliveries.Attempt(result.message_id, result.ok, result.permanent, error)
+        if self.journal is None:
+            self._record([attempt], upcoming=[])
+            return
+        self.journal.outcome(attempt)
+        self.unrecorded += 1
+        overdue = time.monotonic() - self.recorded_at >= RECORD_SECONDS
+        if self.unrecorded >= RECORD_EVERY or overdue:
+            self.flush()
+
+    def flush(self) -> None:
+        """Record in the warehouse what the journal holds, then empty it."""
+        if self.journal is not None:
+            record_journal(self.journal, self.store, self.transport)
+        self.unrecorded = 0
+        self.recorded_at = time.monotonic()
+
+    def _count(self, result: SendResult) -> None:
         if result.already_delivered:
             self.outcome.resolved += 1
         elif result.ok:
             self.outcome.sent += 1
         else:
             self.outcome.failed.append(f"{result.recipient}: {result.error}")
-        if self.every == 1:
-            self.flush()
 
-    def flush(self, start: str | None = None) -> None:
-        """Record the outcomes so far, and mark the chunk from `start` on `sending`."""
-        upcoming = self._chunk_from(start) if start is not None else []
-        if not self.attempts and not upcoming:
-            return
-        now = datetime.now(UTC)
+    def _record(self, attempts: list[deliveries.Attempt], upcoming: list[str]) -> None:
         with self.store() as con:
             deliveries.record_attempts(
-                con, self.attempts, transport=self.transport, upcoming=upcoming, now=now
+                con, attempts, transport=self.transport, upcoming=upcoming, now=datetime.now(UTC)
             )
-        self.marked.update(upcoming)
-        self.attempts = []
-        self.recorded_at = time.monotonic()
 
-    def _chunk_from(self, start: str) -> list[str]:
-        first = self.position.get(start)
-        chunk = [start] if first is None else self.order[first : first + self.every]
-        return [m for m in chunk if m not in self.marked]
+
+def record_journal(journal: SendJournal, store: Store, transport: str) -> JournalEntries:
+    """Copy the journal's outcomes (and messages in doubt, as `sending`) into the warehouse in
+    one transaction; empty the journal once that committed."""
+    entries = journal.read()
+    if entries:
+        with store() as con:
+            deliveries.record_attempts(
+                con,
+                entries.outcomes,
+                transport=transport,
+                upcoming=entries.in_doubt,
+                now=datetime.now(UTC),
+            )
+    journal.clear()
+    return entries
 
 
 @dataclass(frozen=True)
@@ -360,12 +370,16 @@ def send_digests(
     outcome = DigestOutcome(cadence=cadence, transport=transport)
     now = now or datetime.now(UTC)
     if isinstance(warehouse, Path):
-        with _send_lock(warehouse, cadence):
+        with (
+            _send_lock(warehouse, cadence),
+            SendJournal(journal_path(warehouse, cadence)) as journal,
+        ):
             store: Store = partial(writer, warehouse)
+            _recover(journal, store, outcome)
             batch = _prepare(store, outcome, settings, benchmarks, now)
-            return _send(batch, store, RECORD_EVERY, mailer, outcome)
+            return _send(batch, store, mailer, outcome, journal)
     store = _held(warehouse)
-    return _send(_prepare(store, outcome, settings, benchmarks, now), store, 1, mailer, outcome)
+    return _send(_prepare(store, outcome, settings, benchmarks, now), store, mailer, outcome)
 
 
 def _held(con: duckdb.DuckDBPyConnection) -> Store:
@@ -373,13 +387,30 @@ def _held(con: duckdb.DuckDBPyConnection) -> Store:
     return lambda: nullcontext(con)
 
 
+def _recover(journal: SendJournal, store: Store, outcome: DigestOutcome) -> None:
+    """Record what a run that died left in the journal; its `sent` count as resolved."""
+    entries = record_journal(journal, store, outcome.transport)
+    if entries:
+        log.warning(
+            "%s digests: recorded %d outcome(s) a stopped run left in %s; %d in doubt",
+            outcome.cadence,
+            len(entries.outcomes),
+            journal.path,
+            len(entries.in_doubt),
+        )
+    outcome.resolved += sum(1 for attempt in entries.outcomes if attempt.ok)
+
+
 def _send(
-    batch: _Batch, store: Store, every: int, mailer: Mailer, outcome: DigestOutcome
+    batch: _Batch,
+    store: Store,
+    mailer: Mailer,
+    outcome: DigestOutcome,
+    journal: SendJournal | None = None,
 ) -> DigestOutcome:
-    """Hand the batch to the transport, recording as it goes (every `every` messages)."""
+    """Hand the batch to the transport, recording as it goes (through the journal, if any)."""
     outcome.retried = batch.retried
-    order = [m.message_id for m in batch.messages]
-    keeper = _Bookkeeper(store, outcome.transport, outcome, order, every)
+    keeper = _Bookkeeper(store, outcome.transport, outcome, journal)
     results = mailer.send(batch.messages, log=keeper)
     keeper.flush()
     outcome.stopped = next((r.error for r in results if r.server_wide and r.error), None)

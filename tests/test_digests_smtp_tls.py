@@ -218,6 +218,7 @@ def test_the_ca_file_setting_reaches_the_mailer(
     certificate: Certificate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JOBALERTS_SMTP_CA_FILE", str(certificate.cert))
+    assert Settings().smtp_ca_file == certificate.cert  # one of the settings, read like the rest
     handler = CollectingHandler()
     with smtp_server(handler, ssl_context=certificate.server_context()) as port:
         settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="ssl")
@@ -227,3 +228,5 @@ def test_the_ca_file_setting_reaches_the_mailer(
     monkeypatch.delenv("JOBALERTS_SMTP_CA_FILE")
     mailer, _ = make_mailer(Settings(smtp_host="127.0.0.1"))
     assert isinstance(mailer, SmtpMailer) and mailer.ca_file is None
+    mailer, _ = make_mailer(Settings(smtp_host="127.0.0.1", smtp_ca_file=certificate.cert))
+    assert isinstance(mailer, SmtpMailer) and mailer.ca_file == certificate.cert

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import os
+import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 
 from cli.subscription_file import load_subscriptions, subscription_from
+from cli.summary import console, print_digest_summary
 from core.benchmarks import load_benchmarks
 from core.settings import Settings, get_settings
 from digests.mailer import HeaderInjectionError, OutboxMailer, SendResult, SmtpMailer
@@ -26,10 +29,12 @@ from pipeline.digest import (
     settings_with_smtp,
 )
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
+from pipeline.journal import JournalEntries, SendJournal
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
 from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
 from warehouse.db import connect_reader, connect_writer
+from warehouse.deliveries import Attempt
 from warehouse.subscriptions import (
     deactivate,
     save_subscription,
@@ -196,6 +201,21 @@ def test_a_server_refusing_the_session_keeps_every_digest_for_the_next_run(
     assert statuses(loaded) == {"sent": 5} and len(healthy.messages) == 5
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_summary_says_in_one_line_why_the_server_stopped_the_batch(loaded) -> None:
+    with smtp_server(CollectingHandler(), **AUTH_REQUIRED) as port:
+        down = asdict(send(loaded, port))
+    with console.capture() as captured:
+        print_digest_summary(down)
+    [line] = [line for line in captured.get().splitlines() if "stopped" in line]
+    assert "530 5.7.0 Authentication required" in line and "next run" in line
+    odd = {**down, "stopped": "554 [relay] denied [/x]", "failed": ["a@b.org: 554 [/x]"]}
+    with console.capture() as captured:
+        print_digest_summary(odd)  # server text is shown as it is, never read as markup
+    assert "stopped: 554 [relay] denied [/x]" in captured.get()
+    assert "a@b.org: 554 [/x]" in captured.get()
+
+
 def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_path) -> None:
     """The flow's send holds the writer only to record, never during SMTP."""
     from flows.digest import send_task
@@ -248,18 +268,24 @@ class Crash(BaseException):
 
 @dataclass
 class CrashingLog:
-    """Passes bookkeeping on, but 'dies' after the transport accepted message number `at`."""
+    """Passes bookkeeping on, but 'dies' after the transport accepted message number `at`
+    (before that is recorded), or, with `before`, just before message number `at` goes."""
 
     log: Any
     at: int
+    before_send: bool = False
     seen: int = 0
+    started: int = 0
 
     def before(self, message_id: str) -> None:
+        self.started += 1
+        if self.before_send and self.started == self.at:
+            raise Crash
         self.log.before(message_id)
 
     def after(self, result: SendResult) -> None:
         self.seen += 1
-        if self.seen == self.at:
+        if not self.before_send and self.seen == self.at:
             raise Crash
         self.log.after(result)
 
@@ -268,9 +294,10 @@ class CrashingLog:
 class CrashingMailer:
     inner: Any
     at: int
+    before: bool = False
 
     def send(self, messages, log=None):
-        return self.inner.send(messages, log=CrashingLog(log, self.at))
+        return self.inner.send(messages, log=CrashingLog(log, self.at, self.before))
 
 
 def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -> None:
@@ -297,30 +324,132 @@ def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -
     assert copies[0] == copies[1]  # byte for byte the same message, same Message-ID
 
 
-def test_a_crash_while_the_writer_is_released_loses_nothing(loaded, tmp_path) -> None:
-    """Given the warehouse's path, a crash leaves the unrecorded chunk `sending`: resent once."""
-    subscribe_many(loaded, 4)
+def journal_of(db: Path) -> Path:
+    return db.with_name(f"{db.name}.digest-daily.journal")
+
+
+def received(handler: CollectingHandler) -> list[str]:
+    return [str(m["Message-ID"]) for m in handler.messages]
+
+
+@pytest.mark.parametrize("in_doubt", [True, False], ids=["before-its-record", "after-its-record"])
+def test_a_crash_after_7_of_a_20_message_chunk_resends_at_most_one(
+    loaded, tmp_path, monkeypatch, in_doubt: bool
+) -> None:
+    """The journal records each acceptance before the next message goes: only one is in doubt."""
+    monkeypatch.setattr("pipeline.digest.RECORD_SECONDS", 3600.0)  # one chunk of 20
+    subscribe_many(loaded, 18)
     loaded.close()
     db = tmp_path / "w.duckdb"
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
+        crashing = CrashingMailer(smtp, 7) if in_doubt else CrashingMailer(smtp, 8, before=True)
         with pytest.raises(Crash):
-            send_digests(
-                db, "daily", Settings(), load_benchmarks(), CrashingMailer(smtp, 3), "smtp"
-            )
-        assert len(handler.messages) == 3
+            send_digests(db, "daily", Settings(), load_benchmarks(), crashing, "smtp")
+        first = received(handler)
+        assert len(first) == 7
         con = connect_writer(db)
-        assert statuses(con) == {"sending": 6}  # the chunk in flight: none recorded, none lost
+        assert statuses(con) == {"pending": 20}  # the chunk was not recorded yet
+        waiting = [r[0] for r in con.execute("SELECT message_id FROM deliveries").fetchall()]
         con.close()
+        never_sent = next(m for m in waiting if m not in first)
+        with journal_of(db).open("ab") as journal:
+            journal.write(f"sent {never_sent}".encode())  # torn by the crash: no newline
         smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
         after = send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
-    assert after.retried == 6 and after.composed == 0 and after.sent == 6
-    ids = [str(m["Message-ID"]) for m in handler.messages]
-    assert len(set(ids)) == 6 and max(ids.count(i) for i in ids) == 2  # in doubt: sent again once
+    again = received(handler)[7:]
+    resent = [m for m in again if m in first]
+    assert resent == ([first[-1]] if in_doubt else [])  # at most the one in doubt
+    assert sorted(m for m in again if m not in first) == sorted(set(waiting) - set(first))
+    assert never_sent in again  # a torn `sent` line is not trusted
+    assert after.resolved == 7 - len(resent) and after.retried == 13 + len(resent)
+    assert after.sent == 13 + len(resent) and after.composed == 0
     con = connect_writer(db)
-    assert statuses(con) == {"sent": 6}
+    assert statuses(con) == {"sent": 20}
     con.close()
+    assert journal_of(db).stat().st_size == 0  # emptied once recorded
+
+
+KILLED_SENDER = (
+    "import sys; from pathlib import Path;"
+    "from core.benchmarks import load_benchmarks; from core.settings import Settings;"
+    "from digests.mailer import SmtpMailer; import pipeline.digest as digest;"
+    "digest.RECORD_SECONDS = 3600.0;"  # one chunk of 20, however slow the machine
+    "smtp = SmtpMailer(host='127.0.0.1', port=int(sys.argv[2]), security='none', timeout=5);"
+    "digest.send_digests(Path(sys.argv[1]), 'daily', Settings(), load_benchmarks(), smtp, 'smtp')"
+)
+
+
+@dataclass
+class KillingHandler(CollectingHandler):
+    """Accepts message number `at`, then kills the sending process before it hears `250`."""
+
+    at: int = 7
+    victim: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == self.at:
+            os.kill(self.victim, signal.SIGKILL)
+        return reply
+
+
+@pytest.mark.slow
+def test_a_sender_killed_mid_chunk_leaves_one_message_in_doubt(loaded, tmp_path) -> None:
+    subscribe_many(loaded, 18)
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    handler = KillingHandler()
+    with smtp_server(handler) as port:
+        command = [sys.executable, "-c", KILLED_SENDER, str(db), str(port)]
+        sender = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE)
+        handler.victim = sender.pid
+        assert sender.wait(timeout=120) == -signal.SIGKILL, sender.stderr
+        first = received(handler)
+        smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
+        after = send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
+    again = received(handler)[7:]
+    assert len(first) == 7 and [m for m in again if m in first] == [first[-1]]
+    assert after.sent == 14 and after.resolved == 6 and len(set(first + again)) == 20
+    con = connect_writer(db)
+    assert statuses(con) == {"sent": 20}
+    con.close()
+    assert journal_of(db).stat().st_size == 0
+
+
+def test_the_send_journal_ignores_a_torn_or_malformed_line(tmp_path) -> None:
+    path = tmp_path / "w.duckdb.digest-daily.journal"
+    with SendJournal(path) as journal:
+        journal.sending("<a@x>")
+        journal.outcome(Attempt("<a@x>", True, False, None))
+        journal.sending("<b@x>")
+        journal.outcome(Attempt("<b@x>", False, True, "550 5.1.1\r\nmailbox unavailable"))
+        journal.sending("<c@x>")
+    with path.open("ab") as raw:
+        raw.write(b"bogus line\nsent <c@")  # garbage, then a line torn mid-write
+    entries = SendJournal(path).read()
+    assert entries.outcomes == [
+        Attempt("<a@x>", True, False, None),
+        Attempt("<b@x>", False, True, "550 5.1.1 mailbox unavailable"),
+    ]
+    assert entries.in_doubt == ["<c@x>"]
+    with SendJournal(path) as journal:
+        journal.clear()
+    assert path.read_bytes() == b"" and not SendJournal(path).read()
+
+
+def test_the_send_journal_holds_no_address(loaded, tmp_path, monkeypatch) -> None:
+    """A refusal's reason names the recipient; the journal keeps the reason without it."""
+    monkeypatch.setattr("pipeline.digest.record_journal", lambda *args: JournalEntries())
+    loaded.close()
+    db = tmp_path / "w.duckdb"
+    with smtp_server(CollectingHandler(reject={"remote-cra@example.com"})) as port:
+        outcome = send(db, port)
+    assert outcome.sent == 1 and "remote-cra@example.com" in outcome.failed[0]
+    text = journal_of(db).read_text()
+    assert "failed <" in text and " permanent <recipient>: 550 5.1.1 mailbox unavailable" in text
+    assert "@example.com" not in text and "Subject" not in text
 
 
 def test_a_second_run_of_the_same_cadence_waits_for_the_first(loaded, tmp_path, monkeypatch):

@@ -1,13 +1,14 @@
 """Deliveries: what was sent to whom, so nothing is sent twice.
 
 A digest's life: `pending` (recorded with its postings and its exact bytes before anything is
-sent) → `sending` (may be handed to the transport before the next record) → `sent` (the server
-accepted it, or the outbox file is in place) | `retry` (temporary failure, or the server refused
-the whole batch: sent again, same bytes, next run) | `failed` (permanent: a 5xx for this address,
-or too many attempts) | `cancelled` (unsubscribed before it went out).
-A run that dies leaves `pending` (never handed over) or `sending` (may have been handed over:
-outcome unknown) rows; the next run resends exactly those, from the stored bytes, with the same
-Message-ID.
+sent) → `sent` (the server accepted it, or the outbox file is in place) | `retry` (temporary
+failure, or the server refused the whole batch: sent again, same bytes, next run) | `failed`
+(permanent: a 5xx for this address, or too many attempts) | `cancelled` (unsubscribed before it
+went out). `sending` marks a message handed to the transport whose outcome is unknown: the one
+a run that died was sending (from the send journal, pipeline/journal.py), or, when the caller
+holds the writer, the message going out now.
+The next run resends every `pending`, `sending` and `retry` row, from the stored bytes, with
+the same Message-ID.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def record_pending_many(
 def mark_sending_many(
     con: duckdb.DuckDBPyConnection, message_ids: list[str], now: datetime
 ) -> None:
-    """Record that these waiting messages may be handed to the transport before the next record."""
+    """Record that these waiting messages were (or are about to be) handed to the transport."""
     if message_ids:
         con.execute(
             "UPDATE deliveries SET status = 'sending', last_attempt_at = ?"
@@ -140,7 +141,7 @@ def record_attempts(
     upcoming: list[str],
     now: datetime,
 ) -> None:
-    """In one transaction: the outcomes so far, and the next messages marked `sending`."""
+    """In one transaction: these outcomes, and the messages in doubt marked `sending`."""
     con.execute("BEGIN TRANSACTION")
     try:
         for attempt in attempts:
@@ -173,7 +174,8 @@ def mark_result(
     """Record the outcome of one send attempt.
 
     A temporary failure becomes `failed` after MAX_ATTEMPTS attempts, so a dead address does
-    not come back every run forever.
+    not come back every run forever. A message already `sent` stays as it is, so recording the
+    same journal twice (a crash between its commit and emptying it) changes nothing for it.
     """
     con.execute(
         "UPDATE deliveries SET"
@@ -183,7 +185,7 @@ def mark_result(
         "   THEN ? || ' (gave up after ' || (attempts + 1) || ' attempts)' ELSE ? END,"
         " transport = ?, attempts = attempts + 1, last_attempt_at = ?,"
         " sent_at = CASE WHEN ? THEN ? ELSE sent_at END"
-        " WHERE message_id = ?",
+        " WHERE message_id = ? AND status <> 'sent'",
         [
             ok,
             permanent,
