@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from types import TracebackType
@@ -21,6 +24,20 @@ def parse_one(job: tuple[SourceRef, RawPayload]) -> BoardParse:
         return BoardParse(errors=[ParseError(source.name, None, message)])
 
 
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker start-up: leave when the parent is gone (killed, say), instead of lingering."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class ParsePool:
     """Parse payloads in `workers` processes (spawned: safe beside threads), or inline for 1."""
 
@@ -31,7 +48,12 @@ class ParsePool:
     def __enter__(self) -> ParsePool:
         if self.workers > 1:
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self
 
     def __exit__(

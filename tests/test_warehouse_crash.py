@@ -3,6 +3,7 @@ completes the work with no duplicates. Runs the real ingest in a subprocess."""
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -24,8 +25,11 @@ def ingest_command(db: Path) -> list[str]:
 
 
 def kill_after(db: Path, boards_stored: int, extra_delay: float) -> int:
-    """Start an ingest, SIGKILL it once it reports `boards_stored` boards (plus a delay)."""
-    process = subprocess.Popen(ingest_command(db), cwd=REPO, stdout=subprocess.PIPE, text=True)
+    """Start an ingest, SIGKILL it once it reports `boards_stored` boards (plus a delay);
+    its parsing workers must then leave by themselves."""
+    process = subprocess.Popen(
+        ingest_command(db), cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert process.stdout is not None
     seen = 0
     for line in process.stdout:
@@ -35,7 +39,21 @@ def kill_after(db: Path, boards_stored: int, extra_delay: float) -> int:
     time.sleep(extra_delay)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    assert group_empties(process.pid, within=10.0), "parsing workers outlived the killed ingest"
     return seen
+
+
+def group_empties(group: int, within: float) -> bool:
+    """True once no process is left in the process group (the killed ingest's workers)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    os.killpg(group, signal.SIGKILL)  # do not leave them behind for the next test
+    return False
 
 
 def counts(db: Path) -> tuple[int, int, int, int]:
