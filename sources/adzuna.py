@@ -80,7 +80,7 @@ def _search(
     country, term, keys = query
     for page in range(1, options.max_pages + 1):
         url = page_url(country, term, page, keys, options)
-        raw = fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+        raw = fetch(session, source, url, options)
         raw = replace(raw, url=redact(url))
         payloads.append(raw)
         doc = decode_json(raw, payloads)

@@ -47,8 +47,7 @@ def _pages(
             session,
             source,
             page_url(page, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
         )
         payloads.append(raw)
         doc = decode_json(raw, payloads)

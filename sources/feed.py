@@ -30,8 +30,7 @@ def fetch_board(
         session,
         source,
         url,
-        timeout=options.timeout,
-        max_bytes=options.max_bytes,
+        options,
         headers={"Accept": ACCEPT_FEED},
     )
     if not looks_like_feed(raw.body):

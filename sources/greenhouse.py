@@ -74,9 +74,7 @@ def _fetch_all(
     for job_id in detail_ids(listing, payloads, options.known_ids, max_details(source)):
         url = job_url(source.board, job_id, options, region)
         try:
-            payloads.append(
-                fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
-            )
+            payloads.append(fetch(session, source, url, options))
         except BoardGoneError:
             continue  # withdrawn between the list and the detail request
 

@@ -58,8 +58,7 @@ def _search(
             session,
             source,
             page_url(term, page, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
         )
         payloads.append(raw)
         jobs = _jobs(raw, payloads)

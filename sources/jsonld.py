@@ -50,8 +50,7 @@ def _fetch_pages(
             session,
             source,
             url,
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
             headers={"Accept": ACCEPT_HTML},
         )
         payloads.append(raw)

@@ -56,8 +56,7 @@ def _pages(
             session,
             source,
             page_url(source.board, region, page * PAGE_SIZE, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
         )
         payloads.append(raw)
         doc = decode_json(raw, payloads)

@@ -28,8 +28,7 @@ def fetch_board(
         session,
         source,
         offers_url(source, options),
-        timeout=options.timeout,
-        max_bytes=options.max_bytes,
+        options,
     )
     payloads = [raw]
     doc = decode_json(raw, payloads)

@@ -19,8 +19,7 @@ def fetch_board(
         session,
         source,
         options.base("remoteok", API),
-        timeout=options.timeout,
-        max_bytes=options.max_bytes,
+        options,
     )
     doc = decode_json(raw, [raw])
     require_shape(isinstance(doc, list), "a JSON array (legal notice, then jobs)", raw, [raw])

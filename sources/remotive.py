@@ -43,8 +43,7 @@ def _searches(
             session,
             source,
             search_url(term, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
         )
         payloads.append(raw)
         doc = decode_json(raw, payloads)

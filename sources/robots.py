@@ -7,6 +7,7 @@ TransientSourceError (try again later) rather than crawling blind.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 from weakref import WeakKeyDictionary
@@ -39,8 +40,7 @@ def _load(
             session,
             source,
             url,
-            timeout=options.timeout,
-            max_bytes=min(options.max_bytes, MAX_ROBOTS_BYTES),
+            replace(options, max_bytes=min(options.max_bytes, MAX_ROBOTS_BYTES)),
         )
     except TransientSourceError:
         raise

@@ -156,9 +156,8 @@ def fetch(
     session: requests.Session,
     source: SourceRef,
     url: str,
+    options: FetchOptions,
     *,
-    timeout: float,
-    max_bytes: int,
     method: str = "GET",
     json_body: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
@@ -176,7 +175,7 @@ def fetch(
             url,
             json=json_body,
             headers=headers,
-            timeout=timeout,
+            timeout=options.timeout,
             stream=True,
             allow_redirects=True,
         ) as response:
@@ -185,7 +184,7 @@ def fetch(
                 if remembered is not None:
                     return remembered
             _raise_for_status(response, url)
-            body = _read_capped(response, max_bytes, url)
+            body = _read_capped(response, options.max_bytes, url)
             _remember(cache, url, response, body)
             content_type = response.headers.get("Content-Type", "")
             return _payload(source, url, response.status_code, content_type, body)
@@ -199,7 +198,7 @@ def fetch_listing(
     session: requests.Session, source: SourceRef, url: str, options: FetchOptions, key: str
 ) -> RawPayload:
     """One GET of a whole board whose jobs are the list under `key`, shape checked."""
-    raw = fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    raw = fetch(session, source, url, options)
     doc = decode_json(raw, [raw])
     ok = isinstance(doc, dict) and isinstance(doc.get(key), list)
     require_shape(ok, f"an object with a {key!r} list", raw, [raw])

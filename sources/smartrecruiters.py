@@ -90,4 +90,4 @@ def _int(value: object, default: int) -> int:
 def _get(
     session: requests.Session, source: SourceRef, options: FetchOptions, url: str
 ) -> RawPayload:
-    return fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    return fetch(session, source, url, options)

@@ -48,8 +48,7 @@ def _pages(
             session,
             source,
             page_url(source, page, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
         )
         payloads.append(raw)
         doc = decode_json(raw, payloads)

@@ -68,8 +68,7 @@ def _search(
             session,
             source,
             page_url(term, page, options),
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
             headers=headers,
         )
         payloads.append(raw)

@@ -58,9 +58,7 @@ def _fetch_all(
             continue
         url = f"{detail}/{quote(shortcode, safe='')}"
         try:
-            payloads.append(
-                fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
-            )
+            payloads.append(fetch(session, source, url, options))
         except BoardGoneError:
             continue  # withdrawn between the list and the detail request
 
@@ -82,8 +80,7 @@ def _search(
             session,
             source,
             url,
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
             method="POST",
             json_body=search_body(token),
         )

@@ -94,8 +94,7 @@ def _search(
             session,
             source,
             f"{api}/jobs",
-            timeout=options.timeout,
-            max_bytes=options.max_bytes,
+            options,
             method="POST",
             json_body=search_body(keyword, offset),
         )
@@ -134,4 +133,4 @@ def _page(raw: RawPayload, payloads: list[RawPayload]) -> tuple[int | None, list
 def _get(
     session: requests.Session, source: SourceRef, options: FetchOptions, url: str
 ) -> RawPayload:
-    return fetch(session, source, url, timeout=options.timeout, max_bytes=options.max_bytes)
+    return fetch(session, source, url, options)

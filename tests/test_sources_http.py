@@ -138,8 +138,14 @@ def test_request_headers_apply_to_one_request_only(httpserver: HTTPServer) -> No
     shared = session()
     source = ref("ashby", "a")
     keyed = {"Authorization-Key": "secret", "Accept": "text/html"}
-    fetch(shared, source, httpserver.url_for("/a"), timeout=5, max_bytes=1000, headers=keyed)
-    fetch(shared, source, httpserver.url_for("/a"), timeout=5, max_bytes=1000)
+    fetch(
+        shared,
+        source,
+        httpserver.url_for("/a"),
+        FetchOptions(timeout=5, max_bytes=1000),
+        headers=keyed,
+    )
+    fetch(shared, source, httpserver.url_for("/a"), FetchOptions(timeout=5, max_bytes=1000))
     first, second = (entry[0].headers for entry in httpserver.log)
     assert first["Authorization-Key"] == "secret" and first["Accept"] == "text/html"
     assert "Authorization-Key" not in second and second["Accept"] == "application/json"

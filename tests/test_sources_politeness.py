@@ -11,6 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from core.models import SourceRef
+from sources.options import FetchOptions
 from sources.session import build_session, fetch
 
 SOURCE = SourceRef(name="gh-x", kind="greenhouse", board="x", company="X")
@@ -29,10 +30,9 @@ def test_requests_to_one_host_wait_their_turn_and_keep_a_minimum_delay(
     httpserver.expect_request("/jobs").respond_with_handler(handler)
     session = build_session(user_agent="t", retries=0, min_host_delay=0.3)
     url = httpserver.url_for("/jobs")
-    options = {"timeout": 5, "max_bytes": 10_000}
+    options = FetchOptions(timeout=5, max_bytes=10_000)
     threads = [
-        threading.Thread(target=fetch, args=(session, SOURCE, url), kwargs=options)
-        for _ in range(3)
+        threading.Thread(target=fetch, args=(session, SOURCE, url, options)) for _ in range(3)
     ]
     for thread in threads:
         thread.start()
@@ -51,8 +51,8 @@ def test_a_304_answers_with_the_remembered_body(httpserver: HTTPServer, tmp_path
     httpserver.expect_request("/jobs").respond_with_handler(handler)
     session = build_session(user_agent="t", retries=0, cache_dir=tmp_path / "cache")
     url = httpserver.url_for("/jobs")
-    first = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
-    second = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
+    first = fetch(session, SOURCE, url, FetchOptions(timeout=5, max_bytes=10_000))
+    second = fetch(session, SOURCE, url, FetchOptions(timeout=5, max_bytes=10_000))
     assert first.body == second.body == b'{"jobs": [1]}'
     assert second.status == 200 and second.content_type == "application/json"
     assert httpserver.log[1][0].headers["If-None-Match"] == '"v1"'
@@ -73,13 +73,13 @@ def test_a_304_to_if_modified_since_answers_with_the_remembered_body(
     httpserver.expect_request("/jobs").respond_with_handler(handler)
     session = build_session(user_agent="t", retries=0, cache_dir=tmp_path / "cache")
     url = httpserver.url_for("/jobs")
-    first = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
-    second = fetch(session, SOURCE, url, timeout=5, max_bytes=10_000)
+    first = fetch(session, SOURCE, url, FetchOptions(timeout=5, max_bytes=10_000))
+    second = fetch(session, SOURCE, url, FetchOptions(timeout=5, max_bytes=10_000))
     assert first.body == second.body == b'{"jobs": [2]}'
     assert second.status == 200 and second.content_type == "application/json"
     asked = httpserver.log[1][0].headers
     assert asked["If-Modified-Since"] == modified and "If-None-Match" not in asked
     assert httpserver.log[1][1].status_code == 304
     fresh = build_session(user_agent="t", retries=0, cache_dir=tmp_path / "other-cache")
-    fetch(fresh, SOURCE, url, timeout=5, max_bytes=10_000)
+    fetch(fresh, SOURCE, url, FetchOptions(timeout=5, max_bytes=10_000))
     assert "If-Modified-Since" not in httpserver.log[2][0].headers  # nothing remembered there
