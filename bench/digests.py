@@ -5,7 +5,8 @@ Run: ``python -m bench.digests [--postings 100000] [--subscriptions 10000]``.
 Builds a temporary warehouse (postings and subscriptions generated inside DuckDB with
 ``INSERT ... SELECT FROM range()``), then times, as `jobalerts digest` runs them:
 
-1. matching: the one SQL query for every active daily subscription;
+1. matching: the one SQL query for every active daily subscription (it returns the best 25
+   postings of each, with counts over all its matches);
 2. composing: compose + render (HTML and text) + build the MIME message bytes, per digest;
 3. recording: every digest as pending, with its postings, in one statement;
 4. sending: to an in-memory mailer (no SMTP), with the bookkeeping a real run does: `sending`
@@ -30,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from core.benchmarks import load_benchmarks
+from core.models import MAX_DIGEST_ITEMS
 from core.settings import Settings
 from digests.mailer import DeliveryLog, Message, Outgoing, SendResult
 from pipeline.digest import DigestContext, DigestOutcome, _Bookkeeper, compose_all
@@ -84,7 +86,7 @@ FROM (
         ][i % 10 + 1] AS place,
         i % 10 < 7 AS paid,
         60000 + (i * 7919 % 180) * 1000 AS pay,
-        ?::TIMESTAMPTZ - to_minutes(CAST(i * 86400 / ? AS BIGINT)) AS seen
+        ?::TIMESTAMPTZ - to_seconds(CAST(i * 86400 / ? AS BIGINT)) AS seen
     FROM range(?) t(i)
 )
 """
@@ -170,10 +172,11 @@ def _time_digests(
     figures = {"market_s": time.perf_counter() - start}
 
     start = time.perf_counter()
-    matches = match_subscriptions(con, cadence)
+    matches = match_subscriptions(con, cadence, benchmarks)
     figures["match_s"] = time.perf_counter() - start
     figures["with_matches"] = len(matches)
-    figures["matched_pairs"] = sum(len(v) for v in matches.values())
+    figures["matched_pairs"] = sum(m.total for m in matches.values())
+    figures["shown_pairs"] = sum(len(m) for m in matches.values())
 
     start = time.perf_counter()
     built = compose_all(subs, matches, DigestContext(cadence, settings, benchmarks, now, market))
@@ -211,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"market summary: {f['market_s']:.2f} s")
     pairs, subs = int(f["matched_pairs"]), int(f["with_matches"])
     print(f"matching (one SQL query): {f['match_s']:.2f} s, {pairs:,} "
-          f"(subscription, posting) pairs for {subs:,} subscriptions")  # fmt: skip
+          f"(subscription, posting) pairs for {subs:,} subscriptions, "
+          f"{int(f['shown_pairs']):,} returned (the best {MAX_DIGEST_ITEMS} of each)")  # fmt: skip
     rate, size = n / f["compose_s"], f["bytes"] / n / 1024
     print(f"composing + rendering + MIME: {n:,} digests in {f['compose_s']:.1f} s "
           f"= {rate:,.0f} digests/s ({size:.0f} KiB each)")  # fmt: skip

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from core.fingerprint import fingerprint
 
@@ -13,6 +14,8 @@ LEVELS: tuple[str, ...] = ("assistant", "manager", "senior", "director", "vp")
 WORKPLACES: tuple[str, ...] = ("remote", "hybrid", "onsite", "unknown")
 PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
 CADENCES: tuple[str, ...] = ("daily", "weekly")
+# A digest shows at most this many postings (the best first) and says how many more matched.
+MAX_DIGEST_ITEMS = 25
 
 Level = Literal["assistant", "manager", "senior", "director", "vp"]
 WorkplaceValue = Literal["remote", "hybrid", "onsite", "unknown"]
@@ -213,6 +216,33 @@ class MatchedPosting:
     salary_usd_annual_max: float | None = None
     posted_at: datetime | None = None
     first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Matches(Sequence[MatchedPosting]):
+    """A subscription's new matches: the ones its digest shows (best first) and counts over all.
+
+    As a sequence it is the shown postings; `total`, `remote` and `above_median` count every
+    new match (remote ones, ones paying above the guide's median they are compared to).
+    """
+
+    shown: tuple[MatchedPosting, ...] = ()
+    total: int = 0
+    remote: int = 0
+    above_median: int = 0
+
+    @overload
+    def __getitem__(self, index: int) -> MatchedPosting: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[MatchedPosting, ...]: ...
+    def __getitem__(self, index: int | slice) -> MatchedPosting | tuple[MatchedPosting, ...]:
+        return self.shown[index]
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    def __iter__(self) -> Iterator[MatchedPosting]:
+        return iter(self.shown)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,11 +14,19 @@ from core.benchmarks import (
     signed,
     usd_short,
 )
-from core.models import CADENCES, LEVELS, MarketSummary, MatchedPosting, Subscription
+from core.models import (
+    CADENCES,
+    LEVELS,
+    MAX_DIGEST_ITEMS,
+    MarketSummary,
+    MatchedPosting,
+    Matches,
+    Subscription,
+)
 
 ROLE = "Clinical Operations"
 # A digest lists at most this many postings (the best first) and says how many more matched.
-MAX_ITEMS = 25
+MAX_ITEMS = MAX_DIGEST_ITEMS
 PERIOD_WORDS = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month"}
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "SGD": "S$"}
 WORKPLACE_LABELS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
@@ -95,26 +104,32 @@ class Digest:
 
 def compose_digest(
     subscription: Subscription,
-    postings: list[MatchedPosting],
+    postings: Sequence[MatchedPosting],
     market: MarketSummary,
     benchmarks: Benchmarks,
     cadence: str,
     now: datetime,
 ) -> Digest:
-    """Build the digest for one subscriber: ordered items, subject and market lines."""
+    """Build the digest for one subscriber: ordered items, subject and market lines.
+
+    `postings` is either every new match or, as `match_subscriptions` returns them, the
+    subscription's `Matches`: the best MAX_ITEMS with the subject's counts over all matches.
+    """
     if cadence not in CADENCES:
         raise ValueError(f"cadence must be one of {', '.join(CADENCES)}, not {cadence!r}")
     items = sorted(
         (_item(p, subscription, benchmarks) for p in postings),
         key=_order_key,
     )
+    counts = postings if isinstance(postings, Matches) else _counted(items)
+    shown = tuple(items[:MAX_ITEMS])
     return Digest(
-        subject=subject_line(items, cadence),
+        subject=subject_line(counts, cadence),
         cadence=cadence,
         recipient=subscription.email,
         generated_at=now,
-        items=tuple(items[:MAX_ITEMS]),
-        more=max(0, len(items) - MAX_ITEMS),
+        items=shown,
+        more=max(0, counts.total - len(shown)),
         market_lines=market_lines(market, benchmarks),
         weekly=weekly_section(market, benchmarks) if cadence == "weekly" else None,
         citation=f"{benchmarks.citation}, as of {benchmarks.as_of.isoformat()}",
@@ -142,7 +157,7 @@ def _item(p: MatchedPosting, sub: Subscription, benchmarks: Benchmarks) -> Diges
 
 
 def _order_key(item: DigestItem) -> tuple[bool, bool, float]:
-    """Level match first, then pay stated, then newest."""
+    """Level match first, then pay stated, then newest (warehouse/matching.py ranks alike)."""
     p = item.posting
     when = p.posted_at or p.first_seen
     stamp = _aware(when).timestamp() if when else float("-inf")
@@ -195,18 +210,26 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
-def subject_line(items: list[DigestItem], cadence: str) -> str:
+def _counted(items: Sequence[DigestItem]) -> Matches:
+    """Every item shown, with its counts: all, remote, above the guide's median."""
+    return Matches(
+        shown=tuple(i.posting for i in items),
+        total=len(items),
+        remote=sum(1 for i in items if i.posting.workplace == "remote"),
+        above_median=sum(1 for i in items if i.comparison and i.comparison.above_median),
+    )
+
+
+def subject_line(counts: Matches, cadence: str) -> str:
     """`7 new Clinical Operations roles, 3 remote, 2 above the guide's median`."""
-    if not items:
+    if not counts.total:
         when = "today" if cadence == "daily" else "this week"
         return f"No new {ROLE} roles {when}: your market summary"
-    parts = [_count(len(items), f"new {ROLE} role", f"new {ROLE} roles")]
-    remote = sum(1 for i in items if i.posting.workplace == "remote")
-    above = sum(1 for i in items if i.comparison and i.comparison.above_median)
-    if remote:
-        parts.append(f"{remote} remote")
-    if above:
-        parts.append(f"{above} above the guide's median")
+    parts = [_count(counts.total, f"new {ROLE} role", f"new {ROLE} roles")]
+    if counts.remote:
+        parts.append(f"{counts.remote} remote")
+    if counts.above_median:
+        parts.append(f"{counts.above_median} above the guide's median")
     return ", ".join(parts)
 
 

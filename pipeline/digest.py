@@ -28,7 +28,7 @@ import fcntl
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -169,7 +169,7 @@ def settings_with_smtp(settings: Settings, values: Mapping[str, Any] | None) -> 
 
 
 def message_id_for(
-    sub_id: int, cadence: str, postings: list[MatchedPosting], period: str | None = None
+    sub_id: int, cadence: str, postings: Sequence[MatchedPosting], period: str | None = None
 ) -> str:
     """A Message-ID that is the same whenever the same postings go to the same subscription.
 
@@ -211,16 +211,21 @@ class DigestContext:
 
 
 def build_digest(
-    sub: Subscription, postings: list[MatchedPosting], context: DigestContext
+    sub: Subscription, postings: Sequence[MatchedPosting], context: DigestContext
 ) -> deliveries.PendingDigest:
-    """Compose, render and build one subscriber's email, ready to record and send."""
+    """Compose, render and build one subscriber's email, ready to record and send.
+
+    The email's postings (the best MAX_ITEMS) are the ones recorded as delivered; other
+    matches stay eligible for the next digest while they are inside its window.
+    """
     digest = compose_digest(
         sub, postings, context.market, context.benchmarks, context.cadence, context.now
     )
     link = unsubscribe_url(context.settings, sub)
     rendered = render_digest(digest, link)
-    period = None if postings else period_of(context.cadence, context.now)
-    message_id = message_id_for(int(sub.id or 0), context.cadence, postings, period)
+    shown = [item.posting for item in digest.items]
+    period = None if shown else period_of(context.cadence, context.now)
+    message_id = message_id_for(int(sub.id or 0), context.cadence, shown, period)
     message = build_message(
         rendered,
         sender=context.settings.mail_from,
@@ -236,14 +241,14 @@ def build_digest(
         recipient=sub.email,
         subject=rendered.subject,
         message=message.as_bytes(),
-        posting_keys=[(p.source, p.source_id) for p in postings],
+        posting_keys=[(p.source, p.source_id) for p in shown],
         period=period,
     )
 
 
 def compose_all(
     subs: dict[int, Subscription],
-    matches: dict[int, list[MatchedPosting]],
+    matches: Mapping[int, Sequence[MatchedPosting]],
     context: DigestContext,
     last_recorded: Mapping[int, datetime] | None = None,
 ) -> list[deliveries.PendingDigest]:
@@ -432,7 +437,7 @@ def _prepare(
         market = market_summary(con, WINDOW_DAYS[cadence], now)
         subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
         last = deliveries.last_recorded(con, cadence)
-        matches = match_subscriptions(con, cadence)
+        matches = match_subscriptions(con, cadence, benchmarks)
     context = DigestContext(cadence, settings, benchmarks, now, market)
     outcome.subscriptions = len(subs)
     built = compose_all(subs, matches, context, last)

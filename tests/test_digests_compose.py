@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from core.benchmarks import Benchmarks, load_benchmarks
-from core.models import MarketSummary, MatchedPosting, Subscription
+from core.models import MarketSummary, MatchedPosting, Matches, Subscription
 from digests.compose import (
     Digest,
     compose_digest,
@@ -59,7 +60,7 @@ def market(**fields: Any) -> MarketSummary:
 
 
 def compose(
-    bm: Benchmarks, postings: list[MatchedPosting], cadence: str = "daily", **sub: Any
+    bm: Benchmarks, postings: Sequence[MatchedPosting], cadence: str = "daily", **sub: Any
 ) -> Digest:
     subscription = Subscription(email="reader@example.org", cadence=cadence, **sub)  # type: ignore[arg-type]
     return compose_digest(subscription, postings, market(), bm, cadence, NOW)
@@ -157,6 +158,19 @@ def test_subject_wording(bm: Benchmarks, specs: list, subject: str) -> None:
         extra = usd_year(pay, pay) if pay else {}
         postings.append(posting(n, workplace=workplace, level="manager", **extra))
     assert compose(bm, postings).subject == subject
+
+
+def test_matches_give_the_subject_and_more_their_counts_over_every_match(bm: Benchmarks) -> None:
+    best = (
+        posting(2, workplace="remote", level="manager", **usd_year(150_000, 150_000)),
+        posting(1, level="manager"),
+    )
+    matches = Matches(best, total=40, remote=8, above_median=10)
+    digest = compose(bm, matches)
+    assert [i.posting.source_id for i in digest.items] == ["2", "1"]
+    assert digest.more == 38
+    subject = "40 new Clinical Operations roles, 8 remote, 10 above the guide's median"
+    assert digest.subject == subject
 
 
 def test_subject_when_nothing_new(bm: Benchmarks) -> None:

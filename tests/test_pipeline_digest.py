@@ -33,6 +33,7 @@ from pipeline.journal import JournalEntries, SendJournal
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
 from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
+from tests.test_subscriptions_filters import add_forty
 from warehouse.db import connect_reader, connect_writer
 from warehouse.deliveries import Attempt
 from warehouse.subscriptions import (
@@ -517,6 +518,35 @@ def test_no_news_mail_only_for_those_who_asked_and_once_a_day(loaded) -> None:
     assert mail["Subject"] == "No new Clinical Operations roles today: your market summary"
     assert "No new roles matched" in body(mail, "plain")
     assert not [m for m in handler.messages if m["To"] == "quiet@example.org"]
+
+
+ROLES = "Clinical Operations roles"
+
+
+def test_the_next_digest_brings_the_matches_the_first_did_not_show(db, tmp_path) -> None:
+    now = datetime.now(UTC)
+    order = add_forty(db, now)
+    sub_id = save_subscription(db, subscription_from({"email": "all@example.org"}), now)
+    mailer = OutboxMailer(tmp_path / "outbox")
+
+    def run() -> tuple[int, list[str], list[str]]:
+        """Send; the subject and posting of every delivery item so far, oldest digest first."""
+        outcome = send_digests(db, "daily", Settings(), load_benchmarks(), mailer, "outbox")
+        rows = db.execute(
+            "SELECT d.subject, i.source_id FROM delivery_items i"
+            " JOIN deliveries d USING (message_id) WHERE i.subscription_id = ?"
+            " ORDER BY d.created_at, i.source_id",
+            [sub_id],
+        ).fetchall()
+        return outcome.sent, [r[0] for r in rows], [r[1] for r in rows]
+
+    sent, subjects, items = run()
+    assert sent == 1 and items == sorted(order[:25])
+    assert subjects == [f"40 new {ROLES}, 8 remote, 10 above the guide's median"] * 25
+    sent, subjects, items = run()
+    assert sent == 1 and len(items) == 40 and items[25:] == sorted(order[25:])
+    assert subjects[25:] == [f"15 new {ROLES}, 3 remote, 1 above the guide's median"] * 15
+    assert run()[0] == 0
 
 
 def test_an_unsubscribed_address_gets_no_retry(loaded) -> None:

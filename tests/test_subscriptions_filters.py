@@ -12,10 +12,12 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from cli.subscription_file import load_subscriptions, subscription_from
+from core.benchmarks import load_benchmarks
 from core.errors import SubscriptionError
-from core.models import Subscription
+from core.models import MarketSummary, Subscription
 from core.settings import get_settings
 from core.validation import FAMILIES, validate_subscription
+from digests.compose import compose_digest
 from parsers import title as title_parser
 from warehouse.db import connect_reader, connect_writer, migration_files
 from warehouse.matching import match_subscriptions, top_skills
@@ -287,6 +289,74 @@ def test_many_subscriptions_are_matched_together(market) -> None:
     daily = match_subscriptions(market, "daily")
     assert set(daily) == {a, b} and len(daily[a]) == 3 and len(daily[b]) == 1
     assert {p.source_id for p in match_subscriptions(market, "weekly")[c]} >= {"old"}
+
+
+FORTY = 40
+
+
+def add_forty(db, now: datetime) -> list[str]:
+    """40 matching manager postings, one a minute apart; their ids in the digest's order.
+
+    Every 4th (from the newest) states no pay; of the others every 4th pays above the manager
+    median (the rest below); every 5th is remote. #6 has only a first-seen time; #3 has #2's
+    posting time but was first seen later; #14 has #13's posting time and first-seen time.
+    """
+    specs = []
+    for i in range(FORTY):
+        posted: datetime | None = now - timedelta(minutes=i)
+        first_seen = now - timedelta(hours=2)
+        if i == 3:
+            posted, first_seen = now - timedelta(minutes=2), now - timedelta(hours=1)
+        if i == 6:
+            posted, first_seen = None, now - timedelta(minutes=6)
+        if i == 14:
+            posted = now - timedelta(minutes=13)
+        paid = i % 4 != 0
+        low, high = (150_000.0, 170_000.0) if i % 4 == 1 else (60_000.0, 80_000.0)
+        add_posting(
+            db,
+            f"p{i:02d}",
+            posted_at=posted,
+            first_seen=first_seen,
+            workplace="remote" if i % 5 == 0 else "hybrid",
+            salary_usd_annual_min=low if paid else None,
+            salary_usd_annual_max=high if paid else None,
+        )
+        specs.append((not paid, -(posted or first_seen).timestamp(), -first_seen.timestamp(), i))
+    return [f"p{i:02d}" for *_, i in sorted(specs)]
+
+
+def test_a_broad_alert_gets_its_best_25_and_counts_over_all_40(db) -> None:
+    now = datetime.now(UTC)
+    order = add_forty(db, now)
+    sub_id = save_subscription(db, subscription_from({"email": "all@example.org"}), now)
+    matches = match_subscriptions(db, "daily")[sub_id]
+    assert (matches.total, matches.remote, matches.above_median, len(matches)) == (40, 8, 10, 25)
+    sub = next(s for s in active_subscriptions(db, "daily") if s.id == sub_id)
+    digest = compose_digest(sub, matches, MarketSummary(1, 40), load_benchmarks(), "daily", now)
+    assert [i.posting.source_id for i in digest.items] == order[:25]
+    assert order[:4] == ["p01", "p03", "p02", "p05"] and order[9:11] == ["p13", "p14"]
+    assert digest.more == 15
+    # Over the 25 shown it would be 5 remote and 9 above the median: the subject counts all 40.
+    subject = "40 new Clinical Operations roles, 8 remote, 10 above the guide's median"
+    assert digest.subject == subject
+
+
+def test_the_best_25_are_those_composing_every_match_would_show(db) -> None:
+    now = datetime.now(UTC)
+    add_forty(db, now)
+    sub_id = save_subscription(
+        db, subscription_from({"email": "m@example.org", "levels": ["manager"]}), now
+    )
+    sub = next(s for s in active_subscriptions(db, "daily") if s.id == sub_id)
+    every = list(match_subscriptions(db, "daily", limit=FORTY)[sub_id])
+    best = match_subscriptions(db, "daily")[sub_id]
+    bm, market = load_benchmarks(), MarketSummary(1, 40)
+    whole = compose_digest(sub, every, market, bm, "daily", now)
+    assert len(every) == 40 and [p.source_id for p in best] == [
+        i.posting.source_id for i in whole.items
+    ]
+    assert compose_digest(sub, best, market, bm, "daily", now) == whole
 
 
 def test_top_skills_counts_the_guides_tools(db) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
-from core.models import MarketSummary, MatchedPosting
+from core.benchmarks import Benchmarks, compare_to_benchmark, load_benchmarks
+from core.models import MAX_DIGEST_ITEMS, MarketSummary, MatchedPosting, Matches
 
 WINDOW_DAYS = {"daily": 1, "weekly": 7}
 MATCHED_FIELDS = (
@@ -34,10 +36,8 @@ MATCHED_FIELDS = (
     "first_seen",
 )
 
-# One query for every active subscription of a cadence. Filters that need text work (keywords,
-# places, companies) are evaluated once per distinct term and posting in `hits`, not once per
-# (subscription, posting) pair; the pair join then only compares small lists.
-MATCH_SQL = """
+# The active subscriptions of a cadence, each with the time its window starts (`since`).
+SUBS_SQL = """
 WITH last_sent AS (
     SELECT subscription_id, max(created_at) AS at FROM deliveries GROUP BY 1
 ), subs AS (
@@ -51,15 +51,36 @@ WITH last_sent AS (
         coalesce(l.at, s.created_at) - to_days(CAST(? AS INTEGER)) AS since
     FROM subscriptions s LEFT JOIN last_sent l ON l.subscription_id = s.id
     WHERE s.active AND s.cadence = ?
-), fresh AS (
+)"""
+# Postings new enough for at least one of those subscriptions.
+FRESH_WHERE = """p.relevant AND p.closed_at IS NULL
+    AND p.first_seen >= (SELECT min(since) FROM subs)"""
+
+# The fresh postings with a pay to compare to the guide (compare_to_benchmark decides).
+PAID_SQL = """{subs}
+SELECT p.source, p.source_id, p.level, p.country,
+    p.salary_usd_annual_min, p.salary_usd_annual_max
+FROM postings p
+WHERE {fresh}
+  AND (p.salary_usd_annual_min IS NOT NULL OR p.salary_usd_annual_max IS NOT NULL)
+"""
+COMPARED_TABLE = "digest_compared_postings"
+
+# One query for every active subscription of a cadence. Filters that need text work (keywords,
+# places, companies) are evaluated once per distinct term and posting in `hits`, not once per
+# (subscription, posting) pair; the pair join then only compares small lists. Each
+# subscription's matches are ranked as digests/compose.py orders them: level match, then the
+# posting's own rank (pay compared, newest; then first seen, source, id), computed once per
+# posting. Only the best `?` of each come back, with the subscription's counts over all its
+# matches; the pairs carry keys only, the shown rows get their fields at the end.
+MATCH_SQL = """{subs}, fresh AS (
     SELECT p.*,
         list_distinct(list_filter(
             list_prepend(p.country, list_transform(coalesce(p.locations, []),
                 lambda x: x.country)),
             lambda c: c IS NOT NULL)) AS countries_all
     FROM postings p
-    WHERE p.relevant AND p.closed_at IS NULL
-      AND p.first_seen >= (SELECT min(since) FROM subs)
+    WHERE {fresh}
 ), terms AS (
     SELECT DISTINCT unnest(keyword_terms) AS term FROM subs
     UNION SELECT DISTINCT unnest(location_terms) FROM subs
@@ -78,47 +99,115 @@ WITH last_sent AS (
         ELSE contains(lower(coalesce(p.company, '')), substr(t.term, 3))
     END
     GROUP BY ALL
+), candidates AS (
+    SELECT p.source, p.source_id, p.level, p.workplace, p.family, p.countries_all,
+        p.salary_usd_annual_max, p.first_seen, h.terms,
+        coalesce(c.above_median, false) AS above_median,
+        row_number() OVER (ORDER BY c.source IS NOT NULL DESC,
+            coalesce(p.posted_at, p.first_seen) DESC NULLS LAST,
+            p.first_seen DESC, p.source, p.source_id) AS posting_rank
+    FROM fresh p
+    LEFT JOIN hits h ON h.source = p.source AND h.source_id = p.source_id
+    LEFT JOIN {compared} c ON c.source = p.source AND c.source_id = p.source_id
+), pairs AS (
+    SELECT s.id, p.source, p.source_id, p.posting_rank,
+        p.workplace = 'remote' AS remote, p.above_median,
+        coalesce(p.level <> '' AND list_contains(s.levels, p.level), false) AS level_match
+    FROM subs s
+    JOIN candidates p ON p.first_seen >= s.since
+    WHERE (len(s.levels) = 0 OR list_contains(s.levels, p.level))
+      AND (len(s.workplaces) = 0 OR list_contains(s.workplaces, p.workplace))
+      AND (len(s.families) = 0 OR list_contains(s.families, p.family))
+      AND (len(s.countries) = 0 OR list_has_any(s.countries, p.countries_all))
+      AND (p.salary_usd_annual_max IS NOT NULL OR s.include_no_salary)
+      AND (s.min_salary_usd IS NULL OR p.salary_usd_annual_max IS NULL
+           OR p.salary_usd_annual_max >= s.min_salary_usd)
+      AND (len(s.keyword_terms) = 0 OR list_has_any(s.keyword_terms, p.terms))
+      AND (len(s.location_terms) = 0 OR list_has_any(s.location_terms, p.terms))
+      AND (len(s.company_terms) = 0 OR list_has_any(s.company_terms, p.terms))
+      AND (len(s.excluded_terms) = 0 OR p.terms IS NULL
+           OR NOT list_has_any(s.excluded_terms, p.terms))
+      AND NOT EXISTS (
+            SELECT 1 FROM delivery_items d
+            WHERE d.subscription_id = s.id AND d.source = p.source AND d.source_id = p.source_id)
+), ranked AS (
+    SELECT id, source, source_id,
+        count(*) OVER per_sub AS total,
+        count(CASE WHEN remote THEN 1 END) OVER per_sub AS remote,
+        count(CASE WHEN above_median THEN 1 END) OVER per_sub AS above_median,
+        row_number() OVER (PARTITION BY id ORDER BY level_match DESC, posting_rank) AS rank
+    FROM pairs
+    WINDOW per_sub AS (PARTITION BY id)
+    QUALIFY rank <= ?
 )
-SELECT s.id, {fields}
-FROM subs s
-JOIN fresh p ON p.first_seen >= s.since
-LEFT JOIN hits h ON h.source = p.source AND h.source_id = p.source_id
-WHERE (len(s.levels) = 0 OR list_contains(s.levels, p.level))
-  AND (len(s.workplaces) = 0 OR list_contains(s.workplaces, p.workplace))
-  AND (len(s.families) = 0 OR list_contains(s.families, p.family))
-  AND (len(s.countries) = 0 OR list_has_any(s.countries, p.countries_all))
-  AND (p.salary_usd_annual_max IS NOT NULL OR s.include_no_salary)
-  AND (s.min_salary_usd IS NULL OR p.salary_usd_annual_max IS NULL
-       OR p.salary_usd_annual_max >= s.min_salary_usd)
-  AND (len(s.keyword_terms) = 0 OR list_has_any(s.keyword_terms, h.terms))
-  AND (len(s.location_terms) = 0 OR list_has_any(s.location_terms, h.terms))
-  AND (len(s.company_terms) = 0 OR list_has_any(s.company_terms, h.terms))
-  AND (len(s.excluded_terms) = 0 OR h.terms IS NULL
-       OR NOT list_has_any(s.excluded_terms, h.terms))
-  AND NOT EXISTS (
-        SELECT 1 FROM delivery_items d
-        WHERE d.subscription_id = s.id AND d.source = p.source AND d.source_id = p.source_id)
-ORDER BY s.id, p.first_seen DESC, p.source, p.source_id
+SELECT r.id, {fields}, r.total, r.remote, r.above_median
+FROM ranked r JOIN fresh p ON p.source = r.source AND p.source_id = r.source_id
+ORDER BY r.id, r.rank
 """
 
 
 def match_subscriptions(
-    con: duckdb.DuckDBPyConnection, cadence: str
-) -> dict[int, list[MatchedPosting]]:
-    """New postings for every active subscription of a cadence, not yet sent to it."""
-    sql = MATCH_SQL.format(fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS))
+    con: duckdb.DuckDBPyConnection,
+    cadence: str,
+    benchmarks: Benchmarks | None = None,
+    limit: int = MAX_DIGEST_ITEMS,
+) -> dict[int, Matches]:
+    """New postings for every active subscription of a cadence, not yet sent to it: the best
+    `limit` of each (as its digest orders them) and counts over all of them."""
+    window = [WINDOW_DAYS[cadence], cadence]
     cursor = con.cursor()
     try:
-        cursor.execute(sql, [WINDOW_DAYS[cadence], cadence])
-        matches: dict[int, list[MatchedPosting]] = defaultdict(list)
-        while batch := cursor.fetchmany(10_000):
-            for row in batch:
-                matches[int(row[0])].append(
-                    MatchedPosting(**dict(zip(MATCHED_FIELDS, row[1:], strict=True)))
-                )
+        _upload_comparisons(cursor, benchmarks or load_benchmarks(), window)
+        sql = MATCH_SQL.format(
+            subs=SUBS_SQL,
+            fresh=FRESH_WHERE,
+            fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
+            compared=COMPARED_TABLE,
+        )
+        cursor.execute(sql, [*window, limit])
+        matches = _read_matches(cursor)
+        cursor.execute(f"DROP TABLE {COMPARED_TABLE}")
     finally:
         cursor.close()
-    return dict(matches)
+    return matches
+
+
+def _read_matches(cursor: duckdb.DuckDBPyConnection) -> dict[int, Matches]:
+    """Rows of (subscription id, fields..., total, remote, above median), best first."""
+    shown: dict[int, list[MatchedPosting]] = defaultdict(list)
+    counts: dict[int, tuple[Any, ...]] = {}
+    width = len(MATCHED_FIELDS)
+    while batch := cursor.fetchmany(10_000):
+        for row in batch:
+            sub_id = int(row[0])
+            fields = dict(zip(MATCHED_FIELDS, row[1 : width + 1], strict=True))
+            shown[sub_id].append(MatchedPosting(**fields))
+            counts[sub_id] = row[width + 1 :]
+    return {
+        sub_id: Matches(tuple(postings), *(int(n) for n in counts[sub_id]))
+        for sub_id, postings in shown.items()
+    }
+
+
+def _upload_comparisons(
+    cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmarks, window: list[Any]
+) -> None:
+    """A temp table of the fresh postings whose pay compares to the guide, computed once per
+    posting, with whether it is above the median it was compared to."""
+    paid_sql = PAID_SQL.format(subs=SUBS_SQL, fresh=FRESH_WHERE)
+    rows = []
+    for source, source_id, level, country, low, high in cursor.execute(paid_sql, window).fetchall():
+        comparison = compare_to_benchmark(benchmarks, level, country, low, high)
+        if comparison is not None:
+            rows.append((source, source_id, comparison.above_median))
+    cursor.execute(
+        f"CREATE OR REPLACE TEMP TABLE {COMPARED_TABLE}"
+        " (source VARCHAR, source_id VARCHAR, above_median BOOLEAN)"
+    )
+    if rows:
+        appender = cursor.appender(COMPARED_TABLE)
+        appender.append_rows(rows)
+        appender.flush()
 
 
 def market_summary(
