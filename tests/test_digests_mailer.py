@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from digests.mailer import (
@@ -26,6 +25,8 @@ from digests.mailer import (
 )
 from digests.render import RenderedDigest
 from digests.unsubscribe import make_token, unsubscribe_url, verify_token
+from tests.smtp_server import free_port
+from tests.smtp_server import smtp_server as serving
 
 # Test servers that demand AUTH over plain TCP are deliberate; aiosmtpd warns about them.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -178,12 +179,6 @@ def test_outbox_write_failure_is_temporary(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- SMTP
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Recorder:
     """An aiosmtpd handler: records deliveries, refuses or drops chosen recipients."""
 
@@ -215,12 +210,8 @@ class Recorder:
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Recorder, int]]:
     handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, controller.port
-    finally:
-        controller.stop()
+    with serving(handler) as port:
+        yield handler, port
 
 
 def mailer(port: int, **kw: Any) -> SmtpMailer:
@@ -347,22 +338,14 @@ def test_smtp_login_never_logs_the_password(caplog: pytest.LogCaptureFixture) ->
         return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
 
     handler = Recorder()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        with caplog.at_level(logging.DEBUG):
-            good = mailer(controller.port, username="robot", password="s3cret-pw")
-            assert [r.ok for r in good.send([message(n=1)])] == [True]
-            bad = mailer(controller.port, username="robot", password="wrong-pw")
-            [failed] = bad.send([message(n=2)])
-    finally:
-        controller.stop()
+    with (
+        serving(handler, authenticator=authenticator, auth_require_tls=False) as port,
+        caplog.at_level(logging.DEBUG),
+    ):
+        good = mailer(port, username="robot", password="s3cret-pw")
+        assert [r.ok for r in good.send([message(n=1)])] == [True]
+        bad = mailer(port, username="robot", password="wrong-pw")
+        [failed] = bad.send([message(n=2)])
     assert seen[0] == (b"robot", b"s3cret-pw")
     assert not failed.ok and not failed.permanent
     assert "s3cret-pw" not in repr(good)
@@ -382,19 +365,10 @@ def allow_robot(server, session, envelope, mechanism, auth_data):
 def auth_server() -> Iterator[tuple[Recorder, int]]:
     """A server that answers 530 at MAIL FROM until the client logs in (no TLS needed)."""
     handler = Recorder()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
-        authenticator=allow_robot,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield handler, controller.port
-    finally:
-        controller.stop()
+    with serving(
+        handler, authenticator=allow_robot, auth_required=True, auth_require_tls=False
+    ) as port:
+        yield handler, port
 
 
 def batch_of(count: int) -> list[EmailMessage]:
@@ -481,12 +455,8 @@ class Unwelcoming(Recorder):
 
 def test_smtp_5xx_to_ehlo_stops_the_batch_for_now() -> None:
     handler = Unwelcoming()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        results = mailer(controller.port).send(batch_of(3))
-    finally:
-        controller.stop()
+    with serving(handler) as port:
+        results = mailer(port).send(batch_of(3))
     assert_kept_for_next_run(results, "550 5.7.1 Your host is not welcome")
     assert handler.connections == 1 and handler.received == []
 
@@ -505,12 +475,8 @@ class RelayDenied(Recorder):
 
 def test_smtp_the_same_5xx_for_every_recipient_is_the_servers_fault() -> None:
     handler = RelayDenied()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        results = mailer(controller.port).send(batch_of(6))
-    finally:
-        controller.stop()
+    with serving(handler) as port:
+        results = mailer(port).send(batch_of(6))
     assert_kept_for_next_run(results, "554 5.7.1 Relay access denied")
     assert handler.rcpts == 3  # the batch stops after three identical refusals in a row
 
@@ -561,13 +527,9 @@ def test_smtp_5xx_to_data_is_permanent_only_when_others_got_through(
     everyone: bool, expected: list[tuple[bool, bool]]
 ) -> None:
     handler = RefusesSomeData(everyone)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
+    with serving(handler) as port:
         batch = [message("a@example.org", 1), message("spam@example.org", 2)]
-        results = mailer(controller.port).send([*batch, message("b@example.org", 3)])
-    finally:
-        controller.stop()
+        results = mailer(port).send([*batch, message("b@example.org", 3)])
     assert [(r.ok, r.permanent) for r in results] == expected
     assert all("554" in (r.error or "") for r in results if not r.ok)
 
