@@ -21,10 +21,10 @@ from pipeline.digest import unsubscribe_url
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
+from tests.headless import CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
 from warehouse.matching import market_summary, match_subscriptions
 from warehouse.subscriptions import active_subscriptions, save_subscription
 
-CHROMIUM = Path("/usr/bin/chromium")
 WIDTH, HEIGHT = 800, 1400
 HEADER_BLUE = (0x1D, 0x4E, 0x89)
 LEVEL_BAR_BLUE = (0x3B, 0x82, 0xC4)
@@ -142,30 +142,13 @@ def weekly_html(db, tmp_path: Path) -> Path:
 
 def screenshot(html: Path, tmp_path: Path) -> Path:
     home = tmp_path / "home"
-    for sub in ("config", "cache", "data"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
     png = tmp_path / "weekly.png"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_RUNTIME_DIR": str(home),
-    }
+    env = private_home(home)
     command = [
         str(CHROMIUM),
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
-        f"--user-data-dir={home / 'profile'}",
+        *OFFLINE_FLAGS,
+        profile_flag(home),
         f"--screenshot={png}",
         f"--window-size={WIDTH},{HEIGHT}",
         html.as_uri(),

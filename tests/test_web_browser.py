@@ -14,12 +14,11 @@ import pytest
 
 from core.models import Subscription
 from digests.unsubscribe import unsubscribe_url
+from tests.headless import CHROMEDRIVER, CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
 from warehouse.db import connect_reader, writer
 from warehouse.subscriptions import get_subscription, save_subscription
 from web.server import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SECRET = "browser-test-secret"
 EMAIL = "site.lead@example.org"
 KEEP = os.environ.get("JOBALERTS_SCREENSHOT_DIR")  # to look at the screenshots afterwards
@@ -52,32 +51,10 @@ def browser(home: Path):  # -> selenium.webdriver.Chrome
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    for sub in ("config", "cache", "data", "runtime"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_RUNTIME_DIR": str(home / "runtime"),
-    }
+    env = private_home(home)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost, EXCLUDE 127.0.0.1",
-        f"--user-data-dir={home / 'profile'}",
-        "--window-size=900,700",
-    ):
+    for argument in ("--headless=new", *OFFLINE_FLAGS, profile_flag(home), "--window-size=900,700"):
         options.add_argument(argument)
     service = Service(str(CHROMEDRIVER), env=env, log_output=str(home / "chromedriver.log"))
     return webdriver.Chrome(service=service, options=options)
