@@ -18,9 +18,11 @@ def print_ingest_summary(summary: dict[str, Any]) -> None:
         "source", "status", "postings", "relevant", "new", "seen", "parse errors", title="Ingest"
     )
     for s in summary["sources"]:
-        status = {"ok": "ok", "skipped": f"skipped: {s['error']}"}.get(
-            s["status"], f"FAILED: {s['error']}"
-        )
+        status = {
+            "ok": "ok",
+            "skipped": f"skipped: {escape(str(s['error']))}",
+            "rate_limited": f"rate-limited: {escape(str(s['error']))}",
+        }.get(s["status"], f"FAILED: {escape(str(s['error']))}")
         table.add_row(
             s["source"],
             status,
@@ -35,6 +37,11 @@ def print_ingest_summary(summary: dict[str, Any]) -> None:
         console.print(
             f"[bold red]{len(summary['failed'])} source(s) failed:[/] "
             + ", ".join(summary["failed"])
+        )
+    if summary.get("rate_limited"):
+        console.print(
+            f"[bold yellow]{len(summary['rate_limited'])} source(s) rate-limited,"
+            " deferred to the next run:[/] " + ", ".join(summary["rate_limited"])
         )
 
 

@@ -37,6 +37,14 @@ class TransientSourceError(SourceError):
     """A failure worth retrying later: 429, 5xx, timeout, connection reset."""
 
 
+class RateLimitedError(TransientSourceError):
+    """The host asked us to wait longer than we wait in one run: deferred to the next run."""
+
+
+class HostDownError(TransientSourceError):
+    """The host refused the connection or its name did not resolve: not retried this run."""
+
+
 class BoardGoneError(SourceError):
     """The board answered 404: it moved or closed."""
 

@@ -100,6 +100,7 @@ class RawPayload:
     status: int
     content_type: str
     body: bytes
+    final_url: str = ""  # where the body really came from, when a redirect moved it
 
     @property
     def content_hash(self) -> str:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
         "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
     )
     http_timeout: float = 20.0
+    http_deadline: float = 60.0  # total seconds per request attempt (a slow drip is cut)
+    http_base_urls: dict[str, str] = {}  # API base-URL overrides by connector key (JSON)
     http_retries: int = 3
     http_max_retry_after: float = 60.0
     http_max_bytes: int = 50_000_000

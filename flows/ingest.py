@@ -11,11 +11,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 
 from core.benchmarks import load_benchmarks
-from core.errors import SourceError, TransientSourceError
+from core.errors import HostDownError, RateLimitedError, SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
 from flows.common import current_run_id, run_settings
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
+from sources.politeness import for_run
+from sources.redaction import redact
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
@@ -24,15 +26,21 @@ from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, sta
 
 
 def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a source only for failures that may pass: 429, 5xx, timeouts, resets."""
-    return isinstance(state.result(raise_on_failure=False), TransientSourceError)
+    """Retry a source only for failures that may pass: 5xx, timeouts, resets. Not a host that
+    is down or rate-limiting: it is skipped for the rest of the run."""
+    error = state.result(raise_on_failure=False)
+    no_retry = (RateLimitedError, HostDownError)
+    return isinstance(error, TransientSourceError) and not isinstance(error, no_retry)
 
 
 @task(task_run_name="fetch-{source.name}", cache_policy=NO_CACHE, retry_condition_fn=_is_transient)
-def fetch_task(source: SourceRef, settings: Settings, known: frozenset[str]) -> FetchResult:
-    """Fetch one board (network only); `known` are its postings already stored."""
+def fetch_task(
+    source: SourceRef, settings: Settings, known: frozenset[str], run_id: str = ""
+) -> FetchResult:
+    """Fetch one board (network only); `known` are its postings already stored. Boards of a
+    run share what it learnt about hosts (down, rate-limiting)."""
     options = replace(fetch_options(settings), known_ids=known)
-    with make_session(settings) as session:
+    with make_session(settings, for_run(run_id) if run_id else None) as session:
         return fetch_source(session, source, options)
 
 
@@ -52,7 +60,7 @@ def _fetched(future: PrefectFuture[FetchResult], source: SourceRef) -> FetchResu
         return result
     if isinstance(result, SourceError):
         return FetchResult(source=source, payloads=result.payloads, error=result)
-    return FetchResult(source=source, error=SourceError(f"unexpected error: {result!r}"))
+    return FetchResult(source=source, error=SourceError(redact(f"unexpected error: {result!r}")))
 
 
 def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
@@ -60,6 +68,7 @@ def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
         "sources": [o.__dict__ for o in outcomes],
         "failed": [o.source for o in outcomes if o.status == "failed"],
         "skipped": [o.source for o in outcomes if o.status == "skipped"],
+        "rate_limited": [o.source for o in outcomes if o.status == "rate_limited"],
         "postings": sum(o.postings for o in outcomes),
         "new_postings": sum(o.new_postings for o in outcomes),
     }
@@ -84,7 +93,7 @@ def ingest(
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
     )
-    futures = {fetcher.submit(s, settings, known[s.name]): s for s in sources}
+    futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
     outcomes: list[SourceOutcome] = []
     for future in as_completed(list(futures)):
         outcome = store_task(_fetched(future, futures[future]), settings, run_id)

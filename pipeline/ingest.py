@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import requests
 
-from core.errors import SourceError, SourceSkippedError
-from core.models import BoardParse, RawPayload, SourceRef
+from core.errors import LayoutChangedError, RateLimitedError, SourceError, SourceSkippedError
+from core.models import BoardParse, ParseError, RawPayload, SourceRef
 from core.settings import Settings
 from sources.options import FetchOptions
+from sources.politeness import HostHealth
+from sources.redaction import redact
 from sources.registry import connector_for, lists_whole_board
 from sources.replay import use_replay
-from sources.session import Payloads, build_session
+from sources.session import Payloads, build_session, receiving
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
 from warehouse.runs import SourceOutcome
@@ -46,8 +48,9 @@ class FetchResult:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def make_session(settings: Settings) -> requests.Session:
-    """The HTTP session for a run: the polite network, or recordings when replay is set."""
+def make_session(settings: Settings, hosts: HostHealth | None = None) -> requests.Session:
+    """The HTTP session for a run: the polite network, or recordings when replay is set.
+    `hosts` is the run's record of hosts found down or rate-limiting (shared by its sessions)."""
     if settings.replay_dir is not None:
         return use_replay(build_session(user_agent=settings.user_agent), settings.replay_dir)
     return build_session(
@@ -56,6 +59,7 @@ def make_session(settings: Settings) -> requests.Session:
         max_retry_after=settings.http_max_retry_after,
         min_host_delay=settings.http_min_host_delay,
         cache_dir=settings.http_cache_dir,
+        hosts=hosts,
     )
 
 
@@ -63,7 +67,9 @@ def fetch_options(settings: Settings) -> FetchOptions:
     """Connector options from settings."""
     return FetchOptions(
         timeout=settings.http_timeout,
+        deadline=settings.http_deadline,
         max_bytes=settings.http_max_bytes,
+        base_urls=dict(settings.http_base_urls),
         credentials=settings.credentials(),
     )
 
@@ -71,11 +77,28 @@ def fetch_options(settings: Settings) -> FetchOptions:
 def fetch_source(
     session: requests.Session, source: SourceRef, options: FetchOptions
 ) -> FetchResult:
-    """Fetch one board; a SourceError propagates with the payloads fetched before it."""
+    """Fetch one board; a SourceError propagates with every payload fetched before it.
+
+    Every body the session returned travels on, whatever the connector did with it: a
+    connector that fails to decode a page (or crashes) still hands its payloads to storage."""
     started = datetime.now(UTC)
-    payloads = connector_for(source.kind)(session, source, options)
+    with receiving() as received:
+        try:
+            payloads = connector_for(source.kind)(session, source, options)
+        except SourceError as error:
+            error.payloads = _all_received(received, error.payloads)
+            raise
+        except Exception as error:  # a connector bug must not lose what was fetched
+            message = redact(f"connector failed: {error.__class__.__name__}: {error}")[:500]
+            raise LayoutChangedError(message, payloads=list(received)) from None
     capped = isinstance(payloads, Payloads) and payloads.capped
     return FetchResult(source=source, payloads=payloads, capped=capped, started_at=started)
+
+
+def _all_received(received: list[RawPayload], kept: list[RawPayload]) -> list[RawPayload]:
+    """Every payload received, in order, then any the connector kept that it made itself."""
+    seen = {id(raw) for raw in received}
+    return [*received, *(raw for raw in kept if id(raw) not in seen)]
 
 
 @dataclass
@@ -140,13 +163,23 @@ def _store_payload(
     """
     raw_id, still_applied = raw_store.store_raw(con, raw)
     if not still_applied or counts.applied:
-        parse = parsed if parsed is not None else board_parser(source.kind)(raw, source)
+        parse = parsed if parsed is not None else _parse_safely(source, raw)
         _parse_and_upsert(con, parse, raw_id, now, counts)
         return
     mapped = postings_store.payload_postings(con, raw_id)
     counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
     counts.relevance.update(mapped)
     counts.unchanged += 1
+
+
+def _parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
+    """A stored payload's parse; a parser that raises (e.g. RecursionError on absurdly nested
+    JSON) becomes a payload-level parse error instead of stopping the run."""
+    try:
+        return board_parser(source.kind)(raw, source)
+    except Exception as error:
+        message = f"parser crashed: {error.__class__.__name__}: {error}"[:500]
+        return BoardParse(errors=[ParseError(source.name, None, message)])
 
 
 def _listed_ids(source: SourceRef, raw: RawPayload) -> list[str]:
@@ -170,6 +203,8 @@ def _close(
 def _status(error: SourceError | None) -> str:
     if error is None:
         return "ok"
+    if isinstance(error, RateLimitedError):
+        return "rate_limited"
     return "skipped" if isinstance(error, SourceSkippedError) else "failed"
 
 

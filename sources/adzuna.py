@@ -1,38 +1,31 @@
 """Adzuna search API (free key): per country and keyword, pages until a short page.
 
-The key travels in the query string, so stored payload URLs and error URLs are redacted.
+The key travels in the query string; the session masks it (with every other configured
+credential) in each URL it stores or reports (sources/redaction.py).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 import requests
 
-from core.errors import SourceError, SourceSkippedError
+from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import decode_json, fetch, require_shape
+from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
 
 API = "https://api.adzuna.com/v1/api/jobs"
 PER_PAGE = 50
 DEFAULT_COUNTRIES = ("us", "gb")
 DEFAULT_SEARCH = ("clinical trial manager", "clinical operations", "clinical project manager")
 SKIPPED = "Adzuna needs JOBALERTS_ADZUNA_APP_ID and JOBALERTS_ADZUNA_APP_KEY; skipped"
-_SECRET = re.compile(r"(app_id|app_key)=[^&]*")
 
 
 def _listed(source: SourceRef, key: str, default: tuple[str, ...]) -> list[str]:
     value = source.params.get(key)
     found = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     return [str(v).strip() for v in found if str(v).strip()] or list(default)
-
-
-def redact(url: str) -> str:
-    """The URL without the app id and key."""
-    return _SECRET.sub(r"\1=REDACTED", url)
 
 
 def page_url(country: str, term: str, page: int, keys: tuple[str, str], opts: FetchOptions) -> str:
@@ -57,16 +50,14 @@ def fetch_board(
     app_id, app_key = options.credential("adzuna_app_id"), options.credential("adzuna_app_key")
     if not app_id or not app_key:
         raise SourceSkippedError(SKIPPED)
-    payloads: list[RawPayload] = []
-    try:
+    keys = (app_id, app_key)
+
+    def fill(payloads: Payloads) -> None:
         for country in _listed(source, "countries", DEFAULT_COUNTRIES):
             for term in _listed(source, "search", DEFAULT_SEARCH):
-                _search(session, source, options, (country, term, (app_id, app_key)), payloads)
-    except SourceError as error:  # re-raised without the cause: its text holds the key
-        raise type(error)(
-            redact(str(error)), url=redact(error.url), status=error.status, payloads=payloads
-        ) from None
-    return payloads
+                _search(session, source, options, (country, term, keys), payloads)
+
+    return collect_payloads(fill)
 
 
 def _search(
@@ -81,7 +72,6 @@ def _search(
     for page in range(1, options.max_pages + 1):
         url = page_url(country, term, page, keys, options)
         raw = fetch(session, source, url, options)
-        raw = replace(raw, url=redact(url))
         payloads.append(raw)
         doc = decode_json(raw, payloads)
         ok = isinstance(doc, dict) and isinstance(doc.get("results"), list)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FetchOptions:
-    """Timeouts, caps, credentials and base-URL overrides (tests point these at a local server).
+    """Timeouts (`timeout` per read, `deadline` per attempt), caps, credentials and base-URL
+    overrides (tests point these at a local server).
 
     `credentials` holds free API keys read from the environment (e.g. `usajobs_api_key`,
     `adzuna_app_id`); a connector whose key is absent raises SourceSkippedError.
@@ -16,6 +17,7 @@ class FetchOptions:
     """
 
     timeout: float = 20.0
+    deadline: float = 60.0  # total seconds one attempt may take, however slowly bytes arrive
     max_bytes: int = 50_000_000
     max_pages: int = 50
     base_urls: dict[str, str] = field(default_factory=dict)

@@ -1,55 +1,76 @@
 """The one HTTP session every connector uses, and the one place HTTP errors are sorted.
 
-The session identifies itself, retries 429 / 5xx / connection errors a bounded number of times
-honouring Retry-After (capped), takes each host's turn (one request at a time, a minimum delay),
-and, given a cache folder, makes GETs conditional (ETag / Last-Modified).
+The session identifies itself and takes each host's turn (one request at a time, a minimum
+delay). `fetch` retries 429 / 5xx / dropped connections a bounded number of times, sleeping
+OUTSIDE the host's turn; a Retry-After beyond the cap defers the source (and its host's other
+boards) to the next run; a refused connection or an unknown name marks the host down for the
+run. Every attempt has a total deadline; redirects are followed only within the same host, so
+keys (query or headers) never cross hosts; every URL stored or reported is redacted. Given a
+cache folder, GETs are conditional (ETag / Last-Modified).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
+from core.errors import (
+    BoardGoneError,
+    HostDownError,
+    LayoutChangedError,
+    RateLimitedError,
+    SourceError,
+    SourceSkippedError,
+    TransientSourceError,
+)
 from core.models import RawPayload, SourceRef
 from sources.conditional import ConditionalCache, Validators
+from sources.deadline import POOL_CLASSES, Deadline
 from sources.options import FetchOptions
-from sources.politeness import GATE
+from sources.politeness import GATE, HostHealth, host_of
+from sources.redaction import REDACT, guard_loggers, redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 T = TypeVar("T")
+guard_loggers(("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry"))
 
 
-class CappedRetry(Retry):
-    """urllib3 retries that honour Retry-After, but never wait longer than a cap."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How `fetch` retries: attempts after the first, backoff base, longest Retry-After slept."""
 
+    retries: int = 3
+    backoff: float = 0.5
     max_retry_after: float = 60.0
-
-    def get_retry_after(self, response: Any) -> float | None:
-        """The server's Retry-After in seconds, capped."""
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.max_retry_after)
-
-    def new(self, **kw: Any) -> CappedRetry:
-        """Keep the cap when urllib3 copies the policy after each attempt."""
-        retry = super().new(**kw)
-        retry.max_retry_after = self.max_retry_after
-        return retry
 
 
 class PoliteAdapter(HTTPAdapter):
-    """An HTTP adapter that waits for its host's turn (one request at a time, a minimum delay)."""
+    """An HTTP adapter that waits for its host's turn (one request at a time, a minimum delay)
+    and whose connections obey the calling thread's Deadline. It never retries by itself."""
 
     def __init__(self, *, min_host_delay: float, **kwargs: Any) -> None:
         self.min_host_delay = min_host_delay
-        super().__init__(**kwargs)
+        super().__init__(max_retries=0, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Pools whose connections a Deadline can cut."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(POOL_CLASSES)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
@@ -60,9 +81,12 @@ class PoliteAdapter(HTTPAdapter):
 
 
 class PoliteSession(requests.Session):
-    """A session that may remember validators for conditional GETs."""
+    """A session that may remember validators for conditional GETs, with its retry policy and
+    the run's host health (hosts found down or rate-limiting)."""
 
     conditional: ConditionalCache | None = None
+    policy: RetryPolicy = RetryPolicy()
+    hosts: HostHealth | None = None
 
 
 def build_session(
@@ -73,27 +97,33 @@ def build_session(
     max_retry_after: float = 60.0,
     min_host_delay: float = 0.0,
     cache_dir: Path | None = None,
+    hosts: HostHealth | None = None,
 ) -> PoliteSession:
     """A session with an identifying User-Agent, bounded retries and per-host politeness."""
-    retry = CappedRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "POST", "HEAD"}),
-        backoff_factor=backoff,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    retry.max_retry_after = max_retry_after
     session = PoliteSession()
     session.conditional = ConditionalCache(cache_dir) if cache_dir else None
-    adapter = PoliteAdapter(max_retries=retry, min_host_delay=min_host_delay)
+    session.policy = RetryPolicy(retries, backoff, max_retry_after)
+    session.hosts = hosts if hosts is not None else HostHealth()
+    adapter = PoliteAdapter(min_host_delay=min_host_delay)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
     return session
+
+
+_RECEIVED: ContextVar[list[RawPayload] | None] = ContextVar("received", default=None)
+
+
+@contextmanager
+def receiving() -> Iterator[list[RawPayload]]:
+    """Collect every payload `fetch` returns inside (in order), whatever the connector does
+    with it afterwards: a decode failure or a connector bug never loses a fetched body."""
+    received: list[RawPayload] = []
+    token = _RECEIVED.set(received)
+    try:
+        yield received
+    finally:
+        _RECEIVED.reset(token)
 
 
 def _read_capped(response: requests.Response, max_bytes: int, url: str) -> bytes:
@@ -107,27 +137,61 @@ def _read_capped(response: requests.Response, max_bytes: int, url: str) -> bytes
     return b"".join(chunks)
 
 
-def _raise_for_status(response: requests.Response, url: str) -> None:
+class _Retry(Exception):
+    """An answer worth another attempt: 429/5xx (with the server's Retry-After) or a dropped
+    connection."""
+
+    def __init__(self, error: SourceError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _check_status(response: requests.Response, url: str) -> None:
     status = response.status_code
+    if status in RETRY_STATUSES:
+        error = TransientSourceError(f"HTTP {status} after retries", url=url, status=status)
+        raise _Retry(error, retry_after_seconds(response.headers.get("Retry-After")))
     if status == 404:
         raise BoardGoneError("board moved or closed (HTTP 404)", url=url, status=status)
-    if status in RETRY_STATUSES:
-        raise TransientSourceError(f"HTTP {status} after retries", url=url, status=status)
     if status >= 400:
         raise SourceError(f"HTTP {status}", url=url, status=status)
 
 
 def _payload(
-    source: SourceRef, url: str, status: int, content_type: str, body: bytes
+    source: SourceRef,
+    url: str,
+    status: int,
+    content_type: str,
+    body: bytes,
+    final_url: str = "",
 ) -> RawPayload:
+    """A payload keyed by the URL asked for; `final_url` when a redirect moved it (redacted)."""
     return RawPayload(
         source=source.name,
         kind=source.kind,
-        url=url,
+        url=redact(url),
         fetched_at=datetime.now(UTC),
         status=status,
         content_type=content_type,
         body=body,
+        final_url=redact(final_url) if final_url and final_url != url else "",
     )
 
 
@@ -152,6 +216,194 @@ def _remember(
         cache.remember(url, Validators(etag, modified, content_type), body)
 
 
+@dataclass
+class _Request:
+    """One logical request: where, how, and what it carries."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json_body: dict[str, Any] | None = None
+    history: list[str] = field(default_factory=list)
+
+
+def _redirect_target(request: _Request, response: requests.Response) -> str | None:
+    """Where a redirect points (resolved), or None when the answer is not a redirect."""
+    location = response.headers.get("Location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return None
+    return urljoin(request.url, location)
+
+
+def _follow(request: _Request, target: str, status: int) -> None:
+    """Move the request to a same-host target; refuse another host, a downgrade or a loop."""
+    here, there = urlsplit(request.url), urlsplit(target)
+    where = f"{there.scheme}://{there.netloc}" if there.netloc else target
+    if there.scheme not in ("http", "https") or host_of(target) != host_of(request.url):
+        raise SourceError(f"redirected to another host ({where}): refused", url=request.url)
+    if here.scheme == "https" and there.scheme != "https":
+        raise SourceError("redirected from https to http: refused", url=request.url)
+    request.history.append(request.url)
+    if target in request.history or len(request.history) > MAX_REDIRECTS:
+        raise SourceError(f"redirect loop or more than {MAX_REDIRECTS} redirects", url=target)
+    if status == 303 or (status in (301, 302) and request.method == "POST"):
+        request.method, request.json_body = "GET", None
+    request.url = target
+
+
+def _send(session: requests.Session, request: _Request, timeout: float) -> requests.Response:
+    """Send, following same-host redirects; the caller closes the answer."""
+    while True:
+        response = session.request(
+            request.method,
+            request.url,
+            json=request.json_body,
+            headers=request.headers,
+            timeout=timeout,
+            stream=True,
+            allow_redirects=False,
+        )
+        target = _redirect_target(request, response)
+        if target is None:
+            return response
+        response.close()
+        _follow(request, target, response.status_code)
+
+
+def _host_down(error: requests.ConnectionError) -> bool:
+    """True when the connection never opened: refused, unknown name, connect timeout."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, NewConnectionError | ConnectTimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__ or _reason(seen)
+    return False
+
+
+def _reason(error: BaseException) -> BaseException | None:
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, BaseException):
+        return reason
+    args = getattr(error, "args", ())
+    return args[0] if args and isinstance(args[0], BaseException) else None
+
+
+def _attempt(
+    session: requests.Session, source: SourceRef, request: _Request, options: FetchOptions
+) -> RawPayload:
+    """One attempt (redirects included) within the total deadline."""
+    cache = _cache_for(session, request.method)
+    asked = request.url
+    headers = {**request.headers, **(cache.request_headers(asked) if cache else {})}
+    attempt = _Request(request.method, asked, headers, request.json_body)
+    with Deadline(options.deadline) as deadline:
+        try:
+            with _send(session, attempt, options.timeout) as response:
+                if response.status_code == 304 and cache is not None:
+                    remembered = _remembered(cache, source, asked)
+                    if remembered is not None:
+                        return remembered
+                _check_status(response, attempt.url)
+                body = _read_capped(response, options.max_bytes, attempt.url)
+        except (requests.RequestException, _Retry) as error:
+            if deadline.expired:
+                raise _overdue(options, attempt.url) from None
+            raise _sorted(error, attempt.url) from None
+        if deadline.expired:
+            raise _overdue(options, attempt.url)
+    _remember(cache, asked, response, body)
+    content_type = response.headers.get("Content-Type", "")
+    return _payload(source, asked, response.status_code, content_type, body, attempt.url)
+
+
+def _overdue(options: FetchOptions, url: str) -> TransientSourceError:
+    return TransientSourceError(
+        f"no complete answer within the {options.deadline:g} s deadline", url=url
+    )
+
+
+def _sorted(error: BaseException, url: str) -> BaseException:
+    """A request library error as the pipeline's error (or _Retry for another attempt)."""
+    if isinstance(error, _Retry):
+        return error
+    if isinstance(error, requests.ConnectionError) and _host_down(error):
+        return HostDownError(f"network error, host unreachable: {error}", url=url)
+    if isinstance(error, requests.Timeout | requests.ConnectionError):
+        return _Retry(TransientSourceError(f"network error: {error}", url=url))
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return _Retry(TransientSourceError(f"body cut short: {error}", url=url))
+    return SourceError(f"request failed: {error}", url=url)
+
+
+def _hosts(session: requests.Session) -> HostHealth:
+    hosts = session.hosts if isinstance(session, PoliteSession) else None
+    return hosts if hosts is not None else HostHealth()
+
+
+def _policy(session: requests.Session) -> RetryPolicy:
+    return session.policy if isinstance(session, PoliteSession) else RetryPolicy()
+
+
+def _refuse_troubled_host(hosts: HostHealth, url: str) -> None:
+    """Skip a host found down or rate-limiting earlier in this run."""
+    trouble = hosts.trouble(url)
+    if trouble is None:
+        return
+    message = f"{host_of(url)} {trouble.reason} earlier in this run"
+    if trouble.kind == "rate_limited":
+        raise RateLimitedError(f"deferred to the next run: {message}", url=url)
+    raise SourceSkippedError(f"skipped: {message}", url=url)
+
+
+def _with_retries(
+    session: requests.Session, source: SourceRef, request: _Request, options: FetchOptions
+) -> RawPayload:
+    """Attempts until one answers, sleeping between them outside the host's turn."""
+    hosts, policy = _hosts(session), _policy(session)
+    for attempt in range(policy.retries + 1):
+        _refuse_troubled_host(hosts, request.url)
+        try:
+            return _attempt(session, source, request, options)
+        except HostDownError:
+            hosts.mark(request.url, "down", "was unreachable")
+            raise
+        except _Retry as retry:
+            wait = _wait(retry, policy, attempt, hosts, request.url)
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _wait(retry: _Retry, policy: RetryPolicy, attempt: int, hosts: HostHealth, url: str) -> float:
+    """Seconds to sleep before the next attempt, or the error that ends the fetch."""
+    error, after = retry.error, retry.retry_after
+    if after is not None and after > policy.max_retry_after:
+        hosts.mark(url, "rate_limited", f"asked to wait {after:g} s")
+        raise RateLimitedError(
+            f"rate-limited: Retry-After {after:g} s is beyond the {policy.max_retry_after:g} s"
+            " cap; deferred to the next run",
+            url=error.url,
+            status=error.status,
+        )
+    if attempt >= policy.retries:
+        if error.status == 429:
+            hosts.mark(url, "rate_limited", "kept answering 429")
+            raise RateLimitedError(
+                "rate-limited: HTTP 429 after retries; deferred to the next run",
+                url=error.url,
+                status=429,
+            )
+        raise error
+    return after if after is not None else policy.backoff * 2**attempt
+
+
+def _redacted(error: SourceError) -> SourceError:
+    """The same error with every credential masked in its message and URL, payloads kept."""
+    copy = type(error)(
+        redact(str(error)), url=redact(error.url), status=error.status, payloads=error.payloads
+    )
+    return copy
+
+
 def fetch(
     session: requests.Session,
     source: SourceRef,
@@ -161,37 +413,25 @@ def fetch(
     method: str = "GET",
     json_body: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    record: bool = True,
 ) -> RawPayload:
     """One request: a RawPayload on success, or a SourceError that says what went wrong.
 
-    `headers` are added to this request only (keys never leak to other boards). A conditional
-    GET the server answers 304 (Not Modified) gives the remembered body.
+    `headers` are added to this request only (keys never leak to other boards, nor to other
+    hosts: redirects stay on the host). A conditional GET the server answers 304 (Not
+    Modified) gives the remembered body. The payload's URL is where the body really came from,
+    redacted. With `record` (the default), the payload joins the enclosing `receiving()`.
     """
-    cache = _cache_for(session, method)
-    headers = {**(headers or {}), **(cache.request_headers(url) if cache else {})}
+    REDACT.register(options.credentials.values())
+    request = _Request(method, url, dict(headers or {}), json_body)
     try:
-        with session.request(
-            method,
-            url,
-            json=json_body,
-            headers=headers,
-            timeout=options.timeout,
-            stream=True,
-            allow_redirects=True,
-        ) as response:
-            if response.status_code == 304 and cache is not None:
-                remembered = _remembered(cache, source, url)
-                if remembered is not None:
-                    return remembered
-            _raise_for_status(response, url)
-            body = _read_capped(response, options.max_bytes, url)
-            _remember(cache, url, response, body)
-            content_type = response.headers.get("Content-Type", "")
-            return _payload(source, url, response.status_code, content_type, body)
-    except (requests.Timeout, requests.ConnectionError) as error:
-        raise TransientSourceError(f"network error: {error}", url=url) from error
-    except requests.RequestException as error:
-        raise SourceError(f"request failed: {error}", url=url) from error
+        raw = _with_retries(session, source, request, options)
+    except SourceError as error:
+        raise _redacted(error) from None
+    received = _RECEIVED.get()
+    if record and received is not None:
+        received.append(raw)
+    return raw
 
 
 def fetch_listing(
@@ -242,7 +482,7 @@ def decode_json(raw: RawPayload, payloads: list[RawPayload]) -> Any:
     """The JSON document of a payload, or a LayoutChangedError that keeps the payloads."""
     try:
         return json.loads(raw.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad bytes, bad JSON, absurd nesting
         raise LayoutChangedError(
             f"layout changed: body is not JSON ({error.__class__.__name__}, "
             f"content-type {raw.content_type or 'none'})",

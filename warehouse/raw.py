@@ -23,7 +23,7 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
         return int(existing[0]), bool(existing[1])
     row = con.execute(
         "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
-        " content_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " content_hash, body, final_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
             raw.source,
             raw.kind,
@@ -33,6 +33,7 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
             raw.content_type,
             raw.content_hash,
             raw.body,
+            raw.final_url or None,
         ],
     ).fetchone()
     assert row is not None
