@@ -184,7 +184,7 @@ def _parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
 
 def _listed_ids(source: SourceRef, raw: RawPayload) -> list[str]:
     """The ids a list page names: it maps no postings, so the warehouse holds none for it."""
-    return board_parser(source.kind)(raw, source).listed_ids
+    return _parse_safely(source, raw).listed_ids
 
 
 def _close(
