@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     http_deadline: float = 60.0  # total seconds per request attempt (a slow drip is cut)
     http_base_urls: dict[str, str] = {}  # API base-URL overrides by connector key (JSON)
     http_retries: int = 3
+    http_backoff: float = 0.5  # seconds before the first retry (doubling), without Retry-After
     http_max_retry_after: float = 60.0
     http_max_bytes: int = 50_000_000
     http_min_host_delay: float = 1.0

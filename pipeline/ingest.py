@@ -56,6 +56,7 @@ def make_session(settings: Settings, hosts: HostHealth | None = None) -> request
     return build_session(
         user_agent=settings.user_agent,
         retries=settings.http_retries,
+        backoff=settings.http_backoff,
         max_retry_after=settings.http_max_retry_after,
         min_host_delay=settings.http_min_host_delay,
         cache_dir=settings.http_cache_dir,
