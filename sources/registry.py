@@ -33,6 +33,8 @@ def known_kinds() -> list[str]:
         "politeness",
         "robots",
         "conditional",
+        "deadline",
+        "redaction",
     }
     return sorted(p.stem for p in folder.glob("*.py") if p.stem not in skip)
 

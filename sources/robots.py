@@ -41,6 +41,7 @@ def _load(
             source,
             url,
             replace(options, max_bytes=min(options.max_bytes, MAX_ROBOTS_BYTES)),
+            record=False,  # rules, not a payload of the board
         )
     except TransientSourceError:
         raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,11 +127,6 @@ CASES = {
 }
 
 
-def _params() -> Iterator[object]:
-    for name, case in CASES.items():
-        yield case if isinstance(case, Case) else case  # pytest.param keeps its marks
-
-
 def _write_sources(folder: Path) -> Path:
     sources = [
         {"name": "muse-hostile", "kind": "themuse", "board": "muse", "company": "The Muse"},
@@ -220,7 +214,7 @@ def _text_holding_secrets(db: Path) -> list[str]:
         found = []
         for table, column in columns:
             for secret in SECRETS:
-                sql = f'SELECT count(*) FROM "{table}" WHERE contains("{column}", ?)'  # noqa: S608
+                sql = f'SELECT count(*) FROM "{table}" WHERE contains("{column}", ?)'
                 if con.execute(sql, [secret]).fetchone() != (0,):
                     found.append(f"{table}.{column}")
         return found
@@ -228,7 +222,7 @@ def _text_holding_secrets(db: Path) -> list[str]:
         con.close()
 
 
-@pytest.mark.parametrize("case", list(_params()), ids=list(CASES))
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
 def test_fault_matrix(
     case: Case,
     request: pytest.FixtureRequest,
@@ -270,3 +264,38 @@ def test_fault_matrix(
         assert not any(secret in text for secret in SECRETS)
     seen_elsewhere = " ".join(f"{s.path} {s.headers}" for s in healthy.routes.seen)
     assert not any(secret in seen_elsewhere for secret in SECRETS)
+
+
+def test_a_host_answering_429_forever_delays_neither_its_neighbours_nor_the_run(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small-scale: 8 boards on a host that answers 429 (Retry-After 2 s) forever, 4 healthy
+    boards on another host. The storm's boards end rate-limited (deferred, exit 0) after a
+    bounded number of requests; the healthy boards are stored. (Same-host turns during the
+    sleeps: test_faults_http_session; the 70-board figure: bench/network_faults.py.)"""
+    storm_boards = [
+        {"name": f"storm-{i}", "kind": "themuse", "board": f"s{i}", "company": "S"}
+        for i in range(8)
+    ]
+    healthy_boards = [
+        {"name": f"lever-{i}", "kind": "lever", "board": f"h{i}", "company": "H"} for i in range(4)
+    ]
+    path = settings_env / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": storm_boards + healthy_boards}))
+    with (
+        hostile_server({"/": status(429, Retry_After="2")}) as storm,
+        hostile_server({"/lever/": body(LEVER_BODY)}) as healthy,
+    ):
+        _configure(monkeypatch, settings_env, storm.url(), healthy.url())
+        monkeypatch.setenv("JOBALERTS_HTTP_MAX_RETRY_AFTER", "5")
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["ingest", "--sources", str(path)])
+        asked = len(storm.routes.seen)
+    assert result.exit_code == 0, result.output
+    assert "8 source(s) rate-limited" in result.output
+    con = connect_reader(get_settings().db_path)
+    status_of = dict(con.execute("SELECT source, status FROM source_runs").fetchall())
+    con.close()
+    assert {status_of[b["name"]] for b in storm_boards} == {"rate_limited"}
+    assert {status_of[b["name"]] for b in healthy_boards} == {"ok"}
+    assert asked <= len(storm_boards) * 2  # each asked at most once more (http_retries=1)

@@ -219,3 +219,15 @@ def test_an_oversized_body_is_refused_not_stored(tmp_path: Path) -> None:
     ):
         fetch_source(session(), MUSE, options(server.url(), max_bytes=10_000))
     assert caught.value.payloads == []
+
+
+def test_robots_rules_are_not_kept_as_a_payload_of_the_board() -> None:
+    table = {"/robots.txt": body(b"User-agent: *\nAllow: /\n", content_type="text/plain")}
+    table["/careers"] = body(b'{"not": "html"}')
+    with hostile_server(table) as server:
+        page = SourceRef(
+            name="jl", kind="jsonld", board="jl", company="J", url=server.url("/careers")
+        )
+        with pytest.raises(LayoutChangedError) as caught:
+            fetch_source(session(), page, FetchOptions(timeout=5))
+    assert [p.url for p in caught.value.payloads] == [server.url("/careers")]
