@@ -88,6 +88,7 @@ def fetch_source(
             payloads = connector_for(source.kind)(session, source, options)
         except SourceError as error:
             error.payloads = _all_received(received, error.payloads)
+            error.args, error.url = (redact(str(error)),), redact(error.url)
             raise
         except Exception as error:  # a connector bug must not lose what was fetched
             message = redact(f"connector failed: {error.__class__.__name__}: {error}")[:500]

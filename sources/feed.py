@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 
 from core.errors import LayoutChangedError, SourceError
@@ -30,7 +32,7 @@ def fetch_board(
         session,
         source,
         url,
-        options,
+        replace(options, cross_host_redirects=True),
         headers={"Accept": ACCEPT_FEED},
     )
     if not looks_like_feed(raw.body):

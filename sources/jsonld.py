@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import requests
 
 from core.errors import LayoutChangedError, SourceError
@@ -50,7 +52,7 @@ def _fetch_pages(
             session,
             source,
             url,
-            options,
+            replace(options, cross_host_redirects=True),
             headers={"Accept": ACCEPT_HTML},
         )
         payloads.append(raw)

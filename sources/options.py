@@ -14,6 +14,8 @@ class FetchOptions:
     `adzuna_app_id`); a connector whose key is absent raises SourceSkippedError.
     `known_ids` are the source_ids of this source already in the warehouse, so a connector
     may skip fetching their details again or stop paging a newest-first board early.
+    `cross_host_redirects` lets a public web page move to another host (never with a key, and
+    only the Accept header follows); APIs leave it off: a redirect elsewhere is refused.
     """
 
     timeout: float = 20.0
@@ -23,6 +25,7 @@ class FetchOptions:
     base_urls: dict[str, str] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
     known_ids: frozenset[str] = frozenset()
+    cross_host_redirects: bool = False  # web pages (feeds, career pages), never keyed APIs
 
     def base(self, key: str, default: str) -> str:
         """The base URL for an API, overridden when set."""

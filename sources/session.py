@@ -235,12 +235,18 @@ def _redirect_target(request: _Request, response: requests.Response) -> str | No
     return urljoin(request.url, location)
 
 
-def _follow(request: _Request, target: str, status: int) -> None:
-    """Move the request to a same-host target; refuse another host, a downgrade or a loop."""
+def _follow(request: _Request, target: str, status: int, cross_host: bool) -> None:
+    """Move the request to the target; refuse a downgrade, a loop, another scheme, or another
+    host unless `cross_host` (then only when nothing secret travels, and only Accept follows)."""
     here, there = urlsplit(request.url), urlsplit(target)
     where = f"{there.scheme}://{there.netloc}" if there.netloc else target
-    if there.scheme not in ("http", "https") or host_of(target) != host_of(request.url):
-        raise SourceError(f"redirected to another host ({where}): refused", url=request.url)
+    if there.scheme not in ("http", "https"):
+        raise SourceError(f"redirected to a {there.scheme or 'relative'} URL: refused", url=where)
+    if host_of(target) != host_of(request.url):
+        keyed = redact(target) != target or redact(request.url) != request.url
+        if not cross_host or keyed:
+            raise SourceError(f"redirected to another host ({where}): refused", url=request.url)
+        request.headers = {k: v for k, v in request.headers.items() if k.lower() == "accept"}
     if here.scheme == "https" and there.scheme != "https":
         raise SourceError("redirected from https to http: refused", url=request.url)
     request.history.append(request.url)
@@ -251,15 +257,15 @@ def _follow(request: _Request, target: str, status: int) -> None:
     request.url = target
 
 
-def _send(session: requests.Session, request: _Request, timeout: float) -> requests.Response:
-    """Send, following same-host redirects; the caller closes the answer."""
+def _send(session: requests.Session, request: _Request, options: FetchOptions) -> requests.Response:
+    """Send, following redirects `_follow` allows; the caller closes the answer."""
     while True:
         response = session.request(
             request.method,
             request.url,
             json=request.json_body,
             headers=request.headers,
-            timeout=timeout,
+            timeout=options.timeout,
             stream=True,
             allow_redirects=False,
         )
@@ -267,7 +273,7 @@ def _send(session: requests.Session, request: _Request, timeout: float) -> reque
         if target is None:
             return response
         response.close()
-        _follow(request, target, response.status_code)
+        _follow(request, target, response.status_code, options.cross_host_redirects)
 
 
 def _host_down(error: requests.ConnectionError) -> bool:
@@ -298,7 +304,7 @@ def _attempt(
     attempt = _Request(request.method, asked, headers, request.json_body)
     with Deadline(options.deadline) as deadline:
         try:
-            with _send(session, attempt, options.timeout) as response:
+            with _send(session, attempt, options) as response:
                 if response.status_code == 304 and cache is not None:
                     remembered = _remembered(cache, source, asked)
                     if remembered is not None:

@@ -231,3 +231,28 @@ def test_robots_rules_are_not_kept_as_a_payload_of_the_board() -> None:
         with pytest.raises(LayoutChangedError) as caught:
             fetch_source(session(), page, FetchOptions(timeout=5))
     assert [p.url for p in caught.value.payloads] == [server.url("/careers")]
+
+
+def test_a_public_feed_may_move_to_another_host_but_a_keyed_api_may_not() -> None:
+    feed = b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>'
+    with hostile_server({"/jobs.rss": body(feed, content_type="application/rss+xml")}) as other:
+        moved = other.url("/jobs.rss", host="localhost")
+        with hostile_server({"/": redirect(moved)}) as server:
+            page = SourceRef(name="f", kind="feed", board="f", company="F", url=server.url("/rss"))
+            [raw] = fetch_source(session(), page, options(server.url())).payloads
+            with pytest.raises(SourceError, match="another host"):
+                themuse.fetch_board(session(), MUSE, options(server.url()))
+    assert raw.body == feed and raw.final_url == moved
+    assert raw.url == server.url("/rss")
+    assert [s.path for s in other.routes.seen] == ["/jobs.rss"]  # the API never went there
+
+
+def test_a_connectors_own_error_is_masked_too() -> None:
+    secret_page = f"/careers?token={MUSE_KEY}"
+    with hostile_server({"/robots.txt": status(404), "/careers": body(b"{}")}) as server:
+        page = SourceRef(
+            name="jl", kind="jsonld", board="jl", company="J", url=server.url(secret_page)
+        )
+        with pytest.raises(LayoutChangedError) as caught:
+            fetch_source(session(), page, options(server.url()))
+    assert MUSE_KEY not in str(caught.value) and MUSE_KEY not in caught.value.url
