@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -256,3 +257,38 @@ def test_a_connectors_own_error_is_masked_too() -> None:
         with pytest.raises(LayoutChangedError) as caught:
             fetch_source(session(), page, options(server.url()))
     assert MUSE_KEY not in str(caught.value) and MUSE_KEY not in caught.value.url
+
+
+def test_keys_stored_before_the_upgrade_are_masked_by_migration_9(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse import db as warehouse_db
+
+    every = warehouse_db.migration_files()
+    monkeypatch.setattr(warehouse_db, "migration_files", lambda: [m for m in every if m[0] < 9])
+    con = warehouse_db.connect_writer(tmp_path / "old.duckdb")
+    leaky = "https://www.themuse.com/api/public/jobs?page=0&api_key=OLDKEY123"
+    now = datetime.now(UTC)
+    for raw_id, url in ((1, leaky), (2, leaky.replace("OLDKEY123", "ROTATED99"))):
+        con.execute(
+            "INSERT INTO raw_payloads (id, source, kind, url, fetched_at, status, content_type,"
+            " content_hash, body) VALUES (?, 'muse', 'themuse', ?, ?, 200, '', 'h', '')",
+            [raw_id, url, now],
+        )
+    summary = json.dumps({"sources": [{"url": leaky}]})
+    con.execute("INSERT INTO runs VALUES ('r', 'ingest', ?, ?, 'ok', ?)", [now, now, summary])
+    con.execute(
+        "INSERT INTO source_runs (run_id, source, started_at, finished_at, status, error, url)"
+        " VALUES ('r', 'muse', ?, ?, 'failed', ?, ?)",
+        [now, now, f"HTTP 500: {leaky} failed", leaky],
+    )
+    monkeypatch.setattr(warehouse_db, "migration_files", lambda: every)
+    assert 9 in warehouse_db.apply_migrations(con)
+    text = con.execute(
+        "SELECT string_agg(url, ' ') FROM raw_payloads UNION ALL"
+        " SELECT string_agg(url || error, ' ') FROM source_runs UNION ALL"
+        " SELECT string_agg(summary, ' ') FROM runs"
+    ).fetchall()
+    con.close()
+    assert "OLDKEY123" not in str(text) and "ROTATED99" not in str(text)
+    assert "api_key=REDACTED#2" in str(text) and "api_key=REDACTED failed" in str(text)
