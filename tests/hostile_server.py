@@ -178,6 +178,19 @@ def drip(pause: float = 0.2) -> Behaviour:
     return serve
 
 
+def drip_headers(pause: float = 0.1) -> Behaviour:
+    """The status line and headers themselves sent one byte per `pause` seconds."""
+
+    def serve(handler: BaseHTTPRequestHandler) -> None:
+        head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"x" * 10_000 + b"\r\n\r\n"
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(pause)
+
+    return serve
+
+
 def gzip_bomb(decoded_size: int) -> Behaviour:
     """A small gzip body that inflates to `decoded_size` bytes."""
     data = gzip.compress(b" " * decoded_size, compresslevel=9)

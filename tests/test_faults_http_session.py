@@ -27,9 +27,11 @@ from sources.options import FetchOptions
 from sources.politeness import HostHealth
 from sources.session import build_session, fetch, retry_after_seconds
 from tests.hostile_server import (
+    Behaviour,
     body,
     closed_port,
     drip,
+    drip_headers,
     hostile_server,
     redirect,
     status,
@@ -82,8 +84,9 @@ def test_a_body_shorter_than_its_content_length_is_transient() -> None:
         themuse.fetch_board(session(retries=0), MUSE, options(server.url()))
 
 
-def test_a_slow_drip_is_cut_at_the_total_deadline() -> None:
-    with hostile_server({"/muse": drip(pause=0.1)}) as server:
+@pytest.mark.parametrize("slow", [drip(pause=0.1), drip_headers(pause=0.1)], ids=["body", "head"])
+def test_a_slow_drip_is_cut_at_the_total_deadline(slow: Behaviour) -> None:
+    with hostile_server({"/muse": slow}) as server:
         started = time.monotonic()
         with pytest.raises(TransientSourceError, match="deadline"):
             themuse.fetch_board(session(retries=0), MUSE, options(server.url(), deadline=1.0))
