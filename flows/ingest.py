@@ -25,12 +25,16 @@ from warehouse.postings import known_ids
 from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
 
 
-def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a source only for failures that may pass: 5xx, timeouts, resets. Not a host that
-    is down or rate-limiting: it is skipped for the rest of the run."""
-    error = state.result(raise_on_failure=False)
+def _worth_retrying(error: object) -> bool:
+    """Failures that may pass: 5xx, timeouts, resets. Not a host that is down or
+    rate-limiting: it is skipped for the rest of the run."""
     no_retry = (RateLimitedError, HostDownError)
     return isinstance(error, TransientSourceError) and not isinstance(error, no_retry)
+
+
+def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a source only for failures worth retrying."""
+    return _worth_retrying(state.result(raise_on_failure=False))
 
 
 @task(task_run_name="fetch-{source.name}", cache_policy=NO_CACHE, retry_condition_fn=_is_transient)
@@ -38,10 +42,16 @@ def fetch_task(
     source: SourceRef, settings: Settings, known: frozenset[str], run_id: str = ""
 ) -> FetchResult:
     """Fetch one board (network only); `known` are its postings already stored. Boards of a
-    run share what it learnt about hosts (down, rate-limiting)."""
+    run share what it learnt about hosts (down, rate-limiting). Only a failure worth retrying
+    fails the task; others come back in the result (recorded, without a traceback in the log)."""
     options = replace(fetch_options(settings), known_ids=known)
     with make_session(settings, for_run(run_id) if run_id else None) as session:
-        return fetch_source(session, source, options)
+        try:
+            return fetch_source(session, source, options)
+        except SourceError as error:
+            if _worth_retrying(error):
+                raise  # the task retries it
+            return FetchResult(source=source, payloads=error.payloads, error=error)
 
 
 @task(task_run_name="store-{fetched.source.name}", cache_policy=NO_CACHE)
