@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import requests
@@ -21,22 +22,12 @@ Connector = Callable[[requests.Session, SourceRef, FetchOptions], list[RawPayloa
 REQUIRED = ("name", "kind", "board", "company")
 
 
+@lru_cache(maxsize=1)
 def known_kinds() -> list[str]:
-    """Every kind of board with a connector module."""
+    """Every kind of board: a module of `sources/` with a `fetch_board` (helpers have none)."""
     folder = Path(__file__).parent
-    skip = {
-        "__init__",
-        "options",
-        "registry",
-        "replay",
-        "session",
-        "politeness",
-        "robots",
-        "conditional",
-        "deadline",
-        "redaction",
-    }
-    return sorted(p.stem for p in folder.glob("*.py") if p.stem not in skip)
+    stems = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+    return [s for s in stems if hasattr(importlib.import_module(f"sources.{s}"), "fetch_board")]
 
 
 def _source_from(entry: object, path: Path, index: int, kinds: list[str]) -> SourceRef:

@@ -16,12 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,32 +28,27 @@ from core.errors import (
     BoardGoneError,
     HostDownError,
     LayoutChangedError,
-    RateLimitedError,
     SourceError,
-    SourceSkippedError,
     TransientSourceError,
 )
 from core.models import RawPayload, SourceRef
 from sources.conditional import ConditionalCache, Validators
 from sources.deadline import POOL_CLASSES, Deadline
 from sources.options import FetchOptions
-from sources.politeness import GATE, HostHealth, host_of
+from sources.politeness import GATE, HostHealth
 from sources.redaction import REDACT, guard_loggers, redact
+from sources.redirects import Request, follow, redirect_target
+from sources.retries import (
+    RetryPolicy,
+    TryAgain,
+    next_wait,
+    refuse_troubled_host,
+    retry_after_seconds,
+)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-MAX_REDIRECTS = 5
 T = TypeVar("T")
 guard_loggers(("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry"))
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How `fetch` retries: attempts after the first, backoff base, longest Retry-After slept."""
-
-    retries: int = 3
-    backoff: float = 0.5
-    max_retry_after: float = 60.0
 
 
 class PoliteAdapter(HTTPAdapter):
@@ -137,37 +129,11 @@ def _read_capped(response: requests.Response, max_bytes: int, url: str) -> bytes
     return b"".join(chunks)
 
 
-class _Retry(Exception):
-    """An answer worth another attempt: 429/5xx (with the server's Retry-After) or a dropped
-    connection."""
-
-    def __init__(self, error: SourceError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After in seconds (a number or an HTTP date), None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 def _check_status(response: requests.Response, url: str) -> None:
     status = response.status_code
     if status in RETRY_STATUSES:
         error = TransientSourceError(f"HTTP {status} after retries", url=url, status=status)
-        raise _Retry(error, retry_after_seconds(response.headers.get("Retry-After")))
+        raise TryAgain(error, retry_after_seconds(response.headers.get("Retry-After")))
     if status == 404:
         raise BoardGoneError("board moved or closed (HTTP 404)", url=url, status=status)
     if status >= 400:
@@ -216,48 +182,7 @@ def _remember(
         cache.remember(url, Validators(etag, modified, content_type), body)
 
 
-@dataclass
-class _Request:
-    """One logical request: where, how, and what it carries."""
-
-    method: str
-    url: str
-    headers: dict[str, str]
-    json_body: dict[str, Any] | None = None
-    history: list[str] = field(default_factory=list)
-
-
-def _redirect_target(request: _Request, response: requests.Response) -> str | None:
-    """Where a redirect points (resolved), or None when the answer is not a redirect."""
-    location = response.headers.get("Location")
-    if response.status_code not in REDIRECT_STATUSES or not location:
-        return None
-    return urljoin(request.url, location)
-
-
-def _follow(request: _Request, target: str, status: int, cross_host: bool) -> None:
-    """Move the request to the target; refuse a downgrade, a loop, another scheme, or another
-    host unless `cross_host` (then only when nothing secret travels, and only Accept follows)."""
-    here, there = urlsplit(request.url), urlsplit(target)
-    where = f"{there.scheme}://{there.netloc}" if there.netloc else target
-    if there.scheme not in ("http", "https"):
-        raise SourceError(f"redirected to a {there.scheme or 'relative'} URL: refused", url=where)
-    if host_of(target) != host_of(request.url):
-        keyed = redact(target) != target or redact(request.url) != request.url
-        if not cross_host or keyed:
-            raise SourceError(f"redirected to another host ({where}): refused", url=request.url)
-        request.headers = {k: v for k, v in request.headers.items() if k.lower() == "accept"}
-    if here.scheme == "https" and there.scheme != "https":
-        raise SourceError("redirected from https to http: refused", url=request.url)
-    request.history.append(request.url)
-    if target in request.history or len(request.history) > MAX_REDIRECTS:
-        raise SourceError(f"redirect loop or more than {MAX_REDIRECTS} redirects", url=target)
-    if status == 303 or (status in (301, 302) and request.method == "POST"):
-        request.method, request.json_body = "GET", None
-    request.url = target
-
-
-def _send(session: requests.Session, request: _Request, options: FetchOptions) -> requests.Response:
+def _send(session: requests.Session, request: Request, options: FetchOptions) -> requests.Response:
     """Send, following redirects `_follow` allows; the caller closes the answer."""
     while True:
         response = session.request(
@@ -269,11 +194,11 @@ def _send(session: requests.Session, request: _Request, options: FetchOptions) -
             stream=True,
             allow_redirects=False,
         )
-        target = _redirect_target(request, response)
+        target = redirect_target(request, response)
         if target is None:
             return response
         response.close()
-        _follow(request, target, response.status_code, options.cross_host_redirects)
+        follow(request, target, response.status_code, options.cross_host_redirects)
 
 
 def _host_down(error: requests.ConnectionError) -> bool:
@@ -295,13 +220,13 @@ def _reason(error: BaseException) -> BaseException | None:
 
 
 def _attempt(
-    session: requests.Session, source: SourceRef, request: _Request, options: FetchOptions
+    session: requests.Session, source: SourceRef, request: Request, options: FetchOptions
 ) -> RawPayload:
     """One attempt (redirects included) within the total deadline."""
     cache = _cache_for(session, request.method)
     asked = request.url
     headers = {**request.headers, **(cache.request_headers(asked) if cache else {})}
-    attempt = _Request(request.method, asked, headers, request.json_body)
+    attempt = Request(request.method, asked, headers, request.json_body)
     with Deadline(options.deadline) as deadline:
         try:
             with _send(session, attempt, options) as response:
@@ -311,7 +236,7 @@ def _attempt(
                         return remembered
                 _check_status(response, attempt.url)
                 body = _read_capped(response, options.max_bytes, attempt.url)
-        except (requests.RequestException, _Retry) as error:
+        except (requests.RequestException, TryAgain) as error:
             if deadline.expired:
                 raise _overdue(options, attempt.url) from None
             raise _sorted(error, attempt.url) from None
@@ -329,15 +254,15 @@ def _overdue(options: FetchOptions, url: str) -> TransientSourceError:
 
 
 def _sorted(error: BaseException, url: str) -> BaseException:
-    """A request library error as the pipeline's error (or _Retry for another attempt)."""
-    if isinstance(error, _Retry):
+    """A request library error as the pipeline's error (or TryAgain for another attempt)."""
+    if isinstance(error, TryAgain):
         return error
     if isinstance(error, requests.ConnectionError) and _host_down(error):
         return HostDownError(f"network error, host unreachable: {error}", url=url)
     if isinstance(error, requests.Timeout | requests.ConnectionError):
-        return _Retry(TransientSourceError(f"network error: {error}", url=url))
+        return TryAgain(TransientSourceError(f"network error: {error}", url=url))
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
-        return _Retry(TransientSourceError(f"body cut short: {error}", url=url))
+        return TryAgain(TransientSourceError(f"body cut short: {error}", url=url))
     return SourceError(f"request failed: {error}", url=url)
 
 
@@ -350,56 +275,22 @@ def _policy(session: requests.Session) -> RetryPolicy:
     return session.policy if isinstance(session, PoliteSession) else RetryPolicy()
 
 
-def _refuse_troubled_host(hosts: HostHealth, url: str) -> None:
-    """Skip a host found down or rate-limiting earlier in this run."""
-    trouble = hosts.trouble(url)
-    if trouble is None:
-        return
-    message = f"{host_of(url)} {trouble.reason} earlier in this run"
-    if trouble.kind == "rate_limited":
-        raise RateLimitedError(f"deferred to the next run: {message}", url=url)
-    raise SourceSkippedError(f"skipped: {message}", url=url)
-
-
 def _with_retries(
-    session: requests.Session, source: SourceRef, request: _Request, options: FetchOptions
+    session: requests.Session, source: SourceRef, request: Request, options: FetchOptions
 ) -> RawPayload:
     """Attempts until one answers, sleeping between them outside the host's turn."""
     hosts, policy = _hosts(session), _policy(session)
     for attempt in range(policy.retries + 1):
-        _refuse_troubled_host(hosts, request.url)
+        refuse_troubled_host(hosts, request.url)
         try:
             return _attempt(session, source, request, options)
         except HostDownError:
             hosts.mark(request.url, "down", "was unreachable")
             raise
-        except _Retry as retry:
-            wait = _wait(retry, policy, attempt, hosts, request.url)
+        except TryAgain as retry:
+            wait = next_wait(retry, policy, attempt, hosts, request.url)
             time.sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _wait(retry: _Retry, policy: RetryPolicy, attempt: int, hosts: HostHealth, url: str) -> float:
-    """Seconds to sleep before the next attempt, or the error that ends the fetch."""
-    error, after = retry.error, retry.retry_after
-    if after is not None and after > policy.max_retry_after:
-        hosts.mark(url, "rate_limited", f"asked to wait {after:g} s")
-        raise RateLimitedError(
-            f"rate-limited: Retry-After {after:g} s is beyond the {policy.max_retry_after:g} s"
-            " cap; deferred to the next run",
-            url=error.url,
-            status=error.status,
-        )
-    if attempt >= policy.retries:
-        if error.status == 429:
-            hosts.mark(url, "rate_limited", "kept answering 429")
-            raise RateLimitedError(
-                "rate-limited: HTTP 429 after retries; deferred to the next run",
-                url=error.url,
-                status=429,
-            )
-        raise error
-    return after if after is not None else policy.backoff * 2**attempt
 
 
 def _redacted(error: SourceError) -> SourceError:
@@ -429,7 +320,7 @@ def fetch(
     redacted. With `record` (the default), the payload joins the enclosing `receiving()`.
     """
     REDACT.register(options.credentials.values())
-    request = _Request(method, url, dict(headers or {}), json_body)
+    request = Request(method, url, dict(headers or {}), json_body)
     try:
         raw = _with_retries(session, source, request, options)
     except SourceError as error:

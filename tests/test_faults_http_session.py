@@ -25,7 +25,8 @@ from pipeline.ingest import fetch_source, store_and_parse
 from sources import themuse, usajobs
 from sources.options import FetchOptions
 from sources.politeness import HostHealth
-from sources.session import build_session, fetch, retry_after_seconds
+from sources.retries import retry_after_seconds
+from sources.session import build_session, fetch
 from tests.hostile_server import (
     Behaviour,
     body,
