@@ -299,3 +299,39 @@ def test_a_host_answering_429_forever_delays_neither_its_neighbours_nor_the_run(
     assert {status_of[b["name"]] for b in storm_boards} == {"rate_limited"}
     assert {status_of[b["name"]] for b in healthy_boards} == {"ok"}
     assert asked <= len(storm_boards) * 2  # each asked at most once more (http_retries=1)
+
+
+def test_with_no_network_every_host_fails_once_fast_and_a_summary_is_printed(
+    settings_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names of boards do not resolve (the Prefect API on loopback still does): each host is
+    tried once, its other boards are skipped with the reason, and the summary is printed."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def offline(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.endswith(".invalid"):
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    boards = [
+        {"name": f"{kind}-{i}", "kind": kind, "board": f"b{i}", "company": "C"}
+        for kind in ("lever", "themuse")
+        for i in range(3)
+    ]
+    path = settings_env / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": boards}))
+    _configure(monkeypatch, settings_env, "http://muse.invalid", "http://lever.invalid")
+    monkeypatch.setenv("JOBALERTS_HTTP_RETRIES", "3")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["ingest", "--sources", str(path)])
+    assert result.exit_code == 2
+    assert "source(s) failed" in result.output and "unreachable" in result.output
+    assert len(asked) <= 6  # at most one lookup per board, none retried (3 retries configured)
+    statuses = _statuses(get_settings().db_path)
+    assert set(statuses.values()) <= {"failed", "skipped"} and "failed" in statuses.values()
