@@ -74,3 +74,8 @@ def _environment() -> Environment:
     )
     env.filters.update(link=link, day=day, text_bar=text_bar)
     return env
+
+
+def render_template(name: str, context: dict[str, object]) -> str:
+    """Render one of the email templates (`.html` autoescaped, `.txt` plain)."""
+    return _environment().get_template(name).render(context)

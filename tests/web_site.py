@@ -1,0 +1,112 @@
+"""A real `jobalerts web` process (uvicorn) on 127.0.0.1 for tests, and reading its emails."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import requests
+
+BOUND = re.compile(r"serving the site on (http://127\.0\.0\.1:\d+)")
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+@dataclass
+class Site:
+    """A running site: its address, its process's log, and its folder."""
+
+    base: str
+    folder: Path
+    process: subprocess.Popen[str]
+    log: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def session(self) -> requests.Session:
+        return requests.Session()
+
+
+def site_env(folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a site whose stores and outbox live in `folder`."""
+    env = {
+        **os.environ,
+        "JOBALERTS_DB_PATH": str(folder / "warehouse.duckdb"),
+        "JOBALERTS_OUTBOX_DIR": str(folder / "outbox"),
+        "JOBALERTS_SITE_URL": "http://127.0.0.1:1/",
+    }
+    env.pop("JOBALERTS_SMTP_HOST", None)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running_site(folder: Path, *args: str, **env: str) -> Iterator[Site]:
+    """`jobalerts web --port 0` in a subprocess; its links point back at itself."""
+    command = [sys.executable, "-m", "cli.main", "web", "--port", "0", *args]
+    environment = site_env(folder, **env)
+    process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    log: list[str] = []
+    base = _wait_for_address(process, log)
+    reader = threading.Thread(target=_drain, args=(process, log), daemon=True)
+    reader.start()
+    try:
+        yield Site(base, folder, process, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+
+
+def _wait_for_address(process: subprocess.Popen[str], log: list[str]) -> str:
+    assert process.stderr is not None
+    for line in process.stderr:
+        log.append(line)
+        if found := BOUND.search(line):
+            return found.group(1)
+    raise AssertionError(f"the site stopped before listening: {''.join(log)}")
+
+
+def _drain(process: subprocess.Popen[str], log: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        log.append(line)
+
+
+def outbox_messages(folder: Path) -> list[EmailMessage]:
+    """Every message in the site's outbox, oldest first."""
+    files = sorted((folder / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(f.read_bytes()) for f in files]  # type: ignore[misc]
+
+
+def link_in(message: EmailMessage, page: str) -> str:
+    """The first link to `page` (confirm, manage, unsubscribe) in a message's text part."""
+    part = message.get_body(("plain",))
+    assert part is not None
+    for url in LINK.findall(str(part.get_content())):
+        if f"/{page}?token=" in url:
+            return url
+    raise AssertionError(f"no /{page} link in the message")
+
+
+def local(url: str, site: Site) -> str:
+    """A link from an email, pointed at the running site (emails use the public address)."""
+    path = url.split("/", 3)[3]
+    return site.url(path)

@@ -1,0 +1,177 @@
+"""The subscriber desk: the web pages' actions carried out on the stores and the mailer.
+
+Writes go to the operational store (many small transactions from many processes, never
+blocked by a flow); the live count reads the warehouse's read snapshot; emails go through the
+same mailer as the digests (SMTP, or the outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from core.errors import JobAlertsError
+from core.models import Audience, Subscription
+from digests.mailer import Mailer
+from digests.notices import Notice, confirmation_email, manage_link_email
+from opstore import signups
+from opstore.db import OpsStore
+from opstore.tokens import issue_token
+from warehouse.matching import match_subscriptions
+from warehouse.snapshot import snapshot_reader
+from web import describe
+from web.desk import Account, Purpose
+
+logger = logging.getLogger(__name__)
+# "Current" postings for the live count: open ones first seen within this many days.
+COUNT_WINDOW = timedelta(days=3650)
+NOTICES_PER_ADDRESS_PER_DAY = 3
+CONFIRM_HOURS = 48
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """Where links point and who mail comes from."""
+
+    site_url: str
+    mail_from: str
+    db_path: Path
+    notices_per_day: int = NOTICES_PER_ADDRESS_PER_DAY
+
+
+class SubscriberDesk:
+    """`web.desk.Desk` on the operational store, the read snapshot and a mailer."""
+
+    def __init__(
+        self,
+        store: OpsStore,
+        mailer: Mailer,
+        config: DeskConfig,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.config = config
+        self.clock = clock
+
+    def link(self, page: str, token: str) -> str:
+        """An absolute link to one of the site's pages carrying a token."""
+        return f"{self.config.site_url.rstrip('/')}/{page}?token={quote(token, safe='')}"
+
+    def count_matches(self, sub: Subscription) -> int | None:
+        """Open relevant postings these filters match in the read snapshot; None without one."""
+        probe = replace(sub, id=0)
+        audience = Audience([(probe, self.clock() - COUNT_WINDOW)], [])
+        try:
+            with snapshot_reader(self.config.db_path, wait_seconds=0.5) as con:
+                matches = match_subscriptions(con, audience, limit=1)
+        except (FileNotFoundError, JobAlertsError) as error:
+            logger.warning("live count unavailable: %s", error)
+            return None
+        found = matches.get(0)
+        return found.total if found is not None else 0
+
+    def request_signup(self, sub: Subscription) -> None:
+        """Pending + confirmation email, or a manage link for an address already subscribed;
+        at most a few emails per address a day, whatever anyone submits."""
+        now = self.clock()
+        with self.store.transaction() as con:
+            ticket = signups.start_signup(con, sub, now)
+            allowed = signups.notices_allowed(con, sub.email, self.config.notices_per_day, now)
+            found = signups.find(con, ticket.subscription_id)
+        if not allowed or found is None:
+            logger.info("sign-up notice withheld: daily limit for this address reached")
+            return
+        self.deliver(self.notice_for(ticket, found))
+
+    def notice_for(self, ticket: signups.SignupTicket, found: signups.Found) -> EmailMessage:
+        """The confirmation email, or the manage-link email for an existing subscription."""
+        page = "manage" if ticket.existing else "confirm"
+        notice = Notice(
+            found.subscription.email,
+            self.link(page, ticket.token),
+            (describe.summary(found.subscription),),
+        )
+        if ticket.existing:
+            return manage_link_email(self.config.mail_from, notice)
+        return confirmation_email(self.config.mail_from, notice, hours=CONFIRM_HOURS)
+
+    def deliver(self, message: EmailMessage) -> None:
+        """Send one notice; a failure is logged (without the link) and not retried."""
+        result = self.mailer.send([message])[0]
+        if not result.ok:
+            logger.warning("sign-up notice not delivered: %s", result.error)
+
+    def account(self, token: str, purpose: Purpose) -> Account | None:
+        """The subscription a live token of this purpose points at."""
+        with self.store.reader() as con:
+            found = signups.resolve(con, token, purpose, self.clock())
+        return None if found is None else Account(found.subscription, found.status)
+
+    def confirm(self, token: str) -> Account | None:
+        """Activate; the account comes back with a fresh manage token to link to."""
+        now = self.clock()
+        with self.store.transaction() as con:
+            sub_id = signups.confirm(con, token, now)
+            if sub_id is None:
+                return None
+            manage = issue_token(con, "manage", sub_id, now)
+            found = signups.find(con, sub_id)
+        if found is None:
+            return None
+        return Account(found.subscription, found.status, manage)
+
+    def _by_manage_token(
+        self, token: str, change: Callable[[sa.Connection, int, datetime], object]
+    ) -> Account | None:
+        """Apply `change` to the subscription behind a manage token, in one transaction."""
+        now = self.clock()
+        with self.store.transaction() as con:
+            found = signups.resolve(con, token, "manage", now)
+            if found is None or found.subscription.id is None:
+                return None
+            change(con, int(found.subscription.id), now)
+            again = signups.find(con, int(found.subscription.id))
+        return None if again is None else Account(again.subscription, again.status)
+
+    def save(self, token: str, sub: Subscription) -> Account | None:
+        """New cadence and filters for the subscription behind a manage token."""
+        return self._by_manage_token(
+            token, lambda con, sub_id, now: signups.save_filters(con, sub_id, sub, now)
+        )
+
+    def set_paused(self, token: str, paused: bool) -> Account | None:
+        """Pause or resume."""
+        status: signups.Status = "paused" if paused else "active"
+        return self._by_manage_token(
+            token, lambda con, sub_id, now: signups.set_status(con, sub_id, status, now)
+        )
+
+    def unsubscribe(self, token: str, purpose: Purpose) -> Account | None:
+        """Stop the subscription (idempotent); the account as it now stands."""
+        now = self.clock()
+        with self.store.transaction() as con:
+            found = signups.resolve(con, token, purpose, now)
+            if found is None or found.subscription.id is None:
+                return None
+            sub_id = int(found.subscription.id)
+            if found.status != "pending":
+                signups.set_status(con, sub_id, "unsubscribed", now)
+            again = signups.find(con, sub_id)
+        return None if again is None else Account(again.subscription, again.status)
+
+    def delete(self, token: str) -> str | None:
+        """Erase the address behind a manage token: subscriptions, tokens, delivery history."""
+        with self.store.transaction() as con:
+            found = signups.resolve(con, token, "manage", self.clock())
+            if found is None:
+                return None
+            signups.erase_address(con, found.subscription.email)
+        return found.subscription.email
