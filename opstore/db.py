@@ -9,12 +9,12 @@ half-way, so two writers cannot deadlock). Postgres works the same through its U
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -184,3 +184,34 @@ def insert(con: sa.Connection, table: sa.Table) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Target = sa.Connection | OpsStore
+
+
+def writes(fn: Callable[Concatenate[sa.Connection, P], R]) -> Callable[Concatenate[Target, P], R]:
+    """Let a function that takes a connection also take the store (its own transaction)."""
+
+    @wraps(fn)
+    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if isinstance(target, OpsStore):
+            with target.transaction() as con:
+                return fn(con, *args, **kwargs)
+        return fn(target, *args, **kwargs)
+
+    return wrapper
+
+
+def reads(fn: Callable[Concatenate[sa.Connection, P], R]) -> Callable[Concatenate[Target, P], R]:
+    """Let a reading function that takes a connection also take the store (a read)."""
+
+    @wraps(fn)
+    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if isinstance(target, OpsStore):
+            with target.reader() as con:
+                return fn(con, *args, **kwargs)
+        return fn(target, *args, **kwargs)
+
+    return wrapper

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from opstore.db import insert
+from opstore.db import insert, reads, writes
 from opstore.schema import aware, deliveries, delivery_items, subscriptions, tokens
 from opstore.tokens import IssuedToken
 
@@ -60,11 +60,13 @@ class Attempt:
     error: str | None
 
 
+@writes
 def record_pending(con: sa.Connection, digest: PendingDigest, now: datetime) -> bool:
     """Record one digest as pending with its postings; False if that Message-ID is known."""
     return bool(record_pending_many(con, [digest], now))
 
 
+@writes
 def record_pending_many(
     con: sa.Connection, digests: list[PendingDigest], now: datetime
 ) -> set[str]:
@@ -132,6 +134,7 @@ def _active_ids(con: sa.Connection, sub_ids: list[int]) -> set[int]:
     return active
 
 
+@writes
 def mark_sending_many(con: sa.Connection, message_ids: list[str], now: datetime) -> None:
     """Record that these waiting messages were (or are about to be) handed to the transport."""
     if message_ids:
@@ -143,6 +146,7 @@ def mark_sending_many(con: sa.Connection, message_ids: list[str], now: datetime)
         )
 
 
+@writes
 def record_attempts(
     con: sa.Connection,
     attempts: list[Attempt],
@@ -165,6 +169,7 @@ def record_attempts(
     mark_sending_many(con, upcoming, now)
 
 
+@writes
 def mark_result(
     con: sa.Connection,
     message_id: str,
@@ -199,6 +204,7 @@ def mark_result(
     con.execute(sa.update(deliveries).where(d.message_id == message_id).values(**values))
 
 
+@writes
 def mark_resolved(con: sa.Connection, message_id: str, transport: str, now: datetime) -> None:
     """A waiting message found already delivered (its outbox file holds the same bytes)."""
     d = deliveries.c
@@ -211,6 +217,7 @@ def mark_resolved(con: sa.Connection, message_id: str, transport: str, now: date
     )
 
 
+@writes
 def cancel_inactive(con: sa.Connection) -> int:
     """Waiting digests of subscriptions that stopped: cancelled, never sent; how many."""
     d, s = deliveries.c, subscriptions.c
@@ -223,6 +230,7 @@ def cancel_inactive(con: sa.Connection) -> int:
     return int(result.rowcount)
 
 
+@reads
 def last_recorded(con: sa.Connection, cadence: str) -> dict[int, datetime]:
     """When each subscription of a cadence last had a digest recorded (sent or not)."""
     d = deliveries.c
@@ -234,6 +242,7 @@ def last_recorded(con: sa.Connection, cadence: str) -> dict[int, datetime]:
     return {int(r[0]): at for r in rows if (at := aware(r[1])) is not None}
 
 
+@reads
 def unsent(con: sa.Connection, cadence: str) -> list[Unsent]:
     """Digests recorded but not yet accepted by a server, oldest first."""
     d = deliveries.c

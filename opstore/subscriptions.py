@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.models import Audience, Subscription
 from core.validation import email_key
-from opstore.db import insert
+from opstore.db import insert, reads, writes
 from opstore.schema import LIST_COLUMNS, aware, deliveries, delivery_items, subscriptions
 
 COLUMNS = (
@@ -50,6 +50,7 @@ def _values(sub: Subscription) -> dict[str, Any]:
     }
 
 
+@writes
 def save_subscription(con: sa.Connection, sub: Subscription, now: datetime) -> int:
     """Create the subscription, or update the filters of the same email and cadence.
 
@@ -67,6 +68,7 @@ def save_subscription(con: sa.Connection, sub: Subscription, now: datetime) -> i
     return int(con.execute(statement).scalar_one())
 
 
+@writes
 def save_subscriptions(con: sa.Connection, subs: list[Subscription], now: datetime) -> list[int]:
     """Save many subscriptions in the caller's transaction; their ids, in order.
 
@@ -77,6 +79,7 @@ def save_subscriptions(con: sa.Connection, subs: list[Subscription], now: dateti
     return [ids[(email_key(s.email), s.cadence)] for s in subs]
 
 
+@writes
 def deactivate(con: sa.Connection, email: str, cadence: str | None = None) -> int:
     """Stop sending to an address (one cadence or all); return how many were active."""
     s = subscriptions.c
@@ -87,6 +90,7 @@ def deactivate(con: sa.Connection, email: str, cadence: str | None = None) -> in
     return int(result.rowcount)
 
 
+@writes
 def deactivate_id(con: sa.Connection, sub_id: int, email: str | None = None) -> int:
     """Stop one subscription (named by a verified token); 1 if it was active, else 0."""
     s = subscriptions.c
@@ -97,6 +101,7 @@ def deactivate_id(con: sa.Connection, sub_id: int, email: str | None = None) -> 
     return int(result.rowcount)
 
 
+@reads
 def get_subscription(
     con: sa.Connection, sub_id: int, email: str | None = None
 ) -> tuple[Subscription, bool] | None:
@@ -111,6 +116,7 @@ def get_subscription(
     return _from_row(row), bool(row.active)
 
 
+@reads
 def active_subscriptions(con: sa.Connection, cadence: str) -> list[Subscription]:
     """Active subscriptions of one cadence."""
     s = subscriptions.c
@@ -120,6 +126,7 @@ def active_subscriptions(con: sa.Connection, cadence: str) -> list[Subscription]
     return [_from_row(r) for r in rows]
 
 
+@reads
 def audience(con: sa.Connection, cadence: str, window_days: int) -> Audience:
     """Active subscriptions of a cadence with `since` (last digest recorded, else sign-up,
     minus the window) and their delivered postings recorded since then."""
@@ -157,6 +164,7 @@ def audience(con: sa.Connection, cadence: str, window_days: int) -> Audience:
     return Audience(subs, delivered)
 
 
+@reads
 def subscription_overview(con: sa.Connection) -> list[tuple[Any, ...]]:
     """Every subscription with its delivery counts and last failure, for the CLI.
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from opstore.db import reads, writes
 from opstore.schema import PURPOSES, tokens
 
 LIFETIMES = {
@@ -48,6 +49,7 @@ def new_token(purpose: str, now: datetime) -> tuple[str, IssuedToken]:
     return token, IssuedToken(hash_token(token), purpose, now + LIFETIMES[purpose])
 
 
+@writes
 def issue_token(con: sa.Connection, purpose: str, subscription_id: int, now: datetime) -> str:
     """Store a new token for one subscription and purpose; the token, for a link."""
     token, issued = new_token(purpose, now)
@@ -63,6 +65,7 @@ def issue_token(con: sa.Connection, purpose: str, subscription_id: int, now: dat
     return token
 
 
+@reads
 def resolve_token(con: sa.Connection, token: str, purpose: str, now: datetime) -> int | None:
     """The subscription a valid, unexpired token of this purpose names; None otherwise."""
     if not TOKEN_SHAPE.fullmatch(token):
@@ -76,6 +79,7 @@ def resolve_token(con: sa.Connection, token: str, purpose: str, now: datetime) -
     return None if found is None else int(found)
 
 
+@writes
 def forget_expired(con: sa.Connection, now: datetime) -> int:
     """Delete expired tokens; how many."""
     return int(con.execute(sa.delete(tokens).where(tokens.c.expires_at <= now)).rowcount)

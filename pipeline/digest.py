@@ -47,6 +47,7 @@ from pipeline.sending import DigestOutcome, SendBatch, send_batch
 from pipeline.stores import ops_store
 from pipeline.transport import make_mailer, settings_with_smtp
 from warehouse.db import connect_reader
+from warehouse.files import database_path
 from warehouse.matching import market_summary, match_subscriptions
 
 __all__ = [
@@ -96,7 +97,8 @@ def send_digests(
     outcome = DigestOutcome(cadence=cadence, transport=transport)
     now = now or datetime.now(UTC)
     if ops is None:
-        ops = ops_store(settings, warehouse if isinstance(warehouse, Path) else None)
+        db = warehouse if isinstance(warehouse, Path) else database_path(warehouse)
+        ops = ops_store(settings, db)
     with _send_lock(ops, cadence) as lease:
         batch = _prepare(warehouse, ops, outcome, settings, benchmarks, now)
         return send_batch(batch, ops, mailer, outcome, lease)
