@@ -35,3 +35,13 @@ def match(db: Any, cadence: str, limit: int | None = None) -> dict[int, Any]:
 
     who = audience(ops_of(db), cadence, WINDOW_DAYS[cadence])
     return match_subscriptions(db, who, limit=limit or MAX_DIGEST_ITEMS)
+
+
+def subscription_rows(db: Any, *names: str) -> list[tuple]:
+    """These columns of every subscription in the store beside `db`, typed, by id."""
+    from opstore.schema import subscriptions
+
+    columns = [subscriptions.c[name] for name in names]
+    with ops_of(db).reader() as con:
+        query = sa.select(*columns).order_by(subscriptions.c.id)
+        return [tuple(r) for r in con.execute(query)]
