@@ -21,17 +21,21 @@ def web(
     """Serve the emails' one-click unsubscribe link (/unsubscribe) and /manage pages.
 
     Put it behind a TLS reverse proxy so that JOBALERTS_UNSUBSCRIBE_BASE_URL reaches
-    /unsubscribe here. The warehouse is opened only for each request, so flows keep writing.
+    /unsubscribe here. It reads and writes the operational store only, so flows never make it
+    wait. Links of older emails (signed tokens) work only with the real secret that signed
+    them (JOBALERTS_UNSUBSCRIBE_SECRET); the shipped placeholder is never accepted.
     """
+    from cli.subscription_commands import store_for
     from web.server import serve
 
     settings = get_settings()
+    store = store_for(db_path(db))
     if settings.unsubscribe_secret_is_placeholder:
         typer.echo(
-            "warning: JOBALERTS_UNSUBSCRIBE_SECRET is the placeholder; set it in production",
+            "warning: JOBALERTS_UNSUBSCRIBE_SECRET is the placeholder; links signed by older"
+            " versions are refused (today's links carry stored tokens)",
             err=True,
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     typer.echo(f"links in emails point at {settings.unsubscribe_base_url}; Ctrl-C to stop")
-    secret = settings.unsubscribe_secret.get_secret_value()
-    serve(host, port, db_path(db), secret, busy_wait=min(settings.read_wait_seconds, 10.0))
+    serve(host, port, store, settings.legacy_token_secret)

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBALERTS_", env_file=".env", extra="ignore")
 
     db_path: Path = REPO_ROOT / "data" / "warehouse.duckdb"
+    # The operational store (subscriptions, deliveries, tokens): a SQLAlchemy URL such as
+    # postgresql+psycopg://user:pass@host/db; unset: SQLite `ops.sqlite3` beside the warehouse.
+    ops_url: SecretStr | None = None
     outbox_dir: Path = REPO_ROOT / "outbox"
     sources_file: Path = REPO_ROOT / "config" / "sources.yaml"
     benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
@@ -72,10 +75,28 @@ class Settings(BaseSettings):
         """True while the signing secret is still the shipped placeholder."""
         return self.unsubscribe_secret.get_secret_value() == PLACEHOLDER_UNSUBSCRIBE_SECRET
 
+    def ops_store_url(self, db_path: Path | None = None) -> str:
+        """The operational store's URL: JOBALERTS_OPS_URL, else SQLite beside the warehouse."""
+        if self.ops_url is not None:
+            return self.ops_url.get_secret_value()
+        return f"sqlite:///{ops_file_beside(db_path or self.db_path)}"
+
+    @property
+    def legacy_token_secret(self) -> str | None:
+        """The secret that signed old emails' unsubscribe links, only if a real one was set."""
+        if self.unsubscribe_secret_is_placeholder:
+            return None
+        return self.unsubscribe_secret.get_secret_value() or None
+
     @property
     def smtp_enabled(self) -> bool:
         """True when an SMTP host is configured; otherwise mail goes to the outbox."""
         return bool(self.smtp_host)
+
+
+def ops_file_beside(db_path: Path) -> Path:
+    """`ops.sqlite3` in the warehouse's folder."""
+    return db_path.with_name("ops.sqlite3")
 
 
 @lru_cache(maxsize=1)

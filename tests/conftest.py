@@ -90,6 +90,16 @@ def db(tmp_path: Path):
 
 
 @pytest.fixture
+def ops(tmp_path: Path):
+    """The operational store beside the `db` fixture's warehouse (SQLite, WAL)."""
+    from opstore.db import open_store, sqlite_url
+
+    store = open_store(sqlite_url(tmp_path / "ops.sqlite3"))
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of sample/ that a test may add recordings to."""
     target = tmp_path / "sample"

@@ -85,7 +85,7 @@ def _digest_name(sub: Subscription) -> str:
     return f"{sub.cadence} digest"
 
 
-def unsubscribe_page(sub: Subscription, active: bool, token: str) -> str:
+def unsubscribe_page(sub: Subscription, active: bool, token: str, manage_token: str) -> str:
     """GET /unsubscribe: who and what, and a button; nothing changes until it is pressed."""
     address = f'<span class="address">{e(sub.email)}</span>'
     if not active:
@@ -96,7 +96,8 @@ def unsubscribe_page(sub: Subscription, active: bool, token: str) -> str:
         f"to {address}?</p>"
         f"{unsubscribe_form(token)}"
         f'<p class="muted">Nothing changes until you press the button. '
-        f'<a href="{e(action_url("manage", token))}">See this subscription\'s filters</a>.</p>'
+        f'<a href="{e(action_url("manage", manage_token))}">See this subscription\'s filters'
+        "</a>.</p>"
     )
     return layout("Unsubscribe", body)
 
@@ -147,7 +148,8 @@ def filter_rows(sub: Subscription) -> list[tuple[str, str]]:
 
 
 def manage_page(sub: Subscription, active: bool, token: str) -> str:
-    """GET /manage: the subscription's cadence and filters (read-only), and the button."""
+    """GET /manage: the subscription's cadence and filters (read-only), and the button
+    (`token`: an unsubscribe token for it)."""
     table = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in filter_rows(sub))
     status = "active" if active else "unsubscribed"
     action = (

@@ -5,11 +5,14 @@
 - `POST /unsubscribe?token=T` is RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by mail
   clients and by the button): stops that one subscription; idempotent.
 - `GET /manage?token=T` shows the subscription's cadence and filters, read-only.
-- `GET /healthz` answers `ok` without touching the warehouse.
+- `GET /healthz` answers `ok` without touching the store.
 
-DuckDB allows one writing process, so the warehouse is opened per request and closed at once:
-read-only to look, the writer only for the one UPDATE. Within this process one lock serialises
-those openings (a read-only and a read-write connection to one file cannot coexist in a process).
+Tokens are opaque and bound to one purpose (opstore/tokens.py): an unsubscribe token opens
+/unsubscribe, a manage token /manage, never the other; the pages issue the token their links
+need. Links of emails sent before carry a signed token, accepted for /unsubscribe only when a
+real (non-placeholder) secret signed it. Everything is read from and written to the operational
+store (SQLite in WAL mode or Postgres), never the DuckDB warehouse, so a running flow never
+makes these pages wait; a store locked beyond its busy timeout answers 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -18,19 +21,22 @@ import logging
 import re
 import socket
 import socketserver
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from core.errors import WarehouseBusyError
+import sqlalchemy as sa
+
 from core.models import Subscription
-from digests.unsubscribe import Secret, verify_token
-from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import deactivate_id, get_subscription
+from digests.unsubscribe import verify_token
+from opstore.db import OpsStore
+from opstore.subscriptions import deactivate_id, get_subscription
+from opstore.tokens import issue_token, resolve_token
 from web import pages
 
 log = logging.getLogger(__name__)
@@ -63,34 +69,30 @@ class _Answer(Exception):
 
 @dataclass(frozen=True)
 class Verified:
-    """A token that verified: the raw token (to post back) and the pair it signs."""
+    """A token that verified: the raw token (to post back) and the subscription it names
+    (with the address, for an old email's signed token)."""
 
     token: str
     sub_id: int
-    email: str
+    email: str | None = None
 
 
 class UnsubscribeServer(ThreadingHTTPServer):
-    """A threading HTTP server that knows the warehouse and the token secret."""
+    """A threading HTTP server that knows the operational store (and an old secret, if any)."""
 
     daemon_threads = True
 
     def __init__(
         self,
         address: tuple[str, int],
-        db_path: Path,
-        secret: Secret,
+        store: OpsStore,
+        legacy_secret: str | None = None,
         *,
-        busy_wait: float = 5.0,
         retry_after: int = 30,
     ) -> None:
-        if not secret:
-            raise ValueError("the unsubscribe secret must not be empty")
-        self.db_path = Path(db_path)
-        self.secret = secret
-        self.busy_wait = busy_wait
+        self.store = store
+        self.legacy_secret = legacy_secret or None
         self.retry_after = retry_after
-        self.db_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, UnsubscribeHandler)
@@ -106,25 +108,22 @@ class UnsubscribeServer(ThreadingHTTPServer):
 def make_server(
     host: str,
     port: int,
-    db_path: Path,
-    secret: Secret,
+    store: OpsStore,
+    legacy_secret: str | None = None,
     *,
-    busy_wait: float = 5.0,
     retry_after: int = 30,
 ) -> ThreadingHTTPServer:
     """A bound, not yet serving, server; port 0 picks a free port (see `server_address`).
 
-    `busy_wait`: how long a request waits for another process to release the warehouse before
-    answering 503 with `Retry-After: retry_after`.
+    `legacy_secret`: the real secret that signed older emails' links (None: refuse them).
+    A store still locked after its busy timeout answers 503 with `Retry-After: retry_after`.
     """
-    return UnsubscribeServer(
-        (host, port), db_path, secret, busy_wait=busy_wait, retry_after=retry_after
-    )
+    return UnsubscribeServer((host, port), store, legacy_secret, retry_after=retry_after)
 
 
-def serve(host: str, port: int, db_path: Path, secret: Secret, *, busy_wait: float = 5.0) -> None:
+def serve(host: str, port: int, store: OpsStore, legacy_secret: str | None = None) -> None:
     """Serve until interrupted (Ctrl-C), then close the socket."""
-    server = make_server(host, port, db_path, secret, busy_wait=busy_wait)
+    server = make_server(host, port, store, legacy_secret)
     bound_host, bound_port = server.server_address[:2]
     log.info("serving unsubscribe pages on http://%s:%s", bound_host, bound_port)
     try:
@@ -195,17 +194,19 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------ pages
 
     def _get_unsubscribe(self) -> tuple[HTTPStatus, str, tuple]:
-        verified = self._verified()
+        verified = self._verified("unsubscribe")
         sub, active = self._lookup(verified)
-        return HTTPStatus.OK, pages.unsubscribe_page(sub, active, verified.token), ()
+        manage = self._issue("manage", verified.sub_id) if active else ""
+        return HTTPStatus.OK, pages.unsubscribe_page(sub, active, verified.token, manage), ()
 
     def _get_manage(self) -> tuple[HTTPStatus, str, tuple]:
-        verified = self._verified()
+        verified = self._verified("manage")
         sub, active = self._lookup(verified)
-        return HTTPStatus.OK, pages.manage_page(sub, active, verified.token), ()
+        unsubscribe = self._issue("unsubscribe", verified.sub_id) if active else ""
+        return HTTPStatus.OK, pages.manage_page(sub, active, unsubscribe), ()
 
     def _post_unsubscribe(self) -> tuple[HTTPStatus, str, tuple]:
-        verified = self._verified()
+        verified = self._verified("unsubscribe")
         self._read_body()
         sub, active = self._lookup(verified)
         changed = 0
@@ -215,7 +216,7 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ helpers
 
-    def _verified(self) -> Verified:
+    def _verified(self, purpose: str) -> Verified:
         values = parse_qs(urlsplit(self.path).query).get("token", [])
         if len(values) != 1 or not values[0]:
             raise _Answer(
@@ -224,15 +225,39 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
                 "The link has no unsubscribe token. Use the complete link from the email.",
             )
         token = values[0]
-        result = verify_token(self.server.secret, token) if len(token) <= MAX_TOKEN_CHARS else None
-        if result is None:
+        verified = self._resolve(token, purpose) if len(token) <= MAX_TOKEN_CHARS else None
+        if verified is None:
             raise _Answer(
                 HTTPStatus.BAD_REQUEST,
                 "This link is not valid",
                 "The unsubscribe link is invalid or was changed. Use the complete link from "
                 "the latest email, or reply to it to be removed by hand.",
             )
-        return Verified(token, result[0], result[1])
+        return verified
+
+    def _resolve(self, token: str, purpose: str) -> Verified | None:
+        """A stored token of this purpose, or an old email's signed unsubscribe token."""
+        with self._store() as store, store.reader() as con:
+            sub_id = resolve_token(con, token, purpose, datetime.now(UTC))
+        if sub_id is not None:
+            return Verified(token, sub_id)
+        legacy = self.server.legacy_secret
+        signed = verify_token(legacy, token) if legacy and purpose == "unsubscribe" else None
+        return Verified(token, signed[0], signed[1]) if signed else None
+
+    def _issue(self, purpose: str, sub_id: int) -> str:
+        """A fresh token for a link on the page being answered."""
+        with self._store() as store, store.transaction() as con:
+            return issue_token(con, purpose, sub_id, datetime.now(UTC))
+
+    @contextmanager
+    def _store(self) -> Iterator[OpsStore]:
+        """The store; a lock held beyond its busy timeout becomes a 503 page."""
+        try:
+            yield self.server.store
+        except sa.exc.OperationalError as error:
+            log.warning("operational store busy: %s", type(error.orig).__name__)
+            raise self._busy() from error
 
     def _read_body(self) -> bytes:
         """Read (and discard) the form body, e.g. `List-Unsubscribe=One-Click`; bounded."""
@@ -256,16 +281,9 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
         )
 
     def _lookup(self, verified: Verified) -> tuple[Subscription, bool]:
-        """The subscription a token names and whether it is active: read-only, then closed."""
-        with self.server.db_lock:
-            try:
-                con = connect_reader(self.server.db_path, self.server.busy_wait)
-            except WarehouseBusyError as error:
-                raise self._busy() from error
-            try:
-                found = get_subscription(con, verified.sub_id, verified.email)
-            finally:
-                con.close()
+        """The subscription a token names and whether it is active."""
+        with self._store() as store, store.reader() as con:
+            found = get_subscription(con, verified.sub_id, verified.email)
         if found is None:
             raise _Answer(
                 HTTPStatus.NOT_FOUND,
@@ -275,13 +293,9 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
         return found
 
     def _deactivate(self, verified: Verified) -> int:
-        """Stop the subscription, holding the writer only for that statement."""
-        with self.server.db_lock:
-            try:
-                with writer(self.server.db_path, self.server.busy_wait) as con:
-                    return deactivate_id(con, verified.sub_id, verified.email)
-            except WarehouseBusyError as error:
-                raise self._busy() from error
+        """Stop the subscription, in one short transaction."""
+        with self._store() as store, store.transaction() as con:
+            return deactivate_id(con, verified.sub_id, verified.email)
 
     def _respond(
         self,
