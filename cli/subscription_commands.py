@@ -12,7 +12,7 @@ from cli.app import DbOption, app, db_path, fail, friendly_errors
 from cli.output import print_rows
 from cli.subscription_file import load_subscriptions, subscription_from
 from core.settings import get_settings
-from warehouse.db import connect_reader, writer
+from warehouse.db import reader, writer
 from warehouse.subscriptions import (
     deactivate,
     deactivate_id,
@@ -134,11 +134,8 @@ def subscriptions(
     db: DbOption = None,
 ) -> None:
     """List subscriptions: filters, emails sent, waiting for a retry, failed, last error."""
-    con = connect_reader(db_path(db))
-    try:
+    with reader(db_path(db), get_settings().read_wait_seconds) as con:
         rows = subscription_overview(con)
-    finally:
-        con.close()
     columns = [
         "id",
         "email",

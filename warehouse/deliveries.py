@@ -18,6 +18,8 @@ from datetime import datetime
 
 import duckdb
 
+from warehouse.db import transaction
+
 MAX_ATTEMPTS = 8
 WAITING = ("pending", "sending", "retry")
 
@@ -71,8 +73,7 @@ def record_pending_many(
     """Record digests as pending in one transaction; the Message-IDs that were new."""
     if not digests:
         return set()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         inserted = con.execute(
             "INSERT INTO deliveries (message_id, subscription_id, cadence, recipient, subject,"
             " status, message, posting_count, created_at, period)"
@@ -104,10 +105,6 @@ def record_pending_many(
                     [k[1] for _, k in items],
                 ],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return fresh
 
 
@@ -142,8 +139,7 @@ def record_attempts(
     now: datetime,
 ) -> None:
     """In one transaction: these outcomes, and the messages in doubt marked `sending`."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for attempt in attempts:
             mark_result(
                 con,
@@ -155,10 +151,6 @@ def record_attempts(
                 now=now,
             )
         mark_sending_many(con, upcoming, now)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def mark_result(

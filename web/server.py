@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 from core.errors import WarehouseBusyError
 from core.models import Subscription
 from digests.unsubscribe import Secret, verify_token
-from warehouse.db import connect_reader, writer
+from warehouse.db import reader, writer
 from warehouse.subscriptions import deactivate_id, get_subscription
 from web import pages
 
@@ -259,13 +259,10 @@ class UnsubscribeHandler(BaseHTTPRequestHandler):
         """The subscription a token names and whether it is active: read-only, then closed."""
         with self.server.db_lock:
             try:
-                con = connect_reader(self.server.db_path, self.server.busy_wait)
+                with reader(self.server.db_path, self.server.busy_wait) as con:
+                    found = get_subscription(con, verified.sub_id, verified.email)
             except WarehouseBusyError as error:
                 raise self._busy() from error
-            try:
-                found = get_subscription(con, verified.sub_id, verified.email)
-            finally:
-                con.close()
         if found is None:
             raise _Answer(
                 HTTPStatus.NOT_FOUND,
