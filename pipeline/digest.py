@@ -59,6 +59,7 @@ from pipeline.journal import JournalEntries, SendJournal, journal_path, redacted
 from warehouse import deliveries
 from warehouse.db import writer
 from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
+from warehouse.snapshot import publish, snapshot_reader
 from warehouse.subscriptions import active_subscriptions
 
 MESSAGE_DOMAIN = "clinops-job-alerts"
@@ -381,10 +382,21 @@ def send_digests(
         ):
             store: Store = partial(writer, warehouse)
             _recover(journal, store, outcome)
-            batch = _prepare(store, outcome, settings, benchmarks, now)
+            reads = partial(_snapshot_reads, warehouse, cadence)
+            batch = _prepare(store, outcome, settings, benchmarks, now, reads)
             return _send(batch, store, mailer, outcome, journal)
     store = _held(warehouse)
     return _send(_prepare(store, outcome, settings, benchmarks, now), store, mailer, outcome)
+
+
+@contextmanager
+def _snapshot_reads(db_path: Path, cadence: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The read snapshot, published now (under this cadence's send lock, so it holds every
+    delivery of the cadence): matching reads it while the writer stays free for the flows."""
+    with writer(db_path) as con:
+        publish(con, db_path, "digest", f"digest-{cadence}: reads")
+    with snapshot_reader(db_path) as snapshot:
+        yield snapshot
 
 
 def _held(con: duckdb.DuckDBPyConnection) -> Store:
@@ -428,12 +440,15 @@ def _prepare(
     settings: Settings,
     benchmarks: Benchmarks,
     now: datetime,
+    reads: Store | None = None,
 ) -> _Batch:
-    """Read what to send, compose it without the writer, then record it pending in one go."""
+    """Read what to send (from `reads`, the read snapshot, if given), compose it without the
+    writer, then record it pending in one go."""
     cadence = outcome.cadence
     with store() as con:
         outcome.cancelled = deliveries.cancel_inactive(con)
         earlier = [Outgoing.of(u.message) for u in deliveries.unsent(con, cadence)]
+    with (reads or store)() as con:
         market = market_summary(con, WINDOW_DAYS[cadence], now)
         subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
         last = deliveries.last_recorded(con, cadence)
