@@ -214,3 +214,23 @@ def test_publishing_is_stamped_with_the_time(wh) -> None:
     assert before <= info.published_at <= datetime.now(UTC)
     assert info.seconds > 0
     assert "s ago" in info.describe() and "after s (run r)" in info.describe()
+
+
+def test_a_publisher_that_died_leaves_nothing_behind_after_the_next(wh) -> None:
+    con, path = wh
+    leftover = path.parent / f".{snapshot_path(path).name}.99999.tmp"
+    leftover.write_bytes(b"half a copy")
+    publish(con, path, "r", "s")
+    assert not leftover.exists()
+
+
+def test_an_intermediate_publish_that_fails_lets_the_run_go_on(wh, caplog) -> None:
+    con, path = wh
+    blocker = snapshot_path(path)
+    blocker.mkdir()
+    (blocker / "x").write_text("a folder where the snapshot goes: os.replace fails")
+    assert publish_if_due(con, path, "r", "stored a") is None
+    assert "could not publish the read snapshot" in caplog.text
+    with pytest.raises(OSError):
+        publish(con, path, "r", "run finished")  # the end of a run says so
+    assert not list(path.parent.glob(".*.tmp*"))

@@ -11,6 +11,7 @@ reader ever holds a lock the writer needs.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -30,6 +31,8 @@ SUFFIX = ".snapshot"
 # and deliveries are copied while they live in the warehouse: the digest matches against them.
 EXCLUDED = frozenset({"raw_payloads"})
 INFO_TABLE = "snapshot_info"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
     started = time.perf_counter()
     target = snapshot_path(db_path)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    _remove(temp)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):  # a publisher that died
+        leftover.unlink(missing_ok=True)  # (only the writer publishes: none is running)
     info = SnapshotInfo(datetime.now(UTC), run_id, step, _schema_version(con))
     con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
     try:
@@ -115,7 +119,11 @@ def publish_if_due(
     last = _last_publish.get(db_path.resolve())
     if last is not None and time.monotonic() - last[0] < DUTY_FACTOR * last[1]:
         return None
-    return publish(con, db_path, run_id, step)
+    try:
+        return publish(con, db_path, run_id, step)
+    except (OSError, duckdb.Error) as error:  # the run goes on; its final publish will tell
+        log.warning("could not publish the read snapshot after %s: %s", step, error)
+        return None
 
 
 def _strip_and_stamp(path: Path, info: SnapshotInfo) -> None:
