@@ -46,9 +46,9 @@ from pipeline.composing import (
 from pipeline.sending import DigestOutcome, SendBatch, send_batch
 from pipeline.stores import ops_store
 from pipeline.transport import make_mailer, settings_with_smtp
-from warehouse.db import connect_reader
 from warehouse.files import database_path
 from warehouse.matching import market_summary, match_subscriptions
+from warehouse.snapshot import snapshot_reader
 
 __all__ = [
     "MESSAGE_DOMAIN",
@@ -118,16 +118,14 @@ def _send_lock(ops: OpsStore, cadence: str) -> leases.Lease:
 
 @contextmanager
 def _postings(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read connection to the postings: the caller's, or the file opened read-only."""
+    """A read connection to the postings: the caller's, or the warehouse's read snapshot (so a
+    running ingest, which holds the warehouse, never makes a digest wait)."""
     if not isinstance(warehouse, Path):
         with nullcontext(warehouse) as con:
             yield con
         return
-    con = connect_reader(warehouse)
-    try:
+    with snapshot_reader(warehouse) as con:
         yield con
-    finally:
-        con.close()
 
 
 def _prepare(
