@@ -20,14 +20,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cli.subscription_file import subscription_from
 from core.models import SourceRef
+from core.settings import get_settings
+from opstore.subscriptions import save_subscription
 from pipeline.ingest import fetch_source, make_session, store_and_parse
+from pipeline.stores import ops_store
 from sources.options import FetchOptions
+from subscriptions.input import subscription_from
 from warehouse.db import writer
 from warehouse.runs import record_source_outcome
 from warehouse.snapshot import connect_snapshot, publish, read_info, snapshot_path
-from warehouse.subscriptions import save_subscription
 
 REPO = Path(__file__).resolve().parents[1]
 JOBALERTS = Path(sys.executable).with_name("jobalerts")
@@ -194,7 +196,7 @@ def test_a_digest_runs_while_an_ingest_is_in_progress(
 ) -> None:
     db = tmp_path / "w.duckdb"
     seed(db, feeds)
-    with writer(db) as con:
+    with ops_store(get_settings(), db).transaction() as con:
         save_subscription(con, subscription_from({"email": "cra@example.org"}), datetime.now(UTC))
     sources = sources_file(tmp_path / "sources.yaml", feeds, ["held-one", "quick"])
     ingest = start([str(JOBALERTS), "ingest", "--sources", str(sources)],
