@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER_UNSUBSCRIBE_SECRET = "change-me-in-production"  # noqa: S105  (warned about)
+PLACEHOLDER_SITE = "https://clinops-job-alerts.example/"
 
 
 class Settings(BaseSettings):
@@ -53,7 +54,13 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30.0
     smtp_ca_file: Path | None = None  # PEM of the CA(s) that signed a private relay's certificate
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
-    unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
+    unsubscribe_base_url: str = PLACEHOLDER_SITE + "unsubscribe"
+    # The public web app (sign-up, confirmation, preferences); unset: the unsubscribe link's site.
+    site_url: str | None = None
+    web_posts_per_window: int = 20  # form posts per client address per window
+    web_counts_per_window: int = 120  # live-count requests per client address per window
+    web_window_seconds: float = 600.0
+    web_notices_per_address: int = 3  # sign-up emails per address per day
     unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)
 
     def credentials(self) -> dict[str, str]:
@@ -87,6 +94,19 @@ class Settings(BaseSettings):
         if self.unsubscribe_secret_is_placeholder:
             return None
         return self.unsubscribe_secret.get_secret_value() or None
+
+    @property
+    def public_site_url(self) -> str:
+        """The web app's address, ending in `/`: JOBALERTS_SITE_URL, else the folder of the
+        unsubscribe link (`https://x.org/unsubscribe` → `https://x.org/`)."""
+        if self.site_url:
+            return self.site_url.rstrip("/") + "/"
+        return self.unsubscribe_base_url.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+
+    @property
+    def site_url_is_set(self) -> bool:
+        """True when the operator told us where the web app is reached."""
+        return self.public_site_url != PLACEHOLDER_SITE
 
     @property
     def smtp_enabled(self) -> bool:

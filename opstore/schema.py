@@ -64,9 +64,12 @@ subscriptions = sa.Table(
     sa.Column("min_salary_currency", sa.String(3)),
     sa.Column("include_no_salary", sa.Boolean, nullable=False),
     sa.Column("no_news", sa.Boolean, nullable=False, server_default=sa.false()),
+    # `active`: digests go out; always equal to `status = 'active'` (every writer sets both).
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime),
+    # pending (signed up on the web, not confirmed), active, paused or unsubscribed.
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
     sa.UniqueConstraint("email", "cadence", name="uq_subscriptions_email_cadence"),
 )
 
@@ -128,6 +131,17 @@ tokens = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.CheckConstraint("purpose IN ('unsubscribe', 'manage', 'confirm')", name="ck_tokens_purpose"),
     sa.Index("ix_tokens_subscription", "subscription_id"),
+)
+
+# One row per sign-up email (confirmation or manage link) sent to an address: at most a few a
+# day, so the sign-up form cannot be used to flood someone's inbox.
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", Key, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=False),
+    sa.Index("ix_notices_email_sent", "email", "sent_at"),
 )
 
 leases = sa.Table(

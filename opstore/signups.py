@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from core.models import Subscription
 from core.validation import email_key
 from opstore.schema import notices, subscriptions, tokens
-from opstore.subscriptions import FILTER_COLUMNS, _from_row, _values
+from opstore.subscriptions import FILTER_COLUMNS, filter_values, subscription_of
 from opstore.tokens import issue_token, resolve_token
 
 Status = Literal["pending", "active", "paused", "unsubscribed"]
@@ -44,7 +44,7 @@ class SignupTicket:
 def find(con: sa.Connection, sub_id: int) -> Found | None:
     """A subscription by id, with its status."""
     row = con.execute(sa.select(subscriptions).where(subscriptions.c.id == sub_id)).first()
-    return None if row is None else Found(_from_row(row), row.status)
+    return None if row is None else Found(subscription_of(row), row.status)
 
 
 def start_signup(con: sa.Connection, sub: Subscription, now: datetime) -> SignupTicket:
@@ -57,7 +57,7 @@ def start_signup(con: sa.Connection, sub: Subscription, now: datetime) -> Signup
     ).first()
     if row is not None and row.status in ("active", "paused"):
         return SignupTicket(int(row.id), issue_token(con, "manage", int(row.id), now), True)
-    values = {**_values(sub), "status": "pending", "active": False, "updated_at": now}
+    values = {**filter_values(sub), "status": "pending", "active": False, "updated_at": now}
     if row is None:
         sub_id = con.execute(
             sa.insert(subscriptions)
@@ -81,7 +81,9 @@ def confirm(con: sa.Connection, token: str, now: datetime) -> int | None:
         .where(s.id == sub_id, s.status == "pending")
         .values(status="active", active=True, updated_at=now)
     )
-    con.execute(sa.delete(tokens).where(tokens.c.subscription_id == sub_id, tokens.c.purpose == "confirm"))
+    con.execute(
+        sa.delete(tokens).where(tokens.c.subscription_id == sub_id, tokens.c.purpose == "confirm")
+    )
     return sub_id
 
 
@@ -95,7 +97,7 @@ def save_filters(con: sa.Connection, sub_id: int, sub: Subscription, now: dateti
     ).first()
     if current is None or clash is not None:
         return False
-    values = {c: v for c, v in _values(sub).items() if c in FILTER_COLUMNS}
+    values = {c: v for c, v in filter_values(sub).items() if c in FILTER_COLUMNS}
     con.execute(
         sa.update(subscriptions)
         .where(s.id == sub_id)

@@ -35,7 +35,8 @@ FILTER_COLUMNS = [c for c in COLUMNS if c not in ("id", "email", "cadence")]
 WAITING = ("pending", "sending", "retry")
 
 
-def _from_row(row: Any) -> Subscription:
+def subscription_of(row: Any) -> Subscription:
+    """A stored row as a Subscription."""
     values = {c: getattr(row, c) for c in COLUMNS}
     for key in LIST_COLUMNS:
         values[key] = tuple(values[key] or ())
@@ -44,7 +45,8 @@ def _from_row(row: Any) -> Subscription:
     return Subscription(**values)
 
 
-def _values(sub: Subscription) -> dict[str, Any]:
+def filter_values(sub: Subscription) -> dict[str, Any]:
+    """The columns a subscription's filters are stored in."""
     return {
         c: list(getattr(sub, c)) if c in LIST_COLUMNS else getattr(sub, c) for c in FILTER_COLUMNS
     }
@@ -56,14 +58,19 @@ def save_subscription(con: sa.Connection, sub: Subscription, now: datetime) -> i
 
     The address is stored lower-cased (`email_key`): case never makes a second subscription.
     """
-    row = {"email": email_key(sub.email), "cadence": sub.cadence, **_values(sub)}
+    row = {"email": email_key(sub.email), "cadence": sub.cadence, **filter_values(sub)}
     statement = insert(con, subscriptions).values(
-        **row, active=True, created_at=now, updated_at=now
+        **row, active=True, status="active", created_at=now, updated_at=now
     )
     changes = {c: statement.excluded[c] for c in FILTER_COLUMNS}
     statement = statement.on_conflict_do_update(
         index_elements=["email", "cadence"],
-        set_={**changes, "active": True, "updated_at": statement.excluded.updated_at},
+        set_={
+            **changes,
+            "active": True,
+            "status": "active",
+            "updated_at": statement.excluded.updated_at,
+        },
     ).returning(subscriptions.c.id)
     return int(con.execute(statement).scalar_one())
 
@@ -86,7 +93,9 @@ def deactivate(con: sa.Connection, email: str, cadence: str | None = None) -> in
     condition = sa.and_(s.email == email_key(email), s.active)
     if cadence is not None:
         condition = sa.and_(condition, s.cadence == cadence)
-    result = con.execute(sa.update(subscriptions).where(condition).values(active=False))
+    result = con.execute(
+        sa.update(subscriptions).where(condition).values(active=False, status="unsubscribed")
+    )
     return int(result.rowcount)
 
 
@@ -97,7 +106,9 @@ def deactivate_id(con: sa.Connection, sub_id: int, email: str | None = None) -> 
     condition = sa.and_(s.id == sub_id, s.active)
     if email is not None:
         condition = sa.and_(condition, s.email == email_key(email))
-    result = con.execute(sa.update(subscriptions).where(condition).values(active=False))
+    result = con.execute(
+        sa.update(subscriptions).where(condition).values(active=False, status="unsubscribed")
+    )
     return int(result.rowcount)
 
 
@@ -113,7 +124,7 @@ def get_subscription(
     row = con.execute(sa.select(subscriptions).where(condition)).first()
     if row is None:
         return None
-    return _from_row(row), bool(row.active)
+    return subscription_of(row), bool(row.active)
 
 
 @reads
@@ -123,7 +134,7 @@ def active_subscriptions(con: sa.Connection, cadence: str) -> list[Subscription]
     rows = con.execute(
         sa.select(subscriptions).where(s.active, s.cadence == cadence).order_by(s.id)
     )
-    return [_from_row(r) for r in rows]
+    return [subscription_of(r) for r in rows]
 
 
 @reads
@@ -145,7 +156,7 @@ def audience(con: sa.Connection, cadence: str, window_days: int) -> Audience:
     window = timedelta(days=window_days)
     subs = []
     for row in rows:
-        subs.append((_from_row(row), (aware(row.at) or row.created_at) - window))
+        subs.append((subscription_of(row), (aware(row.at) or row.created_at) - window))
     if not subs:
         return Audience([], [])
     earliest = min(since for _, since in subs)
@@ -187,7 +198,7 @@ def subscription_overview(con: sa.Connection) -> list[tuple[Any, ...]]:
     errors = _latest_errors(con)
     rows = []
     for row in con.execute(sa.select(subscriptions).order_by(subscriptions.c.id)):
-        sub, count = _from_row(row), counts.get(int(row.id))
+        sub, count = subscription_of(row), counts.get(int(row.id))
         last_sent = aware(count.last_sent) if count else None
         rows.append(
             (

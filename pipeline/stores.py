@@ -112,6 +112,7 @@ def _subscription(row: dict[str, Any]) -> dict[str, Any]:
     values["no_news"] = bool(values.get("no_news"))
     values["include_no_salary"] = bool(values.get("include_no_salary"))
     values["updated_at"] = values.get("updated_at") or values["created_at"]
+    values["status"] = "active" if values.get("active", True) else "unsubscribed"
     return values
 
 

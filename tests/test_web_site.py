@@ -78,7 +78,7 @@ def test_sign_up_confirm_manage_and_unsubscribe(site: Site) -> None:
     manage_url = site.url(re.search(r'href="(manage\?token=[^"]+)"', done.text).group(1))  # type: ignore[union-attr]
     assert status_of(site, http, manage_url) == "on"
 
-    assert confirm(site, http, confirm_url).status_code == 400, "a confirmation link works once"
+    assert http.get(confirm_url, timeout=10).status_code == 400, "a confirmation link works once"
 
     token = csrf(http, manage_url)
     saved = http.post(

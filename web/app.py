@@ -59,7 +59,9 @@ def create_app(
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         if status == 405:
-            return PlainTextResponse("method not allowed", 405, headers=getattr(exc, "headers", None))
+            return PlainTextResponse(
+                "method not allowed", 405, headers=getattr(exc, "headers", None)
+            )
         heading = "Page not found" if status == 404 else "Something went wrong"
         return site.message(request, heading, "Go to the home page to sign up for alerts.", status)
 

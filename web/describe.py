@@ -63,9 +63,12 @@ def salary_phrase(sub: Subscription) -> str:
 def summary(sub: Subscription) -> str:
     """One sentence: how often, to whom, about what."""
     cadence = CADENCE_WORDS.get(sub.cadence, sub.cadence)
-    quiet = " Nothing new means no email." if not sub.no_news else " You hear from us even when nothing is new."
+    quiet = (
+        " Nothing new means no email."
+        if not sub.no_news
+        else " You hear from us even when nothing is new."
+    )
     return (
         f"A {sub.cadence} email, {cadence}, to {sub.email}: new {roles_phrase(sub)}, "
-        f"{salary_phrase(sub)}."
-        + quiet
+        f"{salary_phrase(sub)}." + quiet
     )

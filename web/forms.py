@@ -57,7 +57,9 @@ def parse_amount(text: str) -> float | None:
         return None
     match = AMOUNT.match(text)
     if not match:
-        raise SubscriptionError(f"{text.strip()[:20]!r} is not an amount: write it like 120000 or 120k")
+        raise SubscriptionError(
+            f"{text.strip()[:20]!r} is not an amount: write it like 120000 or 120k"
+        )
     digits = re.sub(r"[,. _]", "", match.group(1))
     return float(digits) * (1000 if match.group(2) else 1)
 

@@ -292,7 +292,9 @@ class Site:
     async def unsubscribe(self, request: Request) -> Response:
         """POST /unsubscribe: RFC 8058 one-click (mail clients send no cookie), idempotent."""
         token = self.token_of(request)
-        account = await asyncio.to_thread(self.desk.unsubscribe, token, "unsubscribe") if token else None
+        account = (
+            await asyncio.to_thread(self.desk.unsubscribe, token, "unsubscribe") if token else None
+        )
         if account is None:
             return self.message(request, "This link is not valid", "Nothing was changed.", 400)
         return self.render(request, "unsubscribed.html", account=account)

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from core.errors import JobAlertsError
 from core.models import Audience, Subscription
 from digests.mailer import Mailer
+from digests.unsubscribe import unsubscribe_url as token_link
+from digests.unsubscribe import verify_token
 from digests.notices import Notice, confirmation_email, manage_link_email
 from opstore import signups
 from opstore.db import OpsStore
@@ -44,6 +45,9 @@ class DeskConfig:
     mail_from: str
     db_path: Path
     notices_per_day: int = NOTICES_PER_ADDRESS_PER_DAY
+    # The real secret that signed the unsubscribe links of emails sent by older versions
+    # (None: refuse them; the shipped placeholder never counts).
+    legacy_secret: str | None = None
 
 
 class SubscriberDesk:
@@ -63,7 +67,7 @@ class SubscriberDesk:
 
     def link(self, page: str, token: str) -> str:
         """An absolute link to one of the site's pages carrying a token."""
-        return f"{self.config.site_url.rstrip('/')}/{page}?token={quote(token, safe='')}"
+        return token_link(f"{self.config.site_url.rstrip('/')}/{page}", token)
 
     def count_matches(self, sub: Subscription) -> int | None:
         """Open relevant postings these filters match in the read snapshot; None without one."""
@@ -109,10 +113,22 @@ class SubscriberDesk:
         if not result.ok:
             logger.warning("sign-up notice not delivered: %s", result.error)
 
+    def resolve(self, con: sa.Connection, token: str, purpose: Purpose) -> signups.Found | None:
+        """The subscription behind a token of this purpose; an older email's signed
+        unsubscribe token counts only with the real secret that signed it."""
+        found = signups.resolve(con, token, purpose, self.clock())
+        if found is not None or purpose != "unsubscribe" or not self.config.legacy_secret:
+            return found
+        signed = verify_token(self.config.legacy_secret, token)
+        if signed is None:
+            return None
+        old = signups.find(con, signed[0])
+        return old if old is not None and old.subscription.email == signed[1] else None
+
     def account(self, token: str, purpose: Purpose) -> Account | None:
         """The subscription a live token of this purpose points at."""
         with self.store.reader() as con:
-            found = signups.resolve(con, token, purpose, self.clock())
+            found = self.resolve(con, token, purpose)
         return None if found is None else Account(found.subscription, found.status)
 
     def confirm(self, token: str) -> Account | None:
@@ -134,7 +150,7 @@ class SubscriberDesk:
         """Apply `change` to the subscription behind a manage token, in one transaction."""
         now = self.clock()
         with self.store.transaction() as con:
-            found = signups.resolve(con, token, "manage", now)
+            found = self.resolve(con, token, "manage")
             if found is None or found.subscription.id is None:
                 return None
             change(con, int(found.subscription.id), now)
@@ -158,7 +174,7 @@ class SubscriberDesk:
         """Stop the subscription (idempotent); the account as it now stands."""
         now = self.clock()
         with self.store.transaction() as con:
-            found = signups.resolve(con, token, purpose, now)
+            found = self.resolve(con, token, purpose)
             if found is None or found.subscription.id is None:
                 return None
             sub_id = int(found.subscription.id)
@@ -170,7 +186,7 @@ class SubscriberDesk:
     def delete(self, token: str) -> str | None:
         """Erase the address behind a manage token: subscriptions, tokens, delivery history."""
         with self.store.transaction() as con:
-            found = signups.resolve(con, token, "manage", self.clock())
+            found = self.resolve(con, token, "manage")
             if found is None:
                 return None
             signups.erase_address(con, found.subscription.email)
