@@ -25,7 +25,7 @@ def web(
     it needs JOBALERTS_UNSUBSCRIBE_SECRET and JOBALERTS_SITE_URL.
     """
     from web.serve import listen_refusal, run
-    from web.site import build_site
+    from web.factory import build_site
 
     settings = get_settings()
     refusal = listen_refusal(

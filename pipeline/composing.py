@@ -67,7 +67,9 @@ def build_digest(
     )
     token, issued = new_token("unsubscribe", context.now)
     link = unsubscribe_url(context.settings.unsubscribe_base_url, token)
-    rendered = render_digest(digest, link)
+    manage_token, manage_issued = new_token("manage", context.now)
+    manage = unsubscribe_url(f"{context.settings.public_site_url}manage", manage_token)
+    rendered = render_digest(digest, link, manage)
     shown = [item.posting for item in digest.items]
     period = None if shown else period_of(context.cadence, context.now)
     message_id = message_id_for(int(sub.id or 0), context.cadence, shown, period)
@@ -88,7 +90,7 @@ def build_digest(
         message=message.as_bytes(),
         posting_keys=[(p.source, p.source_id) for p in shown],
         period=period,
-        tokens=[issued],
+        tokens=[issued, manage_issued],
     )
 
 
