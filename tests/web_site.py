@@ -110,3 +110,48 @@ def local(url: str, site: Site) -> str:
     """A link from an email, pointed at the running site (emails use the public address)."""
     path = url.split("/", 3)[3]
     return site.url(path)
+
+
+@contextmanager
+def served_in_thread(app: object) -> Iterator[str]:
+    """An ASGI app served by a real uvicorn server on a free loopback port, from a thread."""
+    import time
+
+    import uvicorn
+
+    from web.serve import bind
+
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, access_log=False, log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def desk_app(db: Path, legacy_secret: str | None = None, **limits: int) -> object:
+    """The site for the warehouse at `db` (its operational store), mail to `db`'s outbox."""
+    from digests.mailer import OutboxMailer
+    from tests.helpers import ops_of
+    from web.app import create_app
+    from web.routes import Limits
+    from web.service import DeskConfig, SubscriberDesk
+
+    config = DeskConfig(
+        site_url="http://127.0.0.1/",
+        mail_from="ClinOps Job Alerts <alerts@example.org>",
+        db_path=db,
+        legacy_secret=legacy_secret,
+    )
+    desk = SubscriberDesk(ops_of(db), OutboxMailer(db.parent / "outbox"), config)
+    return create_app(desk, b"test-secret-" * 4, limits=Limits(**limits))

@@ -47,7 +47,8 @@ class AccessLog:
             await self.app(scope, receive, remember_status)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.0fms", scope["method"], scope["path"], status, elapsed)
+            client = (scope.get("client") or ("-",))[0]
+            log.info("%s %s %s %d %.0fms", client, scope["method"], scope["path"], status, elapsed)
 
 
 def create_app(

@@ -45,8 +45,9 @@ class Desk(Protocol):
     def set_paused(self, token: str, paused: bool) -> Account | None:
         """Pause or resume the digests of a subscription (manage token)."""
 
-    def unsubscribe(self, token: str, purpose: Purpose) -> Account | None:
-        """Stop the subscription (an unsubscribe or manage token); idempotent."""
+    def unsubscribe(self, token: str, purpose: Purpose) -> tuple[Account, bool] | None:
+        """Stop the subscription (an unsubscribe or manage token); idempotent: the account and
+        whether this call stopped it (False: it was already stopped)."""
 
     def delete(self, token: str) -> str | None:
         """Erase the address and its delivery history (manage token); the erased address."""

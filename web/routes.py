@@ -87,8 +87,9 @@ class Site:
         return request.client.host if request.client else "unknown"
 
     async def read_form(self, request: Request) -> FormData | None:
-        """The posted form, or None when it is too large."""
-        length = request.headers.get("content-length", "0")
+        """The posted form, or None when it is too large (or of no stated length: a chunked
+        body could be endless)."""
+        length = request.headers.get("content-length", "")
         if not length.isdigit() or int(length) > MAX_FORM_BYTES:
             return None
         return await request.form(max_files=0, max_fields=200)
@@ -173,16 +174,31 @@ class Site:
     ) -> Response:
         """Look the token up and hand its account to `page`, or say the link is no good."""
         token = self.token_of(request)
-        account = await asyncio.to_thread(self.desk.account, token, purpose) if token else None
+        if not token:
+            return self.incomplete(request)
+        account = await asyncio.to_thread(self.desk.account, token, purpose)
         if account is None:
-            return self.message(
-                request,
-                "This link is not valid",
-                "It may have expired or been replaced by a newer email. "
-                "Sign up again on the home page, or use the link in your latest email.",
-                400,
-            )
+            return self.invalid(request)
         return await page(token, account)
+
+    def incomplete(self, request: Request) -> Response:
+        """A link without its token (cut short by a mail client, say)."""
+        return self.message(
+            request,
+            "This link is incomplete",
+            "Copy the whole link from the email, or use the link in your latest email.",
+            400,
+        )
+
+    def invalid(self, request: Request) -> Response:
+        """A token that is unknown, expired, used up or meant for another page."""
+        return self.message(
+            request,
+            "This link is not valid",
+            "It may have expired or been replaced by a newer email. "
+            "Sign up again on the home page, or use the link in your latest email.",
+            400,
+        )
 
     async def confirm_page(self, request: Request) -> Response:
         """GET /confirm: what confirming starts, and the button."""
@@ -272,7 +288,8 @@ class Site:
             return self.manage_view(request, token, done or account, notice=notice)
         if action == "unsubscribe":
             done = await asyncio.to_thread(self.desk.unsubscribe, token, "manage")
-            return self.render(request, "unsubscribed.html", account=done or account)
+            stopped, now = done or (account, False)
+            return self.render(request, "unsubscribed.html", account=stopped, already=not now)
         result = forms.read_form(form, email=account.subscription.email)
         if result.subscription is None:
             return self.manage_view(
@@ -291,13 +308,16 @@ class Site:
 
     async def unsubscribe(self, request: Request) -> Response:
         """POST /unsubscribe: RFC 8058 one-click (mail clients send no cookie), idempotent."""
+        if await self.read_form(request) is None:
+            return self.message(request, "Too much data", "That request was too large.", 413)
         token = self.token_of(request)
-        account = (
-            await asyncio.to_thread(self.desk.unsubscribe, token, "unsubscribe") if token else None
-        )
-        if account is None:
-            return self.message(request, "This link is not valid", "Nothing was changed.", 400)
-        return self.render(request, "unsubscribed.html", account=account)
+        if not token:
+            return self.incomplete(request)
+        done = await asyncio.to_thread(self.desk.unsubscribe, token, "unsubscribe")
+        if done is None:
+            return self.invalid(request)
+        account, now = done
+        return self.render(request, "unsubscribed.html", account=account, already=not now)
 
     async def healthz(self, request: Request) -> Response:
         """Liveness: answers without touching a store."""

@@ -170,18 +170,20 @@ class SubscriberDesk:
             token, lambda con, sub_id, now: signups.set_status(con, sub_id, status, now)
         )
 
-    def unsubscribe(self, token: str, purpose: Purpose) -> Account | None:
-        """Stop the subscription (idempotent); the account as it now stands."""
+    def unsubscribe(self, token: str, purpose: Purpose) -> tuple[Account, bool] | None:
+        """Stop the subscription (idempotent): the account as it now stands, and whether this
+        call stopped it."""
         now = self.clock()
         with self.store.transaction() as con:
             found = self.resolve(con, token, purpose)
             if found is None or found.subscription.id is None:
                 return None
             sub_id = int(found.subscription.id)
-            if found.status != "pending":
+            stops = found.status in ("active", "paused")
+            if stops:
                 signups.set_status(con, sub_id, "unsubscribed", now)
             again = signups.find(con, sub_id)
-        return None if again is None else Account(again.subscription, again.status)
+        return None if again is None else (Account(again.subscription, again.status), stops)
 
     def delete(self, token: str) -> str | None:
         """Erase the address behind a manage token: subscriptions, tokens, delivery history."""
