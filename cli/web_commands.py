@@ -35,6 +35,13 @@ def web(
     )
     if refusal:
         fail(refusal)
+    if settings.unsubscribe_secret_is_placeholder:
+        typer.echo(
+            "warning: JOBALERTS_UNSUBSCRIBE_SECRET is the placeholder; forms are signed with a"
+            " secret generated beside the warehouse, and links signed by older versions are"
+            " refused",
+            err=True,
+        )
     site = build_site(settings, db_path(db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("web.access").setLevel(logging.INFO)

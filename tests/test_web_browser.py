@@ -5,7 +5,6 @@ Skipped when /usr/bin/chromium or /usr/bin/chromedriver is absent."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from opstore.subscriptions import get_subscription, save_subscription
 from opstore.tokens import issue_token
 from tests.headless import CHROMEDRIVER, CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
 from tests.helpers import ops_of
-from web.server import make_server
+from tests.web_site import desk_app, served_in_thread
 
 EMAIL = "site.lead@example.org"
 KEEP = os.environ.get("JOBALERTS_SCREENSHOT_DIR")  # to look at the screenshots afterwards
@@ -35,14 +34,8 @@ def served(settings_env: Path) -> Iterator[tuple[str, Path, int]]:
     db = settings_env / "warehouse.duckdb"
     sub = Subscription(email=EMAIL, cadence="weekly", levels=("senior",), countries=("US",))
     sub_id = save_subscription(ops_of(db), sub, datetime.now(UTC))
-    server = make_server("127.0.0.1", 0, ops_of(db))
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host!s}:{port}", db, sub_id
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served_in_thread(desk_app(db)) as base:
+        yield base, db, sub_id
 
 
 def browser(home: Path):  # -> selenium.webdriver.Chrome

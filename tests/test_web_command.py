@@ -20,7 +20,7 @@ from tests.helpers import ops_of
 
 SECRET = "command-test-secret"
 BASE_URL = "https://alerts.example.org/unsubscribe"
-BOUND = re.compile(r"serving unsubscribe pages on (http://127\.0\.0\.1:\d+)")
+BOUND = re.compile(r"serving the site on (http://127\.0\.0\.1:\d+)")
 
 
 def start_web(db: Path, secret: str) -> subprocess.Popen[str]:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.headless import CHROMEDRIVER, CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
 from tests.smtp_server import CollectingHandler, smtp_server
-from tests.web_site import link_in, local, running_site
+from tests.web_site import link_in, local, running_site, seed_warehouse, site_env
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("JOBALERTS_SCREENSHOT_DIR") or REPO / "test-artifacts" / "web")
@@ -45,6 +45,7 @@ def browser(home: Path, width: int):  # -> selenium.webdriver.Chrome
 def shot(driver, name: str, width: int) -> None:  # type: ignore[no-untyped-def]
     """A full-page screenshot at this width."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.set_window_size(width, 600)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, max(int(height), 600))
     target = SHOTS / f"{name}-{width}.png"
@@ -88,11 +89,11 @@ def run_digest(folder: Path, env: dict[str, str], cadence: str) -> None:
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
-    tmp_path: Path, width: int, seeded_warehouse
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, width: int
+) -> None:
     from selenium.webdriver.common.by import By
 
-    folder = seeded_warehouse(tmp_path)
+    folder = seed_warehouse(tmp_path)
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         smtp = {
@@ -143,7 +144,7 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 assert "weekly" in driver.find_element(By.ID, "summary").text
                 shot(driver, "6-saved", width)
 
-                run_digest(folder, site_env_of(site, smtp), "weekly")
+                run_digest(folder, site_env(folder, **smtp), "weekly")
                 wait_for(handler.messages, 2)
                 digest = handler.messages[-1]
                 assert digest["To"] == EMAIL
@@ -163,9 +164,3 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 assert driver.find_element(By.ID, "status").text == "stopped"
             finally:
                 driver.quit()
-
-
-def site_env_of(site, extra: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from tests.web_site import site_env
-
-    return site_env(site.folder, **extra)

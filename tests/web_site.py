@@ -155,3 +155,22 @@ def desk_app(db: Path, legacy_secret: str | None = None, **limits: int) -> objec
     )
     desk = SubscriberDesk(ops_of(db), OutboxMailer(db.parent / "outbox"), config)
     return create_app(desk, b"test-secret-" * 4, limits=Limits(**limits))
+
+
+def seed_warehouse(folder: Path) -> Path:
+    """A warehouse in `folder` holding the bundled sample's postings (ingested through the
+    real connectors from the recordings), with its read snapshot published; the folder."""
+    from core.settings import Settings
+    from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
+    from sources.registry import load_sources
+    from tests.conftest import SAMPLE
+    from warehouse.db import writer
+    from warehouse.snapshot import publish
+
+    db = folder / "warehouse.duckdb"
+    settings = Settings(replay_dir=SAMPLE, db_path=db)
+    with writer(db) as con, make_session(settings) as session:
+        for source in load_sources(SAMPLE / "sources.yaml"):
+            store_and_parse(con, fetch_source(session, source, fetch_options(settings)))
+        publish(con, db, "test", "seeded")
+    return folder

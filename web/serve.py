@@ -70,4 +70,7 @@ def run(app: Starlette, host: str, port: int, announce: Callable[[str], None]) -
         timeout_graceful_shutdown=5,
     )
     announce(f"http://{shown}:{bound_port}")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises Ctrl-C
+        pass
