@@ -24,8 +24,8 @@ def web(
     store and reads the warehouse's read snapshot, so flows never make it wait. Beyond loopback
     it needs JOBALERTS_UNSUBSCRIBE_SECRET and JOBALERTS_SITE_URL.
     """
-    from web.serve import listen_refusal, run
     from web.factory import build_site
+    from web.serve import listen_refusal, run
 
     settings = get_settings()
     refusal = listen_refusal(

@@ -67,7 +67,9 @@ def test_a_complete_form_gives_a_validated_subscription() -> None:
         ("keywords", "x" * 150, "characters"),
     ],
 )
-def test_each_bad_field_gets_its_own_message(field: str, value: str | list[str], words: str) -> None:
+def test_each_bad_field_gets_its_own_message(
+    field: str, value: str | list[str], words: str
+) -> None:
     fields: dict[str, str | list[str]] = {"email": "ok@example.org", "cadence": "daily"}
     fields[field] = value
     result = read_form(form(**fields))
@@ -91,13 +93,16 @@ def test_a_salary_in_another_currency_keeps_what_was_typed() -> None:
 
 
 def test_the_preference_form_keeps_the_address_it_belongs_to() -> None:
-    result = read_form(form(email="attacker@example.org", cadence="daily"), email="owner@example.org")
+    result = read_form(
+        form(email="attacker@example.org", cadence="daily"), email="owner@example.org"
+    )
     assert result.subscription is not None
     assert result.subscription.email == "owner@example.org"
 
 
 @pytest.mark.parametrize(
-    ("text", "amount"), [("120k", 120_000.0), ("120,000", 120_000.0), (" 95 000 ", 95_000.0), ("", None)]
+    ("text", "amount"),
+    [("120k", 120_000.0), ("120,000", 120_000.0), (" 95 000 ", 95_000.0), ("", None)],
 )
 def test_amounts_people_type(text: str, amount: float | None) -> None:
     assert parse_amount(text) == amount

@@ -7,12 +7,11 @@ import logging
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import quote
 

@@ -36,9 +36,16 @@ def browser(home: Path, width: int):  # -> selenium.webdriver.Chrome
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", *OFFLINE_FLAGS, profile_flag(home), f"--window-size={width},900"):
+    for argument in (
+        "--headless=new",
+        *OFFLINE_FLAGS,
+        profile_flag(home),
+        f"--window-size={width},900",
+    ):
         options.add_argument(argument)
-    service = Service(str(CHROMEDRIVER), env=private_home(home), log_output=str(home / "driver.log"))
+    service = Service(
+        str(CHROMEDRIVER), env=private_home(home), log_output=str(home / "driver.log")
+    )
     return webdriver.Chrome(service=service, options=options)
 
 
@@ -136,7 +143,9 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 shot(driver, "5-manage", width)
 
                 # Change of preferences: weekly, Directors too, US only.
-                driver.find_element(By.CSS_SELECTOR, 'input[name="cadence"][value="weekly"]').click()
+                driver.find_element(
+                    By.CSS_SELECTOR, 'input[name="cadence"][value="weekly"]'
+                ).click()
                 tick(driver, "levels", "director")
                 type_into(driver, "countries", "US")
                 driver.find_element(By.ID, "save").click()

@@ -89,8 +89,16 @@ def _drain(process: subprocess.Popen[str], log: list[str]) -> None:
         log.append(line)
 
 
-def outbox_messages(folder: Path) -> list[EmailMessage]:
-    """Every message in the site's outbox, oldest first."""
+def outbox_messages(folder: Path, expect: int = 0, settle: float = 0.0) -> list[EmailMessage]:
+    """Every message in the site's outbox, oldest first. Sign-up emails go out just after the
+    answer: wait (up to 20 s) until at least `expect` are there, then `settle` seconds more for
+    any that should not come."""
+    import time
+
+    deadline = time.monotonic() + 20
+    while len(list((folder / "outbox").glob("*.eml"))) < expect and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(settle)
     files = sorted((folder / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     parser = BytesParser(policy=policy.default)
     return [parser.parsebytes(f.read_bytes()) for f in files]  # type: ignore[misc]

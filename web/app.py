@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -79,7 +81,14 @@ def create_app(
         Route("/healthz", site.healthz, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        desk.close()  # store queued sign-ups, send waiting emails
+
     return Starlette(
+        lifespan=lifespan,
         routes=routes,
         middleware=[Middleware(AccessLog), Middleware(SecurityHeaders, https=https)],
         exception_handlers={HTTPException: http_error, 500: http_error},

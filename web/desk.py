@@ -6,6 +6,7 @@ contract on the operational store, the mailer and the read snapshot; tests use t
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -30,8 +31,9 @@ class Desk(Protocol):
     def count_matches(self, sub: Subscription) -> int | None:
         """How many current postings match these filters (None when no data is published)."""
 
-    def request_signup(self, sub: Subscription) -> None:
-        """Start a double opt-in, or mail a manage link to an address already subscribed."""
+    def submit_signup(self, sub: Subscription) -> Future[None]:
+        """Start a double opt-in, or mail a manage link to an address already subscribed;
+        the future is done once the sign-up is stored (the email follows)."""
 
     def account(self, token: str, purpose: Purpose) -> Account | None:
         """The subscription a live token of this purpose points at, or None."""
@@ -51,3 +53,6 @@ class Desk(Protocol):
 
     def delete(self, token: str) -> str | None:
         """Erase the address and its delivery history (manage token); the erased address."""
+
+    def close(self) -> None:
+        """Finish queued work (stores, emails) before the server stops."""

@@ -113,6 +113,12 @@ def read_form(form: Mapping[str, Any], *, email: str | None = None) -> FormResul
     except SubscriptionError as error:
         result.errors["min_salary"] = str(error)
         amount = None
+    if not result.errors:
+        try:  # the common case: all fine, one validation
+            result.subscription = subscription_from({**entry, "min_salary": amount})
+            return result
+        except SubscriptionError:
+            pass  # find which fields, one at a time
     names = ("email", "cadence", *LIST_FIELDS, "min_salary")
     for name in names if email is None else names[1:]:
         if name in result.errors:

@@ -137,7 +137,7 @@ class Site:
                 request, "signup.html", 400, values=result.values, errors=result.errors, count=None
             )
         if not form.get(HONEYPOT):
-            await asyncio.to_thread(self.desk.request_signup, result.subscription)
+            await asyncio.wrap_future(self.desk.submit_signup(result.subscription))
         return self.render(request, "check_inbox.html", email=result.subscription.email)
 
     async def preview(self, request: Request, result: forms.FormResult) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Callable
@@ -70,7 +71,6 @@ def run(app: Starlette, host: str, port: int, announce: Callable[[str], None]) -
         timeout_graceful_shutdown=5,
     )
     announce(f"http://{shown}:{bound_port}")
-    try:
+    # uvicorn shuts down gracefully on Ctrl-C, then raises it again: that is a normal stop.
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises Ctrl-C
-        pass

@@ -8,7 +8,8 @@ same mailer as the digests (SMTP, or the outbox).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -19,15 +20,16 @@ import sqlalchemy as sa
 from core.errors import JobAlertsError
 from core.models import Audience, Subscription
 from digests.mailer import Mailer
+from digests.notices import Notice, confirmation_email, manage_link_email
 from digests.unsubscribe import unsubscribe_url as token_link
 from digests.unsubscribe import verify_token
-from digests.notices import Notice, confirmation_email, manage_link_email
 from opstore import signups
 from opstore.db import OpsStore
 from opstore.tokens import issue_token
 from warehouse.matching import match_subscriptions
 from warehouse.snapshot import snapshot_reader
 from web import describe
+from web.background import GroupCommit, NoticeSender
 from web.desk import Account, Purpose
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ class SubscriberDesk:
         self.mailer = mailer
         self.config = config
         self.clock = clock
+        self.writer = GroupCommit(store)
+        self.sender: NoticeSender[tuple[signups.SignupTicket, signups.Found]] = NoticeSender(
+            self.send_notices
+        )
 
     def link(self, page: str, token: str) -> str:
         """An absolute link to one of the site's pages carrying a token."""
@@ -82,18 +88,39 @@ class SubscriberDesk:
         found = matches.get(0)
         return found.total if found is not None else 0
 
-    def request_signup(self, sub: Subscription) -> None:
-        """Pending + confirmation email, or a manage link for an address already subscribed;
-        at most a few emails per address a day, whatever anyone submits."""
+    def submit_signup(self, sub: Subscription) -> Future[None]:
+        """Record the sign-up in the next group commit; done once it is stored. The email
+        (confirmation, or a manage link for an address already subscribed) goes out after,
+        at most a few a day per address, whatever anyone submits."""
         now = self.clock()
-        with self.store.transaction() as con:
+        limit = self.config.notices_per_day
+
+        def job(con: sa.Connection) -> tuple[signups.SignupTicket, signups.Found] | None:
             ticket = signups.start_signup(con, sub, now)
-            allowed = signups.notices_allowed(con, sub.email, self.config.notices_per_day, now)
+            allowed = signups.notices_allowed(con, sub.email, limit, now)
             found = signups.find(con, ticket.subscription_id)
-        if not allowed or found is None:
-            logger.info("sign-up notice withheld: daily limit for this address reached")
-            return
-        self.deliver(self.notice_for(ticket, found))
+            return (ticket, found) if allowed and found is not None else None
+
+        stored: Future[None] = Future()
+
+        def committed(outcome: Future[tuple[signups.SignupTicket, signups.Found] | None]) -> None:
+            try:
+                notice = outcome.result()
+            except Exception as error:
+                stored.set_exception(error)
+                return
+            if notice is None:
+                logger.info("sign-up notice withheld: daily limit for this address reached")
+            else:
+                self.sender.put(notice)
+            stored.set_result(None)
+
+        self.writer.submit(job).add_done_callback(committed)
+        return stored
+
+    def request_signup(self, sub: Subscription) -> None:
+        """`submit_signup`, waiting until the sign-up is stored."""
+        self.submit_signup(sub).result()
 
     def notice_for(self, ticket: signups.SignupTicket, found: signups.Found) -> EmailMessage:
         """The confirmation email, or the manage-link email for an existing subscription."""
@@ -107,11 +134,17 @@ class SubscriberDesk:
             return manage_link_email(self.config.mail_from, notice)
         return confirmation_email(self.config.mail_from, notice, hours=CONFIRM_HOURS)
 
-    def deliver(self, message: EmailMessage) -> None:
-        """Send one notice; a failure is logged (without the link) and not retried."""
-        result = self.mailer.send([message])[0]
-        if not result.ok:
-            logger.warning("sign-up notice not delivered: %s", result.error)
+    def send_notices(self, batch: Sequence[tuple[signups.SignupTicket, signups.Found]]) -> None:
+        """Build and send a batch of sign-up emails; failures are logged (never the link)."""
+        results = self.mailer.send([self.notice_for(ticket, found) for ticket, found in batch])
+        for result in results:
+            if not result.ok:
+                logger.warning("sign-up email not delivered: %s", result.error)
+
+    def close(self) -> None:
+        """Store what is queued, send what is waiting, stop the threads."""
+        self.writer.close()
+        self.sender.close()
 
     def resolve(self, con: sa.Connection, token: str, purpose: Purpose) -> signups.Found | None:
         """The subscription behind a token of this purpose; an older email's signed
