@@ -66,10 +66,10 @@ class SubscriberDesk:
         self.mailer = mailer
         self.config = config
         self.clock = clock
-        self.writer = GroupCommit(store)
-        self.sender: NoticeSender[tuple[signups.SignupTicket, signups.Found]] = NoticeSender(
-            self.send_notices
+        self.writer: GroupCommit[Subscription, signups.SignupTicket] = GroupCommit(
+            store, self.write_signups
         )
+        self.sender: NoticeSender[signups.SignupTicket] = NoticeSender(self.send_notices)
 
     def link(self, page: str, token: str) -> str:
         """An absolute link to one of the site's pages carrying a token."""
@@ -92,52 +92,45 @@ class SubscriberDesk:
         """Record the sign-up in the next group commit; done once it is stored. The email
         (confirmation, or a manage link for an address already subscribed) goes out after,
         at most a few a day per address, whatever anyone submits."""
-        now = self.clock()
-        limit = self.config.notices_per_day
-
-        def job(con: sa.Connection) -> tuple[signups.SignupTicket, signups.Found] | None:
-            ticket = signups.start_signup(con, sub, now)
-            allowed = signups.notices_allowed(con, sub.email, limit, now)
-            found = signups.find(con, ticket.subscription_id)
-            return (ticket, found) if allowed and found is not None else None
-
         stored: Future[None] = Future()
 
-        def committed(outcome: Future[tuple[signups.SignupTicket, signups.Found] | None]) -> None:
+        def committed(outcome: Future[signups.SignupTicket]) -> None:
             try:
-                notice = outcome.result()
+                ticket = outcome.result()
             except Exception as error:
                 stored.set_exception(error)
                 return
-            if notice is None:
-                logger.info("sign-up notice withheld: daily limit for this address reached")
+            if ticket.notify:
+                self.sender.put(ticket)
             else:
-                self.sender.put(notice)
+                logger.info("sign-up email withheld: daily limit for this address reached")
             stored.set_result(None)
 
-        self.writer.submit(job).add_done_callback(committed)
+        self.writer.submit(sub).add_done_callback(committed)
         return stored
+
+    def write_signups(
+        self, con: sa.Connection, subs: list[Subscription]
+    ) -> list[signups.SignupTicket]:
+        """A burst of sign-ups, stored together (the group commit's writer)."""
+        return signups.start_signups(con, subs, self.clock(), self.config.notices_per_day)
 
     def request_signup(self, sub: Subscription) -> None:
         """`submit_signup`, waiting until the sign-up is stored."""
         self.submit_signup(sub).result()
 
-    def notice_for(self, ticket: signups.SignupTicket, found: signups.Found) -> EmailMessage:
+    def notice_for(self, ticket: signups.SignupTicket) -> EmailMessage:
         """The confirmation email, or the manage-link email for an existing subscription."""
         page = "manage" if ticket.existing else "confirm"
-        notice = Notice(
-            found.subscription.email,
-            self.link(page, ticket.token),
-            (describe.summary(found.subscription),),
-        )
+        summary = describe.summary(ticket.subscription)
+        notice = Notice(ticket.subscription.email, self.link(page, ticket.token), (summary,))
         if ticket.existing:
             return manage_link_email(self.config.mail_from, notice)
         return confirmation_email(self.config.mail_from, notice, hours=CONFIRM_HOURS)
 
-    def send_notices(self, batch: Sequence[tuple[signups.SignupTicket, signups.Found]]) -> None:
+    def send_notices(self, batch: Sequence[signups.SignupTicket]) -> None:
         """Build and send a batch of sign-up emails; failures are logged (never the link)."""
-        results = self.mailer.send([self.notice_for(ticket, found) for ticket, found in batch])
-        for result in results:
+        for result in self.mailer.send([self.notice_for(ticket) for ticket in batch]):
             if not result.ok:
                 logger.warning("sign-up email not delivered: %s", result.error)
 
