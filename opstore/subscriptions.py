@@ -101,6 +101,19 @@ def deactivate_id(con: sa.Connection, sub_id: int, email: str | None = None) -> 
     return int(result.rowcount)
 
 
+@writes
+def activate_id(con: sa.Connection, sub_id: int, now: datetime) -> int:
+    """Start (or resume) one subscription, e.g. once its address is confirmed; 1 if it was
+    stopped, else 0."""
+    s = subscriptions.c
+    result = con.execute(
+        sa.update(subscriptions)
+        .where(s.id == sub_id, sa.not_(s.active))
+        .values(active=True, updated_at=now)
+    )
+    return int(result.rowcount)
+
+
 @reads
 def get_subscription(
     con: sa.Connection, sub_id: int, email: str | None = None
