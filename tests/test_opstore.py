@@ -219,9 +219,9 @@ def test_sqlite_is_wal_with_foreign_keys_and_survives_a_concurrent_first_open(tm
         assert con.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
     assert len(active_subscriptions(store, "daily")) == 3
     assert deliveries.record_pending_many(store, [digest(999, 1, [])], NOW) == set()
-    with pytest.raises(sa.exc.IntegrityError):  # the foreign key refuses an unknown subscription
-        with store.transaction() as con:
-            con.execute(
+    # The foreign key refuses a delivery for an unknown subscription.
+    with pytest.raises(sa.exc.IntegrityError), store.transaction() as con:
+        con.execute(
                 deliveries.deliveries.insert().values(
                     message_id="<x@y>", subscription_id=999, cadence="daily", recipient="a@b.org",
                     status="pending", posting_count=0, created_at=NOW)
