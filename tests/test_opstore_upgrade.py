@@ -41,7 +41,6 @@ def warehouse_at_006(path: Path) -> None:
             " min_salary_currency) VALUES (?, ?, 'daily', ['clinical research'], ['manager'],"
             " ['remote'], [], TRUE, ?, ?, ?, [], ['US'], [], ['Acme'], TRUE, 108000, 100000,"
             " 'EUR')",
-            " 'EUR')",
             [sub_id, email, active, T0, T0],
         )
     for n, status in enumerate(("sent", "pending", "pending", "retry", "failed")):
