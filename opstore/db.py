@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -36,9 +36,14 @@ class OpsStoreError(JobAlertsError):
 
 @dataclass(frozen=True)
 class OpsStore:
-    """An open operational store: the engine, and its transactions."""
+    """An open operational store: the engine, and its transactions.
+
+    On SQLite, this process's writers take turns on a lock before `BEGIN IMMEDIATE`: they
+    queue in order instead of polling the file lock (other processes wait on busy_timeout).
+    """
 
     engine: sa.Engine
+    write_turn: threading.RLock = field(default_factory=threading.RLock, compare=False)
 
     @property
     def dialect(self) -> str:
@@ -52,7 +57,8 @@ class OpsStore:
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as con:
+        turn = self.write_turn if self.dialect == "sqlite" else nullcontext()
+        with turn, self.engine.begin() as con:
             yield con
 
     @contextmanager
