@@ -16,7 +16,7 @@ from pipeline.journal import journal_path
 from pipeline.stores import carried_over, carry_over, ops_store
 from subscriptions.input import subscription_from
 from tests.helpers import ops_of
-from warehouse.db import connect_reader, migration_files
+from warehouse.db import connect_reader, connect_writer, migration_files
 
 T0 = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
 
@@ -108,6 +108,13 @@ def test_a_warehouse_of_the_previous_code_upgrades_without_loss(tmp_path: Path) 
     assert len(store_rows(db, sa.select(s.id))) == 3
 
 
-def test_a_new_install_has_nothing_to_carry(tmp_path: Path) -> None:
-    store = ops_store(Settings(db_path=tmp_path / "none.duckdb"))
-    assert carried_over(store) and not (tmp_path / "none.duckdb").exists()
+def test_a_new_install_carries_its_empty_tables_once_the_warehouse_exists(tmp_path) -> None:
+    settings = Settings(db_path=tmp_path / "new.duckdb")
+    store = ops_store(settings)  # the CLI before any ingest: no warehouse to look at yet
+    assert not carried_over(store) and not settings.db_path.exists()
+    connect_writer(settings.db_path).close()  # the first ingest (migration 011 moves nothing)
+    assert ops_store(settings) is store and carried_over(store)
+    con = connect_reader(settings.db_path)
+    schemas = con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()
+    con.close()
+    assert schemas == [("main",)]
