@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 from digests.render import RenderedDigest, is_web_url
 
+TOKEN_VALUE = re.compile(r"token=[^&\s'\"<>]*", re.IGNORECASE)
 MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
 # Headers are written with RFC 5322's hard limit, not the soft 78: otherwise the long
 # List-Unsubscribe URL is folded into RFC 2047 encoded words, which clients cannot use.
@@ -65,9 +66,16 @@ def _boundary(message_id: str, rendered: RenderedDigest) -> str:
 
 
 def check_header(name: str, value: str) -> None:
-    """Raise HeaderInjectionError when a header value holds CR, LF or NUL."""
+    """Raise HeaderInjectionError when a header value holds CR, LF or NUL (a link's token is
+    left out of the message)."""
     if any(ch in value for ch in "\r\n\0"):
-        raise HeaderInjectionError(f"{name} header must not contain CR, LF or NUL: {value!r}")
+        shown = without_token(value)
+        raise HeaderInjectionError(f"{name} header must not contain CR, LF or NUL: {shown!r}")
+
+
+def without_token(text: str) -> str:
+    """Text with any `token=` value replaced: errors and logs never carry a link's token."""
+    return TOKEN_VALUE.sub("token=[redacted]", text)
 
 
 def mailbox(value: str, name: str) -> str:
@@ -95,7 +103,7 @@ def normalise_message_id(message_id: str) -> str:
 def list_unsubscribe(url: str, mailto: str | None) -> str:
     """`<https://…>, <mailto:…>`: the web link first, as RFC 8058 needs an https URI."""
     if not is_web_url(url):
-        raise ValueError(f"List-Unsubscribe URL must be http(s): {url!r}")
+        raise ValueError(f"List-Unsubscribe URL must be http(s): {without_token(url)!r}")
     links = [f"<{url}>"]
     if mailto:
         target = mailto if mailto.lower().startswith("mailto:") else f"mailto:{mailto}"
