@@ -21,7 +21,7 @@ Delivery is "exactly once in practice":
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,8 +120,7 @@ def _send_lock(ops: OpsStore, cadence: str) -> leases.Lease:
 def _postings(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read connection to the postings: the caller's, or the file opened read-only."""
     if not isinstance(warehouse, Path):
-        with nullcontext(warehouse) as con:
-            yield con
+        yield warehouse
         return
     con = connect_reader(warehouse)
     try:
