@@ -8,6 +8,7 @@ half-way, so two writers cannot deadlock). Postgres works the same through its U
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -118,10 +119,17 @@ def _engine(url: str) -> sa.Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_deserializer=_json_loads
+        )
         _sqlite_events(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, json_deserializer=_json_loads)
+
+
+def _json_loads(text: str) -> Any:
+    """json.loads, with the most common value of the filter columns (no filter) made fast."""
+    return [] if text == "[]" else json.loads(text)
 
 
 def _sqlite_events(engine: sa.Engine) -> None:

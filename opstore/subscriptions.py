@@ -36,7 +36,8 @@ WAITING = ("pending", "sending", "retry")
 
 
 def _from_row(row: Any) -> Subscription:
-    values = {c: getattr(row, c) for c in COLUMNS}
+    mapping = row._mapping
+    values = {c: mapping[c] for c in COLUMNS}
     for key in LIST_COLUMNS:
         values[key] = tuple(values[key] or ())
     values["no_news"] = bool(values["no_news"])
