@@ -37,7 +37,8 @@ WAITING = ("pending", "sending", "retry")
 
 def subscription_of(row: Any) -> Subscription:
     """A stored row as a Subscription."""
-    values = {c: getattr(row, c) for c in COLUMNS}
+    mapping = row._mapping
+    values = {c: mapping[c] for c in COLUMNS}
     for key in LIST_COLUMNS:
         values[key] = tuple(values[key] or ())
     values["no_news"] = bool(values["no_news"])
@@ -108,6 +109,19 @@ def deactivate_id(con: sa.Connection, sub_id: int, email: str | None = None) -> 
         condition = sa.and_(condition, s.email == email_key(email))
     result = con.execute(
         sa.update(subscriptions).where(condition).values(active=False, status="unsubscribed")
+    )
+    return int(result.rowcount)
+
+
+@writes
+def activate_id(con: sa.Connection, sub_id: int, now: datetime) -> int:
+    """Start (or resume) one subscription, e.g. once its address is confirmed; 1 if it was
+    stopped, else 0."""
+    s = subscriptions.c
+    result = con.execute(
+        sa.update(subscriptions)
+        .where(s.id == sub_id, sa.not_(s.active))
+        .values(active=True, updated_at=now)
     )
     return int(result.rowcount)
 

@@ -12,7 +12,7 @@ from core.models import MarketSummary, MatchedPosting, Subscription
 from core.settings import Settings
 from digests.compose import compose_digest
 from digests.mailer import build_message
-from digests.render import render_digest
+from digests.render import is_web_url, render_digest
 from digests.unsubscribe import unsubscribe_url
 from opstore.deliveries import PendingDigest
 from opstore.tokens import new_token
@@ -43,6 +43,16 @@ def period_of(cadence: str, now: datetime) -> str:
     return now.date().isoformat()
 
 
+def checked_link_base(base_url: str) -> str:
+    """The unsubscribe base URL if it is an http(s) URL; else ValueError naming it (checked
+    before a token is added, so no error ever shows a token)."""
+    if not is_web_url(base_url):
+        raise ValueError(
+            f"JOBALERTS_UNSUBSCRIBE_BASE_URL must be an http(s) URL without spaces: {base_url!r}"
+        )
+    return base_url
+
+
 @dataclass(frozen=True)
 class DigestContext:
     """Everything composing a digest needs besides the subscription."""
@@ -65,10 +75,13 @@ def build_digest(
     digest = compose_digest(
         sub, postings, context.market, context.benchmarks, context.cadence, context.now
     )
+    base = checked_link_base(context.settings.unsubscribe_base_url)
     token, issued = new_token("unsubscribe", context.now)
-    link = unsubscribe_url(context.settings.unsubscribe_base_url, token)
+    link = unsubscribe_url(base, token)
     manage_token, manage_issued = new_token("manage", context.now)
-    manage = unsubscribe_url(f"{context.settings.public_site_url}manage", manage_token)
+    manage = unsubscribe_url(
+        checked_link_base(f"{context.settings.public_site_url}manage"), manage_token
+    )
     rendered = render_digest(digest, link, manage)
     shown = [item.posting for item in digest.items]
     period = None if shown else period_of(context.cadence, context.now)

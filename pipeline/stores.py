@@ -51,7 +51,7 @@ def ops_store(settings: Settings, db_path: Path | None = None) -> OpsStore:
 
 
 def carried_over(store: OpsStore) -> bool:
-    """True once the store has taken over from the warehouse (or there was nothing to take)."""
+    """True once the store has taken over from the warehouse (a new one's empty tables too)."""
     with store.reader() as con:
         return (
             con.execute(sa.select(meta.c.value).where(meta.c.key == CARRIED_KEY)).first()
@@ -61,8 +61,7 @@ def carried_over(store: OpsStore) -> bool:
 
 def carry_over(db_path: Path, store: OpsStore) -> CarriedOver:
     """Copy an older warehouse's operational rows and journals into the store, then drop them."""
-    if not db_path.exists():
-        _mark_carried(store, "no warehouse")
+    if not db_path.exists():  # nothing yet: a later open (after the first ingest) looks again
         return CarriedOver()
     with writer(db_path) as con:  # applies migration 011 first, which moves the tables aside
         rows = legacy_rows(con) if has_legacy(con) else LegacyRows()
@@ -139,11 +138,6 @@ def _import_journals(con: sa.Connection, db_path: Path) -> int:
             )
             events += len(entries.outcomes) + len(entries.in_doubt)
     return events
-
-
-def _mark_carried(store: OpsStore, value: str) -> None:
-    with store.transaction() as con:
-        _mark_carried_in(con, value)
 
 
 def _mark_carried_in(con: sa.Connection, value: str) -> None:

@@ -593,3 +593,29 @@ def test_smtp_settings_from_a_prefect_block_value() -> None:
         settings_with_smtp(settings, {"hots": "x"})
     outbox, where = make_mailer(Settings(smtp_host=None))
     assert isinstance(outbox, OutboxMailer) and where == str(Settings().outbox_dir)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["ftp://alerts.example.org/unsubscribe", "https://alerts.example.org/u\r\nBcc: x@evil.example"],
+)
+def test_a_bad_unsubscribe_base_url_fails_without_showing_a_token(
+    loaded, tmp_path, base_url: str
+) -> None:
+    settings = Settings(unsubscribe_base_url=base_url)
+    outbox = OutboxMailer(tmp_path / "outbox")
+    with pytest.raises(ValueError, match="JOBALERTS_UNSUBSCRIBE_BASE_URL must be") as caught:
+        send_digests(loaded, "daily", settings, load_benchmarks(), outbox, "outbox")
+    assert "token=" not in str(caught.value)
+    assert statuses(loaded) == {} and not outbox.folder.exists()
+
+
+def test_errors_about_a_link_never_show_its_token() -> None:
+    from digests.message import check_header, list_unsubscribe
+
+    with pytest.raises(ValueError) as caught:
+        list_unsubscribe("ftp://x.example/u?token=SeCrEt-ToKeN&lang=en", None)
+    with pytest.raises(HeaderInjectionError) as injected:
+        check_header("List-Unsubscribe", "https://x.example/u?token=SeCrEt-ToKeN\r\nBcc: y@z.org")
+    for error in (caught.value, injected.value):
+        assert "SeCrEt-ToKeN" not in str(error) and "token=[redacted]" in str(error)
