@@ -234,3 +234,26 @@ def test_an_intermediate_publish_that_fails_lets_the_run_go_on(wh, caplog) -> No
     with pytest.raises(OSError):
         publish(con, path, "r", "run finished")  # the end of a run says so
     assert not list(path.parent.glob(".*.tmp*"))
+
+
+def test_stats_and_sql_say_how_old_the_snapshot_is(settings_env) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from core.settings import get_settings
+
+    path = get_settings().db_path
+    with writer(path) as con:
+        publish(con, path, "run-7", "ingest: run finished")
+    runner = CliRunner()
+    stats = runner.invoke(app, ["stats"])
+    assert stats.exit_code == 0, stats.stderr
+    first = stats.stdout.splitlines()[0]
+    assert re.fullmatch(
+        r"read snapshot published \d+ s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\),"
+        r" after ingest: run finished \(run run-7\)",
+        first,
+    ), first
+    sql = runner.invoke(app, ["sql", "select 1 as a", "--format", "csv"])
+    assert sql.stdout.splitlines() == ["a", "1"]  # the age stays off stdout
+    assert "read snapshot published" in sql.stderr and "(run run-7)" in sql.stderr
