@@ -43,7 +43,8 @@ class SnapshotInfo:
     run_id: str
     step: str
     schema_version: int
-    seconds: float = 0.0  # how long publishing took
+    seconds: float = 0.0  # how long publishing took, the checkpoint included
+    checkpoint_seconds: float = 0.0  # folding the WAL in (closing the writer does it anyway)
 
     def age(self, now: datetime | None = None) -> float:
         """Seconds since it was published."""
@@ -92,6 +93,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
         leftover.unlink(missing_ok=True)  # (only the writer publishes: none is running)
     info = SnapshotInfo(datetime.now(UTC), run_id, step, _schema_version(con))
     con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    checkpointed = time.perf_counter() - started
     try:
         shutil.copyfile(db_path, temp)
         _strip_and_stamp(temp, info)
@@ -102,7 +104,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
     _fsync(target.parent)
     seconds = time.perf_counter() - started
     _last_publish[db_path.resolve()] = (time.monotonic(), seconds)
-    return SnapshotInfo(info.published_at, run_id, step, info.schema_version, seconds)
+    return SnapshotInfo(info.published_at, run_id, step, info.schema_version, seconds, checkpointed)
 
 
 # Publishing during a run stays under about a tenth of its time: after a publish that took
