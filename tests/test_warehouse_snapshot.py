@@ -257,3 +257,21 @@ def test_stats_and_sql_say_how_old_the_snapshot_is(settings_env) -> None:
     sql = runner.invoke(app, ["sql", "select 1 as a", "--format", "csv"])
     assert sql.stdout.splitlines() == ["a", "1"]  # the age stays off stdout
     assert "read snapshot published" in sql.stderr and "(run run-7)" in sql.stderr
+
+
+def test_a_publish_beside_an_open_transaction_never_copies_it(wh) -> None:
+    con, path = wh
+    committed = count(con, "select count(*) from postings")
+    con.execute("delete from parse_errors")  # committed, still in the WAL
+    other = con.cursor()
+    other.execute("BEGIN TRANSACTION")
+    other.execute("delete from postings")
+    try:
+        published = publish(con, path, "r", "during")  # or refused: the WAL is not empty
+    except (duckdb.Error, RuntimeError):
+        published = None
+    finally:
+        other.execute("ROLLBACK")
+    if published is not None:
+        with closing_snapshot(path) as snap:
+            assert count(snap, "select count(*) from postings") == committed

@@ -94,6 +94,9 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
     info = SnapshotInfo(datetime.now(UTC), run_id, step, _schema_version(con))
     con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
     checkpointed = time.perf_counter() - started
+    wal = db_path.with_name(db_path.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise RuntimeError(f"{wal} is not empty after CHECKPOINT: a transaction is still open")
     try:
         shutil.copyfile(db_path, temp)
         _strip_and_stamp(temp, info)
