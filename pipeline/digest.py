@@ -59,7 +59,7 @@ from pipeline.journal import JournalEntries, SendJournal, journal_path, redacted
 from warehouse import deliveries
 from warehouse.db import writer
 from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
-from warehouse.snapshot import publish, snapshot_reader
+from warehouse.snapshot import publish, snapshot_reader, table_names
 from warehouse.subscriptions import active_subscriptions
 
 MESSAGE_DOMAIN = "clinops-job-alerts"
@@ -391,10 +391,14 @@ def send_digests(
 
 @contextmanager
 def _snapshot_reads(db_path: Path, cadence: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The read snapshot, published now (under this cadence's send lock, so it holds every
-    delivery of the cadence): matching reads it while the writer stays free for the flows."""
-    with writer(db_path) as con:
-        publish(con, db_path, "digest", f"digest-{cadence}: reads")
+    """The read snapshot, which matching reads while the writer stays free for the flows.
+    While deliveries live in the warehouse it is published now, under this cadence's send
+    lock, so it holds every delivery of the cadence; otherwise the last one is read as it is."""
+    with snapshot_reader(db_path) as snapshot:
+        holds_deliveries = "deliveries" in table_names(snapshot)
+    if holds_deliveries:
+        with writer(db_path) as con:
+            publish(con, db_path, "digest", f"digest-{cadence}: reads")
     with snapshot_reader(db_path) as snapshot:
         yield snapshot
 

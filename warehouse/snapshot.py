@@ -136,7 +136,7 @@ def _strip_and_stamp(path: Path, info: SnapshotInfo) -> None:
     what the snapshot reflects."""
     with closing(duckdb.connect(str(path))) as copy:
         with transaction(copy):
-            for name in _tables(copy):
+            for name in table_names(copy):
                 if name in EXCLUDED:
                     copy.execute(f"DROP TABLE {_ident(name)}")
             copy.execute(
@@ -151,7 +151,8 @@ def _strip_and_stamp(path: Path, info: SnapshotInfo) -> None:
         copy.execute("CHECKPOINT")
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the database `con` opened (temporary ones left out)."""
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
     ).fetchall()
