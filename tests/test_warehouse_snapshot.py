@@ -275,3 +275,12 @@ def test_a_publish_beside_an_open_transaction_never_copies_it(wh) -> None:
     if published is not None:
         with closing_snapshot(path) as snap:
             assert count(snap, "select count(*) from postings") == committed
+
+
+def test_readers_may_add_duckdb_settings_but_never_file_access(wh) -> None:
+    con, path = wh
+    publish(con, path, "r", "s")
+    with snapshot_reader(path, config={"memory_limit": "256MB"}) as snap:
+        assert snap.execute("select current_setting('memory_limit')").fetchone() == ("244.1 MiB",)
+        with pytest.raises(duckdb.Error):
+            snap.execute(f"copy (select 1) to '{path.parent / 'x.csv'}'")

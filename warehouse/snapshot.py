@@ -195,12 +195,16 @@ def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     return SnapshotInfo(published.astimezone(UTC), str(row[1]), str(row[2]), int(row[3]))
 
 
-def connect_snapshot(path: Path, *, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a snapshot file read-only; other files stay out of reach unless `allow_files`."""
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "enable_external_access": allow_files
-    }
-    return duckdb.connect(str(path), read_only=True, config=config)
+Config = dict[str, str | bool | int | float | list[str]]
+
+
+def connect_snapshot(
+    path: Path, *, allow_files: bool = False, config: Config | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open a snapshot file read-only; other files stay out of reach unless `allow_files`.
+    `config` adds DuckDB settings (a memory limit, say)."""
+    settings: Config = {**(config or {}), "enable_external_access": allow_files}
+    return duckdb.connect(str(path), read_only=True, config=settings)
 
 
 def ensure_snapshot(db_path: Path, wait_seconds: float = 10.0) -> Path:
@@ -232,18 +236,24 @@ def _current(target: Path) -> bool:
     try:
         with closing(connect_snapshot(target)) as con:
             return read_info(con).schema_version >= latest_schema_version()
-    except (duckdb.Error, ValueError):
+    except duckdb.ConnectionException:  # open in this process with other settings: in use
+        return True
+    except (duckdb.Error, ValueError):  # unreadable or unstamped: publish a new one
         return False
 
 
 @contextmanager
 def snapshot_reader(
-    db_path: Path, wait_seconds: float = 10.0, *, allow_files: bool = False
+    db_path: Path,
+    wait_seconds: float = 10.0,
+    *,
+    allow_files: bool = False,
+    config: Config | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse's read snapshot, for the duration of a block.
     It never waits for a flow, except to publish the very first snapshot."""
     path = ensure_snapshot(db_path, wait_seconds)
-    con = connect_snapshot(path, allow_files=allow_files)
+    con = connect_snapshot(path, allow_files=allow_files, config=config)
     try:
         yield con
     finally:
