@@ -234,3 +234,53 @@ def test_an_intermediate_publish_that_fails_lets_the_run_go_on(wh, caplog) -> No
     with pytest.raises(OSError):
         publish(con, path, "r", "run finished")  # the end of a run says so
     assert not list(path.parent.glob(".*.tmp*"))
+
+
+def test_stats_and_sql_say_how_old_the_snapshot_is(settings_env) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from core.settings import get_settings
+
+    path = get_settings().db_path
+    with writer(path) as con:
+        publish(con, path, "run-7", "ingest: run finished")
+    runner = CliRunner()
+    stats = runner.invoke(app, ["stats"])
+    assert stats.exit_code == 0, stats.stderr
+    first = stats.stdout.splitlines()[0]
+    assert re.fullmatch(
+        r"read snapshot published \d+ s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\),"
+        r" after ingest: run finished \(run run-7\)",
+        first,
+    ), first
+    sql = runner.invoke(app, ["sql", "select 1 as a", "--format", "csv"])
+    assert sql.stdout.splitlines() == ["a", "1"]  # the age stays off stdout
+    assert "read snapshot published" in sql.stderr and "(run run-7)" in sql.stderr
+
+
+def test_a_publish_beside_an_open_transaction_never_copies_it(wh) -> None:
+    con, path = wh
+    committed = count(con, "select count(*) from postings")
+    con.execute("delete from parse_errors")  # committed, still in the WAL
+    other = con.cursor()
+    other.execute("BEGIN TRANSACTION")
+    other.execute("delete from postings")
+    try:
+        published = publish(con, path, "r", "during")  # or refused: the WAL is not empty
+    except (duckdb.Error, RuntimeError):
+        published = None
+    finally:
+        other.execute("ROLLBACK")
+    if published is not None:
+        with closing_snapshot(path) as snap:
+            assert count(snap, "select count(*) from postings") == committed
+
+
+def test_readers_may_add_duckdb_settings_but_never_file_access(wh) -> None:
+    con, path = wh
+    publish(con, path, "r", "s")
+    with snapshot_reader(path, config={"memory_limit": "256MB"}) as snap:
+        assert snap.execute("select current_setting('memory_limit')").fetchone() == ("244.1 MiB",)
+        with pytest.raises(duckdb.Error):
+            snap.execute(f"copy (select 1) to '{path.parent / 'x.csv'}'")

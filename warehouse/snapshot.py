@@ -43,7 +43,8 @@ class SnapshotInfo:
     run_id: str
     step: str
     schema_version: int
-    seconds: float = 0.0  # how long publishing took
+    seconds: float = 0.0  # how long publishing took, the checkpoint included
+    checkpoint_seconds: float = 0.0  # folding the WAL in (closing the writer does it anyway)
 
     def age(self, now: datetime | None = None) -> float:
         """Seconds since it was published."""
@@ -92,6 +93,10 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
         leftover.unlink(missing_ok=True)  # (only the writer publishes: none is running)
     info = SnapshotInfo(datetime.now(UTC), run_id, step, _schema_version(con))
     con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    checkpointed = time.perf_counter() - started
+    wal = db_path.with_name(db_path.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise RuntimeError(f"{wal} is not empty after CHECKPOINT: a transaction is still open")
     try:
         shutil.copyfile(db_path, temp)
         _strip_and_stamp(temp, info)
@@ -102,7 +107,7 @@ def publish(con: duckdb.DuckDBPyConnection, db_path: Path, run_id: str, step: st
     _fsync(target.parent)
     seconds = time.perf_counter() - started
     _last_publish[db_path.resolve()] = (time.monotonic(), seconds)
-    return SnapshotInfo(info.published_at, run_id, step, info.schema_version, seconds)
+    return SnapshotInfo(info.published_at, run_id, step, info.schema_version, seconds, checkpointed)
 
 
 # Publishing during a run stays under about a tenth of its time: after a publish that took
@@ -131,7 +136,7 @@ def _strip_and_stamp(path: Path, info: SnapshotInfo) -> None:
     what the snapshot reflects."""
     with closing(duckdb.connect(str(path))) as copy:
         with transaction(copy):
-            for name in _tables(copy):
+            for name in table_names(copy):
                 if name in EXCLUDED:
                     copy.execute(f"DROP TABLE {_ident(name)}")
             copy.execute(
@@ -146,7 +151,8 @@ def _strip_and_stamp(path: Path, info: SnapshotInfo) -> None:
         copy.execute("CHECKPOINT")
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the database `con` opened (temporary ones left out)."""
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
     ).fetchall()
@@ -189,12 +195,16 @@ def read_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     return SnapshotInfo(published.astimezone(UTC), str(row[1]), str(row[2]), int(row[3]))
 
 
-def connect_snapshot(path: Path, *, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a snapshot file read-only; other files stay out of reach unless `allow_files`."""
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "enable_external_access": allow_files
-    }
-    return duckdb.connect(str(path), read_only=True, config=config)
+Config = dict[str, str | bool | int | float | list[str]]
+
+
+def connect_snapshot(
+    path: Path, *, allow_files: bool = False, config: Config | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open a snapshot file read-only; other files stay out of reach unless `allow_files`.
+    `config` adds DuckDB settings (a memory limit, say)."""
+    settings: Config = {**(config or {}), "enable_external_access": allow_files}
+    return duckdb.connect(str(path), read_only=True, config=settings)
 
 
 def ensure_snapshot(db_path: Path, wait_seconds: float = 10.0) -> Path:
@@ -226,18 +236,24 @@ def _current(target: Path) -> bool:
     try:
         with closing(connect_snapshot(target)) as con:
             return read_info(con).schema_version >= latest_schema_version()
-    except (duckdb.Error, ValueError):
+    except duckdb.ConnectionException:  # open in this process with other settings: in use
+        return True
+    except (duckdb.Error, ValueError):  # unreadable or unstamped: publish a new one
         return False
 
 
 @contextmanager
 def snapshot_reader(
-    db_path: Path, wait_seconds: float = 10.0, *, allow_files: bool = False
+    db_path: Path,
+    wait_seconds: float = 10.0,
+    *,
+    allow_files: bool = False,
+    config: Config | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse's read snapshot, for the duration of a block.
     It never waits for a flow, except to publish the very first snapshot."""
     path = ensure_snapshot(db_path, wait_seconds)
-    con = connect_snapshot(path, allow_files=allow_files)
+    con = connect_snapshot(path, allow_files=allow_files, config=config)
     try:
         yield con
     finally:
