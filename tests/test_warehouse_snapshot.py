@@ -284,3 +284,17 @@ def test_readers_may_add_duckdb_settings_but_never_file_access(wh) -> None:
         assert snap.execute("select current_setting('memory_limit')").fetchone() == ("244.1 MiB",)
         with pytest.raises(duckdb.Error):
             snap.execute(f"copy (select 1) to '{path.parent / 'x.csv'}'")
+
+
+def test_reparse_publishes_what_it_rebuilt(wh, settings_env) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    con, path = wh
+    con.close()
+    result = CliRunner().invoke(app, ["reparse", "--db", str(path)])
+    assert result.exit_code == 0, result.stderr
+    with closing_snapshot(path) as snap:
+        assert (read_info(snap).run_id, read_info(snap).step) == ("cli", "reparse")
+        assert count(snap, "select count(*) from postings") > 0
