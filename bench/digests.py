@@ -2,16 +2,17 @@
 
 Run: ``python -m bench.digests [--postings 100000] [--subscriptions 10000]``.
 
-Builds a temporary warehouse (postings and subscriptions generated inside DuckDB with
-``INSERT ... SELECT FROM range()``), then times, as `jobalerts digest` runs them:
+Builds a temporary warehouse (postings generated inside DuckDB with ``INSERT ... SELECT FROM
+range()``) and operational store (SQLite; the subscriptions generated the same way, then
+saved), then times, as `jobalerts digest` runs them:
 
-1. matching: the one SQL query for every active daily subscription (it returns the best 25
-   postings of each, with counts over all its matches);
+1. matching: reading the audience from the operational store, bringing it into DuckDB, and
+   the one SQL query for every active daily subscription (it returns the best 25 postings of
+   each, with counts over all its matches);
 2. composing: compose + render (HTML and text) + build the MIME message bytes, per digest;
-3. recording: every digest as pending, with its postings, in one statement;
+3. recording: every digest as pending, with its postings and link token, in one transaction;
 4. sending: to an in-memory mailer (no SMTP), with the bookkeeping a real run does: `sending`
-   before and `sent` after each message in the fsynced send journal, copied into the warehouse
-   every 20 messages.
+   before and `sent` after each message, each committed (fsynced) in the operational store.
 
 The bar: all 10,000 digests composed in under 60 seconds.
 """
@@ -23,7 +24,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,15 +31,17 @@ from pathlib import Path
 import duckdb
 
 from core.benchmarks import load_benchmarks
-from core.models import MAX_DIGEST_ITEMS
+from core.models import MAX_DIGEST_ITEMS, WINDOW_DAYS
 from core.settings import Settings
 from digests.mailer import DeliveryLog, Message, Outgoing, SendResult
-from pipeline.digest import DigestContext, DigestOutcome, _Bookkeeper, compose_all
-from pipeline.journal import SendJournal, journal_path
-from warehouse import deliveries
+from opstore import deliveries
+from opstore.db import OpsStore, open_store, sqlite_url
+from opstore.schema import subscriptions
+from opstore.subscriptions import audience
+from pipeline.composing import DigestContext, compose_all
+from pipeline.sending import DigestOutcome, SendBatch, send_batch
 from warehouse.db import connect_writer
-from warehouse.matching import WINDOW_DAYS, market_summary, match_subscriptions
-from warehouse.subscriptions import active_subscriptions
+from warehouse.matching import market_summary, match_subscriptions
 
 BAR_SECONDS = 60.0
 
@@ -92,9 +94,6 @@ FROM (
 """
 
 SUBSCRIPTIONS_SQL = """
-INSERT INTO subscriptions (email, cadence, keywords, levels, workplaces, locations,
-    min_salary_usd, include_no_salary, families, countries, companies, exclude_companies,
-    no_news, active, created_at, updated_at)
 SELECT
     'reader' || i || '@bench.example', 'daily',
     CASE WHEN i % 2 = 0 THEN [['clinical research associate', 'trial manager',
@@ -135,14 +134,28 @@ class MemoryMailer:
         return results
 
 
-def build_warehouse(path: Path, postings: int, subscriptions: int, now: datetime) -> None:
+SUBSCRIPTION_COLUMNS = (
+    "email", "cadence", "keywords", "levels", "workplaces", "locations", "min_salary_usd",
+    "include_no_salary", "families", "countries", "companies", "exclude_companies", "no_news",
+    "active", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def build_stores(path: Path, postings: int, count: int, now: datetime) -> OpsStore:
+    """The warehouse's postings and the operational store's subscriptions."""
     con = connect_writer(path)
     try:
         days = 60
         con.execute(POSTINGS_SQL, [now, max(1, postings // days), postings])
-        con.execute(SUBSCRIPTIONS_SQL, [now, now, subscriptions])
+        rows = con.execute(SUBSCRIPTIONS_SQL, [now, now, count]).fetchall()
     finally:
         con.close()
+    store = open_store(sqlite_url(path.with_name("ops.sqlite3")))
+    with store.transaction() as ops:
+        ops.execute(
+            subscriptions.insert(), [dict(zip(SUBSCRIPTION_COLUMNS, r, strict=True)) for r in rows]
+        )
+    return store
 
 
 def run(postings: int, subscriptions: int, send: bool) -> dict[str, float]:
@@ -151,28 +164,31 @@ def run(postings: int, subscriptions: int, send: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-digests-") as folder:
         path = Path(folder) / "bench.duckdb"
         start = time.perf_counter()
-        build_warehouse(path, postings, subscriptions, now)
+        store = build_stores(path, postings, subscriptions, now)
         figures["load_s"] = time.perf_counter() - start
         con = connect_writer(path)
         try:
-            figures.update(_time_digests(con, journal_path(path, "daily"), now, send))
+            figures.update(_time_digests(con, store, now, send))
         finally:
             con.close()
+            store.dispose()
     return figures
 
 
 def _time_digests(
-    con: duckdb.DuckDBPyConnection, journal: Path, now: datetime, send: bool
+    con: duckdb.DuckDBPyConnection, store: OpsStore, now: datetime, send: bool
 ) -> dict[str, float]:
     cadence = "daily"
     settings, benchmarks = Settings(), load_benchmarks()
     start = time.perf_counter()
     market = market_summary(con, WINDOW_DAYS[cadence], now)
-    subs = {int(s.id or 0): s for s in active_subscriptions(con, cadence)}
     figures = {"market_s": time.perf_counter() - start}
 
     start = time.perf_counter()
-    matches = match_subscriptions(con, cadence, benchmarks)
+    with store.reader() as ops:
+        who = audience(ops, cadence, WINDOW_DAYS[cadence])
+    subs = {int(s.id or 0): s for s, _ in who.subscriptions}
+    matches = match_subscriptions(con, who, benchmarks)
     figures["match_s"] = time.perf_counter() - start
     figures["with_matches"] = len(matches)
     figures["matched_pairs"] = sum(m.total for m in matches.values())
@@ -186,16 +202,13 @@ def _time_digests(
 
     if send:
         start = time.perf_counter()
-        fresh = deliveries.record_pending_many(con, built, now)
+        with store.transaction() as ops:
+            fresh = deliveries.record_pending_many(ops, built, now)
         figures["record_s"] = time.perf_counter() - start
         start = time.perf_counter()
         outcome = DigestOutcome(cadence, "memory")
-        mailer = MemoryMailer()
         outgoing = [Outgoing.of(d.message) for d in built if d.message_id in fresh]
-        with SendJournal(journal) as send_journal:
-            keeper = _Bookkeeper(lambda: nullcontext(con), "memory", outcome, send_journal)
-            mailer.send(outgoing, log=keeper)
-            keeper.flush()
+        send_batch(SendBatch(outgoing, 0), store, MemoryMailer(), outcome)
         figures["send_s"] = time.perf_counter() - start
         figures["sent"] = outcome.sent
     return figures
@@ -220,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"composing + rendering + MIME: {n:,} digests in {f['compose_s']:.1f} s "
           f"= {rate:,.0f} digests/s ({size:.0f} KiB each)")  # fmt: skip
     if "send_s" in f:
-        print(f"recording pending: {f['record_s']:.1f} s; sending to an in-memory mailer with "
-              f"the send journal: {int(f['sent']):,} in {f['send_s']:.1f} s")  # fmt: skip
+        print(f"recording pending: {f['record_s']:.1f} s; sending to an in-memory mailer, each "
+              f"step committed in the operational store: {int(f['sent']):,} in "
+              f"{f['send_s']:.1f} s")  # fmt: skip
     total = f["match_s"] + f["compose_s"]
     verdict = "OK" if n >= args.subscriptions and total < BAR_SECONDS else "TOO SLOW"
     print(f"matching + composing: {total:.1f} s for {n:,} digests "

@@ -24,18 +24,13 @@ def _configured(file: Path | None) -> list[SourceRef]:
 
 
 def _last_runs(db: Path) -> dict[str, tuple[Any, ...]]:
-    from warehouse.db import connect_reader
+    from warehouse.runs import last_source_runs
+    from warehouse.snapshot import snapshot_reader
 
     if not db.exists():
         return {}
-    con = connect_reader(db, get_settings().read_wait_seconds)
-    try:
-        rows = con.execute(
-            "SELECT source, finished_at, status, postings, new_postings, error FROM source_health"
-        ).fetchall()
-    finally:
-        con.close()
-    return {r[0]: r[1:] for r in rows}
+    with snapshot_reader(db, get_settings().read_wait_seconds) as con:
+        return last_source_runs(con)
 
 
 @sources_app.callback()

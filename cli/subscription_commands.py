@@ -7,26 +7,34 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 
 from cli.app import DbOption, app, db_path, fail, friendly_errors
 from cli.output import print_rows
-from cli.subscription_file import load_subscriptions, subscription_from
 from core.settings import get_settings
-from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import (
+from opstore.db import OpsStore
+from opstore.subscriptions import (
     deactivate,
     deactivate_id,
     save_subscription,
     save_subscriptions,
     subscription_overview,
 )
+from opstore.tokens import resolve_token
+from pipeline.stores import ops_store
+from subscriptions.input import load_subscriptions, subscription_from
+
+
+def store_for(db: Path) -> OpsStore:
+    """The operational store of the warehouse at `db` (JOBALERTS_OPS_URL, else beside it)."""
+    return ops_store(get_settings(), db)
 
 
 def subscribe_file(path: Path, db: Path) -> int:
     """Save every subscription of a YAML file; return how many."""
     subs = load_subscriptions(path)
     now = datetime.now(UTC)
-    with writer(db) as con:
+    with store_for(db).transaction() as con:
         save_subscriptions(con, subs, now)
     return len(subs)
 
@@ -88,7 +96,7 @@ def subscribe(
             "no_news": no_news,
         }
     )
-    with writer(db_path(db)) as con:
+    with store_for(db_path(db)).transaction() as con:
         sub_id = save_subscription(con, sub, datetime.now(UTC))
     extra = ""
     if sub.min_salary_currency and sub.min_salary_usd is not None:
@@ -109,16 +117,10 @@ def unsubscribe(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Stop digests to an address, or to the subscription a signed token names."""
-    from digests.unsubscribe import verify_token
-
-    with writer(db_path(db)) as con:
+    """Stop digests to an address, or to the subscription an email's link token names."""
+    with store_for(db_path(db)).transaction() as con:
         if token:
-            verified = verify_token(get_settings().unsubscribe_secret.get_secret_value(), token)
-            if verified is None:
-                fail("invalid or tampered unsubscribe token")
-                return
-            count = deactivate_id(con, verified[0], verified[1])
+            count = _unsubscribe_token(con, token)
         elif email:
             count = deactivate(con, email, cadence)
         else:
@@ -134,11 +136,8 @@ def subscriptions(
     db: DbOption = None,
 ) -> None:
     """List subscriptions: filters, emails sent, waiting for a retry, failed, last error."""
-    con = connect_reader(db_path(db))
-    try:
+    with store_for(db_path(db)).reader() as con:
         rows = subscription_overview(con)
-    finally:
-        con.close()
     columns = [
         "id",
         "email",
@@ -152,3 +151,19 @@ def subscriptions(
         "error",
     ]
     print_rows(columns, rows, fmt)
+
+
+def _unsubscribe_token(con: Connection, token: str) -> int:
+    """Stop the subscription an unsubscribe token names: a stored token, or an old email's
+    signed one when a real secret signed it; fails (without echoing it) when invalid."""
+    from digests.unsubscribe import verify_token
+
+    sub_id = resolve_token(con, token, "unsubscribe", datetime.now(UTC))
+    if sub_id is not None:
+        return deactivate_id(con, sub_id)
+    legacy = get_settings().legacy_token_secret
+    verified = verify_token(legacy, token) if legacy else None
+    if verified is None:
+        fail("invalid, expired or tampered unsubscribe token")
+        return 0
+    return deactivate_id(con, verified[0], verified[1])

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from warehouse.snapshot import snapshot_path
+
 console = Console(width=max(120, Console().width))
 
 
@@ -74,6 +76,7 @@ def print_run_summary(result: dict[str, Any], db: Path) -> None:
         if cadence in result:
             print_digest_summary(result[cadence])
     console.print(f"\nWarehouse: {db}")
+    console.print(f"Snapshot:  {snapshot_path(db)} (what readers open, read-only)")
     outbox = {result[c]["transport"] for c in ("daily", "weekly") if c in result}
     console.print(f"Digests:   {', '.join(sorted(outbox))}")
     console.print(

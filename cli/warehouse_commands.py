@@ -11,7 +11,8 @@ import typer
 from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
 from cli.output import FORMATS, print_rows
 from core.settings import get_settings
-from warehouse.db import connect_reader, writer
+from warehouse.db import writer
+from warehouse.snapshot import publish, read_info, snapshot_reader
 
 
 @app.command()
@@ -36,17 +37,16 @@ def sql(
     if not text or not text.strip():
         fail("give a QUERY or --file")
         return
-    con = connect_reader(db_path(db), get_settings().read_wait_seconds)
-    try:
+    with snapshot_reader(db_path(db), get_settings().read_wait_seconds) as con:
         results = _run_statements(con, text)
-    finally:
-        con.close()
+        age = read_info(con).describe()
     if fmt != "table" and len(results) > 1:
         fail(f"{fmt} output takes one query; this text has {len(results)} that return rows")
     for number, (columns, rows) in enumerate(results):
         if number:
             typer.echo("")
         print_rows(columns, rows, fmt)
+    typer.echo(age, err=True)
 
 
 def _run_statements(
@@ -68,11 +68,9 @@ def stats(db: DbOption = None) -> None:
     """The state of the warehouse: postings by source, level, workplace, salary, runs, failures."""
     from warehouse.stats import warehouse_stats
 
-    con = connect_reader(db_path(db), get_settings().read_wait_seconds)
-    try:
+    with snapshot_reader(db_path(db), get_settings().read_wait_seconds) as con:
         sections = warehouse_stats(con)
-    finally:
-        con.close()
+        typer.echo(read_info(con).describe())
     for section in sections:
         typer.echo(f"\n{section.title}")
         if section.rows:
@@ -96,14 +94,12 @@ def export(
 
     if bool(view) == bool(query):
         fail("give exactly one of --view or --query")
-    con = connect_reader(db_path(db), get_settings().read_wait_seconds, allow_files=True)
-    try:
+    wait = get_settings().read_wait_seconds
+    with snapshot_reader(db_path(db), wait, allow_files=True) as con:
         if view:
             count = export_view(con, view, fmt, output)
         else:
             count = export_query(con, str(query), fmt, output)
-    finally:
-        con.close()
     typer.echo(f"wrote {count} rows to {output}")
 
 
@@ -120,6 +116,7 @@ def reparse(db: DbOption = None) -> None:
             sources.update({s.name: s for s in load_sources(path)})
     with writer(db_path(db)) as con:
         result = reparse_all(con, sources)
+        publish(con, db_path(db), "cli", "reparse")
     typer.echo(
         f"re-parsed {result.payloads} payloads: {result.postings} postings re-derived "
         f"({result.new_postings} new), {result.parse_errors} parse errors, "

@@ -1,4 +1,4 @@
-"""Web command: the one-click unsubscribe and manage pages."""
+"""Web command: the public site (sign-up, confirmation, preferences, one-click unsubscribe)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import DbOption, app, db_path, friendly_errors
+from cli.app import DbOption, app, db_path, fail, friendly_errors
 from core.settings import get_settings
 
 
@@ -18,20 +18,39 @@ def web(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8080,
     db: DbOption = None,
 ) -> None:
-    """Serve the emails' one-click unsubscribe link (/unsubscribe) and /manage pages.
+    """Serve the site: sign-up with double opt-in, /manage, one-click /unsubscribe.
 
-    Put it behind a TLS reverse proxy so that JOBALERTS_UNSUBSCRIBE_BASE_URL reaches
-    /unsubscribe here. The warehouse is opened only for each request, so flows keep writing.
+    Put it behind a TLS reverse proxy at JOBALERTS_SITE_URL. It writes only the operational
+    store and reads the warehouse's read snapshot, so flows never make it wait. Beyond loopback
+    it needs JOBALERTS_UNSUBSCRIBE_SECRET and JOBALERTS_SITE_URL.
     """
-    from web.server import serve
+    from web.factory import build_site
+    from web.serve import listen_refusal, run
 
     settings = get_settings()
+    refusal = listen_refusal(
+        host,
+        secret_configured=not settings.unsubscribe_secret_is_placeholder,
+        site_url_configured=settings.site_url_is_set,
+    )
+    if refusal:
+        fail(refusal)
     if settings.unsubscribe_secret_is_placeholder:
         typer.echo(
-            "warning: JOBALERTS_UNSUBSCRIBE_SECRET is the placeholder; set it in production",
+            "warning: JOBALERTS_UNSUBSCRIBE_SECRET is the placeholder; forms are signed with a"
+            " secret generated beside the warehouse, and links signed by older versions are"
+            " refused",
             err=True,
         )
+    site = build_site(settings, db_path(db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    typer.echo(f"links in emails point at {settings.unsubscribe_base_url}; Ctrl-C to stop")
-    secret = settings.unsubscribe_secret.get_secret_value()
-    serve(host, port, db_path(db), secret, busy_wait=min(settings.read_wait_seconds, 10.0))
+    logging.getLogger("web.access").setLevel(logging.INFO)
+
+    def announce(address: str) -> None:
+        typer.echo(
+            f"serving the site on {address}; links in emails point at "
+            f"{settings.public_site_url}; Ctrl-C to stop",
+            err=True,
+        )
+
+    run(site, host, port, announce)

@@ -16,6 +16,8 @@ PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "year")
 CADENCES: tuple[str, ...] = ("daily", "weekly")
 # A digest shows at most this many postings (the best first) and says how many more matched.
 MAX_DIGEST_ITEMS = 25
+# How far back a digest of each cadence looks for new postings.
+WINDOW_DAYS = {"daily": 1, "weekly": 7}
 
 Level = Literal["assistant", "manager", "senior", "director", "vp"]
 WorkplaceValue = Literal["remote", "hybrid", "onsite", "unknown"]
@@ -190,6 +192,16 @@ class Subscription:
     min_salary_amount: float | None = None
     min_salary_currency: str | None = None
     no_news: bool = False
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a digest run matches for: each active subscription of a cadence with the time its
+    window starts, and the (subscription id, source, source id) pairs already sent to them
+    that can still be in that window."""
+
+    subscriptions: list[tuple[Subscription, datetime]] = field(default_factory=list)
+    delivered: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

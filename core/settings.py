@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER_UNSUBSCRIBE_SECRET = "change-me-in-production"  # noqa: S105  (warned about)
+PLACEHOLDER_SITE = "https://clinops-job-alerts.example/"
 
 
 class Settings(BaseSettings):
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBALERTS_", env_file=".env", extra="ignore")
 
     db_path: Path = REPO_ROOT / "data" / "warehouse.duckdb"
+    # The operational store (subscriptions, deliveries, tokens): a SQLAlchemy URL such as
+    # postgresql+psycopg://user:pass@host/db; unset: SQLite `ops.sqlite3` beside the warehouse.
+    ops_url: SecretStr | None = None
     outbox_dir: Path = REPO_ROOT / "outbox"
     sources_file: Path = REPO_ROOT / "config" / "sources.yaml"
     benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
@@ -53,7 +57,13 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30.0
     smtp_ca_file: Path | None = None  # PEM of the CA(s) that signed a private relay's certificate
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
-    unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
+    unsubscribe_base_url: str = PLACEHOLDER_SITE + "unsubscribe"
+    # The public web app (sign-up, confirmation, preferences); unset: the unsubscribe link's site.
+    site_url: str | None = None
+    web_posts_per_window: int = 20  # form posts per client address per window
+    web_counts_per_window: int = 120  # live-count requests per client address per window
+    web_window_seconds: float = 600.0
+    web_notices_per_address: int = 3  # sign-up emails per address per day
     unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)
 
     def credentials(self) -> dict[str, str]:
@@ -75,10 +85,41 @@ class Settings(BaseSettings):
         """True while the signing secret is still the shipped placeholder."""
         return self.unsubscribe_secret.get_secret_value() == PLACEHOLDER_UNSUBSCRIBE_SECRET
 
+    def ops_store_url(self, db_path: Path | None = None) -> str:
+        """The operational store's URL: JOBALERTS_OPS_URL, else SQLite beside the warehouse."""
+        if self.ops_url is not None:
+            return self.ops_url.get_secret_value()
+        return f"sqlite:///{ops_file_beside(db_path or self.db_path)}"
+
+    @property
+    def legacy_token_secret(self) -> str | None:
+        """The secret that signed old emails' unsubscribe links, only if a real one was set."""
+        if self.unsubscribe_secret_is_placeholder:
+            return None
+        return self.unsubscribe_secret.get_secret_value() or None
+
+    @property
+    def public_site_url(self) -> str:
+        """The web app's address, ending in `/`: JOBALERTS_SITE_URL, else the folder of the
+        unsubscribe link (`https://x.org/unsubscribe` → `https://x.org/`)."""
+        if self.site_url:
+            return self.site_url.rstrip("/") + "/"
+        return self.unsubscribe_base_url.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+
+    @property
+    def site_url_is_set(self) -> bool:
+        """True when the operator told us where the web app is reached."""
+        return self.public_site_url != PLACEHOLDER_SITE
+
     @property
     def smtp_enabled(self) -> bool:
         """True when an SMTP host is configured; otherwise mail goes to the outbox."""
         return bool(self.smtp_host)
+
+
+def ops_file_beside(db_path: Path) -> Path:
+    """`ops.sqlite3` in the warehouse's folder."""
+    return db_path.with_name("ops.sqlite3")
 
 
 @lru_cache(maxsize=1)

@@ -27,11 +27,17 @@ class RenderedDigest:
     text: str
 
 
-def render_digest(digest: Digest, unsubscribe_url: str) -> RenderedDigest:
-    """Render both parts; every value from a posting is escaped in the HTML part."""
-    if not is_web_url(unsubscribe_url):
-        raise ValueError(f"unsubscribe URL must be http(s) without spaces: {unsubscribe_url!r}")
-    context = {"digest": digest, "unsubscribe_url": unsubscribe_url}
+def render_digest(
+    digest: Digest, unsubscribe_url: str, manage_url: str | None = None
+) -> RenderedDigest:
+    """Render both parts; every value from a posting is escaped in the HTML part.
+
+    `manage_url` links to the subscriber's preference centre, beside "Unsubscribe".
+    """
+    for name, url in (("unsubscribe", unsubscribe_url), ("manage", manage_url)):
+        if (url is not None or name == "unsubscribe") and not is_web_url(url):
+            raise ValueError(f"{name} URL must be http(s) without spaces: {url!r}")
+    context = {"digest": digest, "unsubscribe_url": unsubscribe_url, "manage_url": manage_url}
     env = _environment()
     html = env.get_template("digest.html").render(context)
     text = env.get_template("digest.txt").render(context)
@@ -74,3 +80,8 @@ def _environment() -> Environment:
     )
     env.filters.update(link=link, day=day, text_bar=text_bar)
     return env
+
+
+def render_template(name: str, context: dict[str, object]) -> str:
+    """Render one of the email templates (`.html` autoescaped, `.txt` plain)."""
+    return _environment().get_template(name).render(context)

@@ -1,4 +1,9 @@
-"""Signed unsubscribe tokens: HMAC-SHA256 over (subscription id, email)."""
+"""Unsubscribe links: an opaque token in the URL; the legacy signed tokens of older emails.
+
+Today's links carry a random token the operational store resolves (opstore/tokens.py). Emails
+sent before it carry `<base64 of id:email>.<HMAC-SHA256>`: `verify_token` checks those, and
+callers accept them only when a real (non-placeholder) secret signed them.
+"""
 
 from __future__ import annotations
 
@@ -32,10 +37,10 @@ def verify_token(secret: Secret, token: str) -> tuple[int, str] | None:
     return _parse(payload)
 
 
-def unsubscribe_url(base_url: str, secret: Secret, sub_id: int, email: str) -> str:
-    """The one-click unsubscribe link: `<base_url>?token=<token>`."""
+def unsubscribe_url(base_url: str, token: str) -> str:
+    """The one-click unsubscribe link: `<base_url>?token=<token>`, the token URL-quoted."""
     joiner = "&" if "?" in base_url else "?"
-    return f"{base_url}{joiner}token={quote(make_token(secret, sub_id, email), safe='')}"
+    return f"{base_url}{joiner}token={quote(token, safe='')}"
 
 
 def _sign(secret: Secret, payload: bytes) -> bytes:

@@ -18,6 +18,7 @@ from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, set
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
+from warehouse.snapshot import publish
 
 
 def smtp_from_block(settings: Settings) -> Settings:
@@ -54,6 +55,7 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
     with writer(settings.db_path) as con:
         finish_run(con, run_id, status, summary, datetime.now(UTC))
+        publish(con, settings.db_path, run_id, f"digest-{cadence}: run finished")
     return summary
 
 

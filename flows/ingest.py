@@ -23,6 +23,7 @@ from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.postings import known_ids
 from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
+from warehouse.snapshot import publish, publish_if_due
 
 
 def _worth_retrying(error: object) -> bool:
@@ -60,6 +61,7 @@ def store_task(fetched: FetchResult, settings: Settings, run_id: str) -> SourceO
     with writer(settings.db_path) as con:
         outcome = store_and_parse(con, fetched)
         record_source_outcome(con, run_id, outcome)
+        publish_if_due(con, settings.db_path, run_id, f"ingest: stored {outcome.source}")
     return outcome
 
 
@@ -116,4 +118,5 @@ def ingest(
         finish_run(
             con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
         )
+        publish(con, settings.db_path, run_id, "ingest: run finished")
     return summary

@@ -21,6 +21,7 @@ from sources.replay import use_replay
 from sources.session import Payloads, build_session, receiving
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
+from warehouse.db import transaction
 from warehouse.runs import SourceOutcome
 
 BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
@@ -131,16 +132,11 @@ def _parse_and_upsert(
     counts: PayloadCounts,
 ) -> None:
     """Record a stored payload's parse and upsert its postings, all in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
         raw_store.replace_parse_errors(con, [raw_id], errors, now)
         result = postings_store.merge_postings(con, parsed.postings, raw_id, now)
         raw_store.mark_parsed(con, raw_id, now)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
     counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
     counts.new += result.new

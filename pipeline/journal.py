@@ -1,33 +1,29 @@
-"""The send journal: a small append-only file that says which digest went out, crash or not.
+"""Reading the send journal files older versions left beside the warehouse (upgrade only).
 
-One file per cadence beside the warehouse (`<warehouse>.digest-<cadence>.journal`), written only
-under that cadence's send lock. One ASCII line per event, flushed and fsynced before the run
-goes on:
+Before the operational store, each cadence had `<warehouse>.digest-<cadence>.journal`, one
+ASCII line per event, fsynced:
 
-    sending <Message-ID>                                  before the transport gets the message
+    sending <Message-ID>                                  before the transport got the message
     sent <Message-ID>                                     the server accepted it
     failed <Message-ID> permanent|temporary <reason>      it was refused or could not go out
 
-It holds Message-IDs, outcome codes and the server's reason (with the recipient's address taken
-out), never an address or a message. A last line without its newline (torn by a crash while it
-was written) is ignored, as is any line that does not parse: either way a message loses at most
-its outcome and is sent again, never skipped.
+The upgrade (pipeline/stores.py) records what such a file still holds. A last line without its
+newline (torn by a crash) is ignored, as is any line that does not parse: a message loses at
+most its outcome and is sent again, never skipped.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warehouse.deliveries import Attempt
+from opstore.deliveries import Attempt
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-REASON_CHARS = 500
 _FAILED = {"permanent": True, "temporary": False}
 
 
@@ -43,83 +39,20 @@ class JournalEntries:
 
 
 def journal_path(db_path: Path, cadence: str) -> Path:
-    """`<warehouse>.digest-<cadence>.journal`, beside the cadence's lock file."""
+    """`<warehouse>.digest-<cadence>.journal`."""
     return db_path.with_name(f"{db_path.name}.digest-{cadence}.journal")
 
 
-class SendJournal:
-    """Appends events durably; reads them back; empties itself once they are recorded."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def sending(self, message_id: str) -> None:
-        """Before the message may reach the transport."""
-        self._append(f"sending {_checked(message_id)}")
-
-    def outcome(self, attempt: Attempt) -> None:
-        """The transport's verdict on a message."""
-        message_id = _checked(attempt.message_id)
-        if attempt.ok:
-            self._append(f"sent {message_id}")
-        else:
-            kind = "permanent" if attempt.permanent else "temporary"
-            reason = " ".join((attempt.error or "").split())
-            self._append(f"failed {message_id} {kind} {reason}".rstrip())
-
-    def read(self) -> JournalEntries:
-        """The complete, well-formed lines, as outcomes and messages in doubt."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return JournalEntries()
-        *lines, torn = data.split(b"\n")
-        if torn:
-            log.warning("send journal %s: ignoring a torn last line", self.path)
-        return _parse(lines, self.path)
-
-    def clear(self) -> None:
-        """Empty the journal (once its events are committed to the warehouse)."""
-        fd = self._open()
-        os.ftruncate(fd, 0)
-        os.fsync(fd)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> SendJournal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _append(self, line: str) -> None:
-        data = (line + "\n").encode("ascii", "replace")
-        fd = self._open()
-        if os.write(fd, data) != len(data):
-            raise OSError(f"send journal {self.path}: short write")
-        os.fsync(fd)
-
-    def _open(self) -> int:
-        if self._fd is None:
-            existed = self.path.exists()
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            if not existed:
-                _fsync_dir(self.path.parent)
-        return self._fd
-
-
-def redacted_reason(error: str | None, recipient: str) -> str | None:
-    """A failure's reason on one line, without the recipient's address, at most 500 chars."""
-    if error is None:
-        return None
-    text = " ".join(error.split())
-    if recipient:
-        text = re.sub(re.escape(recipient), "<recipient>", text, flags=re.IGNORECASE)
-    return text[:REASON_CHARS]
+def read_journal(path: Path) -> JournalEntries:
+    """The complete, well-formed lines, as outcomes and messages in doubt."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return JournalEntries()
+    *lines, torn = data.split(b"\n")
+    if torn:
+        logger.warning("send journal %s: ignoring a torn last line", path)
+    return _parse(lines, path)
 
 
 def _parse(lines: list[bytes], path: Path) -> JournalEntries:
@@ -128,7 +61,7 @@ def _parse(lines: list[bytes], path: Path) -> JournalEntries:
     for raw in lines:
         parsed = _parse_line(raw.decode("ascii", "replace"))
         if parsed is None:
-            log.warning("send journal %s: ignoring a malformed line", path)
+            logger.warning("send journal %s: ignoring a malformed line", path)
         elif isinstance(parsed, str):
             open_ids[parsed] = None
         else:
@@ -151,18 +84,3 @@ def _parse_line(line: str) -> str | Attempt | None:
     if verb == "failed" and kind in _FAILED:
         return Attempt(message_id, False, _FAILED[kind], reason or None)
     return None
-
-
-def _checked(message_id: str) -> str:
-    if not MESSAGE_ID.fullmatch(message_id):
-        raise ValueError(f"not a Message-ID the send journal can hold: {message_id!r}")
-    return message_id
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a new file's name durable too."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

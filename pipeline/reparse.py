@@ -20,20 +20,10 @@ from pipeline.parsing import ParsePool
 from sources.registry import known_kinds
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
+from warehouse.db import transaction
 from warehouse.raw import StoredPayload
+from warehouse.stats import coverage, history_count
 
-COVERAGE_SQL = """
-SELECT
-    count(*) AS postings,
-    count(*) FILTER (WHERE relevant) AS relevant,
-    count(salary_usd_annual_min) AS salary,
-    count(level) FILTER (WHERE relevant) AS level,
-    count(*) FILTER (WHERE workplace <> 'unknown') AS workplace,
-    count(country) AS country,
-    count(city) AS city,
-    (SELECT count(*) FROM parse_errors) AS errors
-FROM postings
-"""
 # Totals read "relevant: 5 -> 6"; coverage reads "salary filled on 412 more postings".
 TOTALS = {"postings": "postings", "relevant": "relevant"}
 COVERAGE = {
@@ -108,19 +98,6 @@ class Rebuild:
         return [(s, i, at, (s, i) in self.listed_now) for (s, i), at in self.first_seen.items()]
 
 
-def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How many postings carry each parsed field, and how many parse errors are stored."""
-    cursor = con.execute(COVERAGE_SQL)
-    row = cursor.fetchone()
-    names = [d[0] for d in cursor.description or []]
-    return dict(zip(names, (int(v) for v in row or ()), strict=True))
-
-
-def _history_count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM posting_history WHERE cause = 'reparse'").fetchone()
-    return int(row[0]) if row else 0
-
-
 def _source_of(raw: RawPayload, sources: Mapping[str, SourceRef]) -> SourceRef:
     """The configured board of a payload (parsers need its board, URL, params); a source no
     longer configured gets a bare one."""
@@ -158,23 +135,18 @@ def reparse_all(
     `sources` maps source names to their configured boards. `workers` > 1 parses in that many
     processes (on a busy 2-core machine inline parsing measured faster)."""
     now = now or datetime.now(UTC)
-    before, history_before = coverage(con), _history_count(con)
+    before, history_before = coverage(con), history_count(con, "reparse")
     rebuild, staged = Rebuild(), 0
     postings_store.start_reparse(con)
     for stored, parsed in _parses(con, sources, workers):
         fresh = rebuild.take(stored, parsed)
         postings_store.stage_reparsed(con, fresh, stored.id, stored.raw.fetched_at)
         staged += len(fresh)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         merged = postings_store.merge_reparsed(con, rebuild.sightings(), now)
         raw_store.replace_parse_errors(con, rebuild.raw_ids, rebuild.errors, now)
         raw_store.mark_all_parsed(con, rebuild.raw_ids, now)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    changed = _history_count(con) - history_before
+    changed = history_count(con, "reparse") - history_before
     return ReparseResult(
         payloads=len(rebuild.raw_ids),
         parse_errors=len(rebuild.errors),

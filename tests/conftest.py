@@ -90,6 +90,50 @@ def db(tmp_path: Path):
 
 
 @pytest.fixture
+def ops(tmp_path: Path):
+    """The operational store beside the `db` fixture's warehouse (SQLite, WAL)."""
+    from opstore.db import open_store, sqlite_url
+
+    store = open_store(sqlite_url(tmp_path / "ops.sqlite3"))
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real Postgres on 127.0.0.1 for the session (Debian's `postgresql`); its base URL.
+
+    Skips with the reason when the server binaries are not installed.
+    """
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer.find()
+    if server is None:
+        pytest.skip("Postgres is not installed (no /usr/lib/postgresql/*/bin/initdb)")
+    with server.running() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty operational store: SQLite always, and Postgres when it is installed."""
+    from opstore.db import open_store, sqlite_url
+
+    if request.param == "sqlite":
+        store = open_store(sqlite_url(tmp_path / "ops.sqlite3"))
+        yield store
+        store.dispose()
+        return
+    from tests.postgres import fresh_database
+
+    base = request.getfixturevalue("postgres_server")
+    with fresh_database(base) as url:
+        store = open_store(url)
+        yield store
+        store.dispose()
+
+
+@pytest.fixture
 def sample_copy(tmp_path: Path) -> Path:
     """A private copy of sample/ that a test may add recordings to."""
     target = tmp_path / "sample"

@@ -9,16 +9,49 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows", "web", "cli")
+PACKAGES = (
+    "core",
+    "parsers",
+    "sources",
+    "warehouse",
+    "opstore",
+    "subscriptions",
+    "digests",
+    "pipeline",
+    "flows",
+    "web",
+    "cli",
+)
 ALLOWED_PROJECT_IMPORTS = {
     "core": {"core"},
     "parsers": {"core", "parsers"},
     "sources": {"core", "sources", "parsers"},
     "warehouse": {"core", "warehouse"},
+    "opstore": {"core", "opstore"},
+    "subscriptions": {"core", "parsers", "subscriptions"},
     "digests": {"core", "digests"},
-    "pipeline": {"core", "parsers", "sources", "warehouse", "digests", "pipeline"},
-    "flows": {"core", "parsers", "sources", "warehouse", "digests", "pipeline", "flows"},
-    "web": {"core", "warehouse", "digests", "web"},
+    "pipeline": {
+        "core",
+        "parsers",
+        "sources",
+        "warehouse",
+        "opstore",
+        "subscriptions",
+        "digests",
+        "pipeline",
+    },
+    "flows": {
+        "core",
+        "parsers",
+        "sources",
+        "warehouse",
+        "opstore",
+        "subscriptions",
+        "digests",
+        "pipeline",
+        "flows",
+    },
+    "web": {"core", "warehouse", "opstore", "subscriptions", "digests", "pipeline", "web"},
     "cli": set(PACKAGES),
 }
 IO_MODULES = {

@@ -12,18 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from cli.subscription_file import load_subscriptions, subscription_from
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from digests.compose import compose_digest
 from digests.render import render_digest
-from pipeline.digest import unsubscribe_url
+from digests.unsubscribe import unsubscribe_url
+from opstore.subscriptions import active_subscriptions, save_subscription
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
+from subscriptions.input import load_subscriptions, subscription_from
 from tests.conftest import SAMPLE
 from tests.headless import CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
-from warehouse.matching import market_summary, match_subscriptions
-from warehouse.subscriptions import active_subscriptions, save_subscription
+from tests.helpers import match, ops_of
+from warehouse.matching import market_summary
 
 WIDTH, HEIGHT = 800, 1400
 HEADER_BLUE = (0x1D, 0x4E, 0x89)
@@ -124,16 +125,17 @@ def weekly_html(db, tmp_path: Path) -> Path:
             store_and_parse(db, fetch_source(session, source, fetch_options(settings)))
     now = datetime.now(UTC)
     for sub in load_subscriptions(SAMPLE / "subscriptions.yaml"):
-        save_subscription(db, sub, now)
+        save_subscription(ops_of(db), sub, now)
     wanted = subscription_from(
         {"email": "vp-watch@example.org", "cadence": "weekly", "levels": ["vp"]}
     )
-    sub_id = save_subscription(db, wanted, now)
-    subs = {s.id: s for s in active_subscriptions(db, "weekly")}
-    matches = match_subscriptions(db, "weekly")
+    sub_id = save_subscription(ops_of(db), wanted, now)
+    subs = {s.id: s for s in active_subscriptions(ops_of(db), "weekly")}
+    matches = match(db, "weekly")
     market = market_summary(db, 7, now)
     digest = compose_digest(subs[sub_id], matches[sub_id], market, load_benchmarks(), "weekly", now)
-    rendered = render_digest(digest, unsubscribe_url(Settings(), subs[sub_id]))
+    link = unsubscribe_url(Settings().unsubscribe_base_url, "A" * 43)
+    rendered = render_digest(digest, link)
     assert digest.weekly is not None and digest.weekly.pay and digest.weekly.skills
     path = tmp_path / "weekly.html"
     path.write_text(rendered.html, encoding="utf-8")

@@ -213,3 +213,12 @@ def test_bad_unsubscribe_url_rejected(url: str) -> None:
     assert not is_web_url(url)
     with pytest.raises(ValueError, match="unsubscribe URL"):
         render_digest(digest("daily"), url)
+
+
+def test_the_manage_link_sits_beside_unsubscribe_in_both_parts() -> None:
+    manage = "https://alerts.example/manage?token=abc"
+    out = render_digest(digest("daily"), UNSUB, manage)
+    assert f"Manage preferences: {manage}" in out.text
+    assert f'href="{manage}"' in out.html and "Manage preferences</a>" in out.html
+    with pytest.raises(ValueError, match="manage URL"):
+        render_digest(digest("daily"), UNSUB, "javascript:alert(1)")

@@ -9,12 +9,13 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from cli.subscription_file import load_subscriptions
 from core.settings import get_settings
+from opstore.subscriptions import save_subscription
+from subscriptions.input import load_subscriptions
 from tests.conftest import SAMPLE
+from tests.helpers import ops_of
 from tests.smtp_server import CollectingHandler, smtp_server
-from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import save_subscription
+from warehouse.db import connect_reader
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -54,9 +55,8 @@ def subscribe_sample(db: Path) -> int:
     from datetime import UTC, datetime
 
     subs = load_subscriptions(SAMPLE / "subscriptions.yaml")
-    with writer(db) as con:
-        for sub in subs:
-            save_subscription(con, sub, datetime.now(UTC))
+    for sub in subs:
+        save_subscription(ops_of(db), sub, datetime.now(UTC))
     return len(subs)
 
 

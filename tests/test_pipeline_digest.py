@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import subprocess
@@ -16,11 +15,18 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from cli.subscription_file import load_subscriptions, subscription_from
 from cli.summary import console, print_digest_summary
 from core.benchmarks import load_benchmarks
 from core.settings import Settings, get_settings
 from digests.mailer import HeaderInjectionError, OutboxMailer, SendResult, SmtpMailer
+from opstore import leases
+from opstore.deliveries import Attempt
+from opstore.subscriptions import (
+    deactivate,
+    save_subscription,
+    save_subscriptions,
+    subscription_overview,
+)
 from pipeline.digest import (
     DeliveryStoppedError,
     DigestRunBusyError,
@@ -29,30 +35,25 @@ from pipeline.digest import (
     settings_with_smtp,
 )
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
-from pipeline.journal import JournalEntries, SendJournal
+from pipeline.journal import journal_path, read_journal
 from sources.registry import load_sources
+from subscriptions.input import load_subscriptions, subscription_from
 from tests.conftest import SAMPLE
+from tests.helpers import ops_of, ops_rows
 from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
 from tests.test_subscriptions_filters import add_forty
-from warehouse.db import connect_reader, connect_writer
-from warehouse.deliveries import Attempt
-from warehouse.subscriptions import (
-    deactivate,
-    save_subscription,
-    save_subscriptions,
-    subscription_overview,
-)
+from warehouse.db import connect_reader
 
 
 @pytest.fixture
-def loaded(db):
-    """A warehouse with the sample ingested and the sample subscriptions saved."""
+def loaded(db, ops):
+    """A warehouse with the sample ingested, the sample subscriptions saved beside it."""
     settings = Settings(replay_dir=SAMPLE)
     with make_session(settings) as session:
         for source in load_sources(SAMPLE / "sources.yaml"):
             store_and_parse(db, fetch_source(session, source, fetch_options(settings)))
     for sub in load_subscriptions(SAMPLE / "subscriptions.yaml"):
-        save_subscription(db, sub, datetime.now(UTC))
+        save_subscription(ops, sub, datetime.now(UTC))
     return db
 
 
@@ -68,11 +69,9 @@ def test_a_550_for_one_recipient_does_not_block_the_others(loaded) -> None:
     assert outcome.composed == 2 and outcome.sent == 1
     assert [m["To"] for m in handler.messages] == ["hub-ctm@example.com"]
     assert len(outcome.failed) == 1 and "remote-cra@example.com" in outcome.failed[0]
-    status = loaded.execute(
-        "SELECT recipient, status FROM deliveries ORDER BY recipient"
-    ).fetchall()
+    status = ops_rows(ops_of(loaded), "SELECT recipient, status FROM deliveries ORDER BY recipient")
     assert status == [("hub-ctm@example.com", "sent"), ("remote-cra@example.com", "failed")]
-    errors = {row[1]: row[-1] for row in subscription_overview(loaded)}
+    errors = {row[1]: row[-1] for row in subscription_overview(ops_of(loaded))}
     assert errors["remote-cra@example.com"] and errors["hub-ctm@example.com"] is None
     with smtp_server(CollectingHandler()) as port:
         assert send(loaded, port).sent == 0  # a permanent failure is not retried
@@ -81,14 +80,14 @@ def test_a_550_for_one_recipient_does_not_block_the_others(loaded) -> None:
 def test_a_server_that_is_down_is_retried_next_run_without_duplicates(loaded) -> None:
     down = send(loaded, free_port())
     assert down.sent == 0 and len(down.failed) == down.composed == 2
-    assert loaded.execute("SELECT DISTINCT status FROM deliveries").fetchall() == [("retry",)]
+    assert ops_rows(ops_of(loaded), "SELECT DISTINCT status FROM deliveries") == [("retry",)]
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         up = send(loaded, port)
         assert up.retried == 2 and up.composed == 0 and up.sent == 2
         assert send(loaded, port).sent == 0
     ids = sorted(m["Message-ID"] for m in handler.messages)
-    recorded = sorted(r[0] for r in loaded.execute("SELECT message_id FROM deliveries").fetchall())
+    recorded = sorted(r[0] for r in ops_rows(ops_of(loaded), "SELECT message_id FROM deliveries"))
     assert ids == recorded
 
 
@@ -113,12 +112,12 @@ def subscribe_many(db, count: int, **filters) -> list[str]:
         subscription_from({"email": e, "keywords": ["clinical research associate"], **filters})
         for e in emails
     ]
-    save_subscriptions(db, subs, now)
+    save_subscriptions(ops_of(db), subs, now)
     return emails
 
 
 def statuses(db) -> dict[str, int]:
-    rows = db.execute("SELECT status, count(*) FROM deliveries GROUP BY 1").fetchall()
+    rows = ops_rows(ops_of(db), "SELECT status, count(*) FROM deliveries GROUP BY 1")
     return {str(k): int(v) for k, v in rows}
 
 
@@ -153,7 +152,7 @@ def test_a_server_that_fails_mid_batch_gets_the_rest_next_run(loaded) -> None:
     got_first = {str(m["Message-ID"]) for m in failing.messages}
     got_second = {str(m["Message-ID"]) for m in healthy.messages}
     assert not got_first & got_second
-    recorded = {r[0] for r in loaded.execute("SELECT message_id FROM deliveries").fetchall()}
+    recorded = {r[0] for r in ops_rows(ops_of(loaded), "SELECT message_id FROM deliveries")}
     assert got_first | got_second == recorded
 
 
@@ -162,7 +161,7 @@ def test_a_temporary_refusal_for_one_recipient_is_retried(loaded) -> None:
     with smtp_server(handler) as port:
         assert send(loaded, port).sent == 1
     assert statuses(loaded) == {"sent": 1, "retry": 1}
-    errors = {row[1]: (row[-2], row[-1]) for row in subscription_overview(loaded)}
+    errors = {row[1]: (row[-2], row[-1]) for row in subscription_overview(ops_of(loaded))}
     assert errors["remote-cra@example.com"][1] and "451" in errors["remote-cra@example.com"][1]
     handler.defer.clear()
     with smtp_server(handler) as port:
@@ -191,7 +190,7 @@ def test_a_server_refusing_the_session_keeps_every_digest_for_the_next_run(
     assert down.composed == 5 and down.sent == 0 and len(down.failed) == 5
     assert down.stopped and reply in down.stopped
     assert statuses(loaded) == {"retry": 5}
-    errors = [r[0] for r in loaded.execute("SELECT error FROM deliveries").fetchall()]
+    errors = [r[0] for r in ops_rows(ops_of(loaded), "SELECT error FROM deliveries")]
     assert all(reply in e for e in errors)
     assert "wrong-pw" not in str(down) + str(errors)
     healthy = CollectingHandler()
@@ -218,7 +217,7 @@ def test_the_summary_says_in_one_line_why_the_server_stopped_the_batch(loaded) -
 
 
 def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_path) -> None:
-    """The flow's send holds the writer only to record, never during SMTP."""
+    """The flow's send holds no warehouse lock during SMTP; the store answers readers too."""
     from flows.digest import send_task
 
     subscribe_many(loaded, 4)
@@ -239,24 +238,27 @@ def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_pat
     assert reader.returncode == 0, reader.stderr
     assert int(reader.stdout) == 6 and in_flight < 6  # read while the batch was going out
     assert summaries and summaries[0]["sent"] == 6 and summaries[0]["stopped"] is None
-    con = connect_reader(db)
-    assert con.execute("SELECT status, count(*) FROM deliveries GROUP BY 1").fetchall() == [
+    assert ops_rows(ops_of(db), "SELECT status, count(*) FROM deliveries GROUP BY 1") == [
         ("sent", 6)
     ]
+    con = connect_reader(db)
     assert con.execute("SELECT status FROM runs WHERE run_id = 'slow-run'").fetchall() == [("ok",)]
     con.close()
 
 
 READ_DELIVERIES = (
     "import sys; from pathlib import Path; from warehouse.db import connect_reader;"
+    "from tests.helpers import ops_of, ops_rows;"
     "con = connect_reader(Path(sys.argv[1]), wait_seconds=0.5);"
-    "print(con.execute('SELECT count(*) FROM deliveries').fetchone()[0])"
+    "con.execute('SELECT count(*) FROM postings').fetchone(); con.close();"
+    "print(ops_rows(ops_of(Path(sys.argv[1])), 'SELECT count(*) FROM deliveries')[0][0])"
 )
 REPO = Path(__file__).resolve().parents[1]
 
 
 def read_deliveries(db: Path) -> subprocess.CompletedProcess[str]:
-    """Count deliveries from another process, giving up after half a second of lock."""
+    """From another process: read the warehouse (giving up after half a second of lock),
+    then count the deliveries in the operational store."""
     command = [sys.executable, "-c", READ_DELIVERIES, str(db)]
     return subprocess.run(
         command, cwd=REPO, capture_output=True, text=True, timeout=60, check=False
@@ -312,9 +314,9 @@ def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -
             )
         assert len(handler.messages) == 3  # the server accepted three, we recorded two
         assert statuses(loaded) == {"sent": 2, "sending": 1, "pending": 3}
-        [(in_doubt,)] = loaded.execute(
-            "SELECT message_id FROM deliveries WHERE status = 'sending'"
-        ).fetchall()
+        [(in_doubt,)] = ops_rows(
+            ops_of(loaded), "SELECT message_id FROM deliveries WHERE status = 'sending'"
+        )
         after = send(loaded, port)
     assert after.retried == 4 and after.composed == 0 and after.sent == 4
     assert statuses(loaded) == {"sent": 6}
@@ -325,20 +327,15 @@ def test_a_crash_between_send_and_record_resends_only_what_is_in_doubt(loaded) -
     assert copies[0] == copies[1]  # byte for byte the same message, same Message-ID
 
 
-def journal_of(db: Path) -> Path:
-    return db.with_name(f"{db.name}.digest-daily.journal")
-
-
 def received(handler: CollectingHandler) -> list[str]:
     return [str(m["Message-ID"]) for m in handler.messages]
 
 
 @pytest.mark.parametrize("in_doubt", [True, False], ids=["before-its-record", "after-its-record"])
-def test_a_crash_after_7_of_a_20_message_chunk_resends_at_most_one(
-    loaded, tmp_path, monkeypatch, in_doubt: bool
+def test_a_crash_after_7_of_20_messages_resends_at_most_one(
+    loaded, tmp_path, in_doubt: bool
 ) -> None:
-    """The journal records each acceptance before the next message goes: only one is in doubt."""
-    monkeypatch.setattr("pipeline.digest.RECORD_SECONDS", 3600.0)  # one chunk of 20
+    """Each acceptance is committed before the next message goes: only one is in doubt."""
     subscribe_many(loaded, 18)
     loaded.close()
     db = tmp_path / "w.duckdb"
@@ -350,33 +347,25 @@ def test_a_crash_after_7_of_a_20_message_chunk_resends_at_most_one(
             send_digests(db, "daily", Settings(), load_benchmarks(), crashing, "smtp")
         first = received(handler)
         assert len(first) == 7
-        con = connect_writer(db)
-        assert statuses(con) == {"pending": 20}  # the chunk was not recorded yet
-        waiting = [r[0] for r in con.execute("SELECT message_id FROM deliveries").fetchall()]
-        con.close()
-        never_sent = next(m for m in waiting if m not in first)
-        with journal_of(db).open("ab") as journal:
-            journal.write(f"sent {never_sent}".encode())  # torn by the crash: no newline
+        expected = {"sent": 6, "sending": 1, "pending": 13} if in_doubt else {
+            "sent": 7, "pending": 13}  # fmt: skip
+        assert statuses(db) == expected
+        waiting = [r[0] for r in ops_rows(ops_of(db), "SELECT message_id FROM deliveries")]
         smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
         after = send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
     again = received(handler)[7:]
     resent = [m for m in again if m in first]
     assert resent == ([first[-1]] if in_doubt else [])  # at most the one in doubt
     assert sorted(m for m in again if m not in first) == sorted(set(waiting) - set(first))
-    assert never_sent in again  # a torn `sent` line is not trusted
-    assert after.resolved == 7 - len(resent) and after.retried == 13 + len(resent)
+    assert after.retried == 13 + len(resent)
     assert after.sent == 13 + len(resent) and after.composed == 0
-    con = connect_writer(db)
-    assert statuses(con) == {"sent": 20}
-    con.close()
-    assert journal_of(db).stat().st_size == 0  # emptied once recorded
+    assert statuses(db) == {"sent": 20}
 
 
 KILLED_SENDER = (
     "import sys; from pathlib import Path;"
     "from core.benchmarks import load_benchmarks; from core.settings import Settings;"
     "from digests.mailer import SmtpMailer; import pipeline.digest as digest;"
-    "digest.RECORD_SECONDS = 3600.0;"  # one chunk of 20, however slow the machine
     "smtp = SmtpMailer(host='127.0.0.1', port=int(sys.argv[2]), security='none', timeout=5);"
     "digest.send_digests(Path(sys.argv[1]), 'daily', Settings(), load_benchmarks(), smtp, 'smtp')"
 )
@@ -397,7 +386,9 @@ class KillingHandler(CollectingHandler):
 
 
 @pytest.mark.slow
-def test_a_sender_killed_mid_chunk_leaves_one_message_in_doubt(loaded, tmp_path) -> None:
+def test_a_sender_killed_mid_batch_leaves_one_message_in_doubt(loaded, tmp_path) -> None:
+    """SIGKILL while the server accepts message 7: six are recorded sent, one `sending`, and
+    the killed run's lease does not keep the next run waiting."""
     subscribe_many(loaded, 18)
     loaded.close()
     db = tmp_path / "w.duckdb"
@@ -408,49 +399,41 @@ def test_a_sender_killed_mid_chunk_leaves_one_message_in_doubt(loaded, tmp_path)
         handler.victim = sender.pid
         assert sender.wait(timeout=120) == -signal.SIGKILL, sender.stderr
         first = received(handler)
+        assert statuses(db) == {"sent": 6, "sending": 1, "pending": 13}
         smtp = SmtpMailer(host="127.0.0.1", port=port, security="none", timeout=5)
         after = send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
     again = received(handler)[7:]
     assert len(first) == 7 and [m for m in again if m in first] == [first[-1]]
-    assert after.sent == 14 and after.resolved == 6 and len(set(first + again)) == 20
-    con = connect_writer(db)
-    assert statuses(con) == {"sent": 20}
-    con.close()
-    assert journal_of(db).stat().st_size == 0
+    assert after.sent == 14 and after.retried == 14 and len(set(first + again)) == 20
+    assert statuses(db) == {"sent": 20}
 
 
-def test_the_send_journal_ignores_a_torn_or_malformed_line(tmp_path) -> None:
-    path = tmp_path / "w.duckdb.digest-daily.journal"
-    with SendJournal(path) as journal:
-        journal.sending("<a@x>")
-        journal.outcome(Attempt("<a@x>", True, False, None))
-        journal.sending("<b@x>")
-        journal.outcome(Attempt("<b@x>", False, True, "550 5.1.1\r\nmailbox unavailable"))
-        journal.sending("<c@x>")
-    with path.open("ab") as raw:
-        raw.write(b"bogus line\nsent <c@")  # garbage, then a line torn mid-write
-    entries = SendJournal(path).read()
+def test_an_old_send_journal_file_is_read_ignoring_torn_or_malformed_lines(tmp_path) -> None:
+    """The journal files older versions left are read once, by the upgrade."""
+    path = journal_path(tmp_path / "w.duckdb", "daily")
+    path.write_bytes(
+        b"sending <a@x>\nsent <a@x>\nsending <b@x>\n"
+        b"failed <b@x> permanent 550 5.1.1 mailbox unavailable\nsending <c@x>\n"
+        b"bogus line\nsent <c@"  # garbage, then a line torn mid-write
+    )
+    entries = read_journal(path)
     assert entries.outcomes == [
         Attempt("<a@x>", True, False, None),
         Attempt("<b@x>", False, True, "550 5.1.1 mailbox unavailable"),
     ]
     assert entries.in_doubt == ["<c@x>"]
-    with SendJournal(path) as journal:
-        journal.clear()
-    assert path.read_bytes() == b"" and not SendJournal(path).read()
+    assert not read_journal(tmp_path / "missing.journal")
 
 
-def test_the_send_journal_holds_no_address(loaded, tmp_path, monkeypatch) -> None:
-    """A refusal's reason names the recipient; the journal keeps the reason without it."""
-    monkeypatch.setattr("pipeline.digest.record_journal", lambda *args: JournalEntries())
+def test_a_refusal_is_recorded_without_the_address(loaded, tmp_path) -> None:
+    """A refusal's reason names the recipient; the store keeps the reason without it."""
     loaded.close()
     db = tmp_path / "w.duckdb"
     with smtp_server(CollectingHandler(reject={"remote-cra@example.com"})) as port:
         outcome = send(db, port)
     assert outcome.sent == 1 and "remote-cra@example.com" in outcome.failed[0]
-    text = journal_of(db).read_text()
-    assert "failed <" in text and " permanent <recipient>: 550 5.1.1 mailbox unavailable" in text
-    assert "@example.com" not in text and "Subject" not in text
+    [(error,)] = ops_rows(ops_of(db), "SELECT error FROM deliveries WHERE status = 'failed'")
+    assert error == "<recipient>: 550 5.1.1 mailbox unavailable"
 
 
 def test_a_second_run_of_the_same_cadence_waits_for_the_first(loaded, tmp_path, monkeypatch):
@@ -458,12 +441,12 @@ def test_a_second_run_of_the_same_cadence_waits_for_the_first(loaded, tmp_path, 
     db = tmp_path / "w.duckdb"
     monkeypatch.setattr("pipeline.digest.SEND_LOCK_WAIT_SECONDS", 0.3)
     smtp = SmtpMailer(host="127.0.0.1", port=free_port(), security="none", timeout=5)
-    with (tmp_path / "w.duckdb.digest-daily.lock").open("a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with leases.acquire(ops_of(db), "digest-daily", 0):
         with pytest.raises(DigestRunBusyError, match="another daily digest run is sending"):
             send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp")
         weekly = send_digests(db, "weekly", Settings(), load_benchmarks(), smtp, "smtp")
         assert weekly.stopped and "cannot connect" in weekly.stopped  # other cadences go on
+    assert send_digests(db, "daily", Settings(), load_benchmarks(), smtp, "smtp").stopped
 
 
 @pytest.mark.usefixtures("prefect_api", "settings_env")
@@ -484,8 +467,8 @@ def test_the_digest_flow_fails_saying_what_the_server_answered(loaded, tmp_path,
     assert con.execute("SELECT status FROM runs WHERE flow = 'digest-daily'").fetchall() == [
         ("failed",)
     ]
-    assert con.execute("SELECT DISTINCT status FROM deliveries").fetchall() == [("retry",)]
     con.close()
+    assert ops_rows(ops_of(db), "SELECT DISTINCT status FROM deliveries") == [("retry",)]
 
 
 def test_a_crash_with_the_outbox_is_resolved_without_writing_twice(loaded, tmp_path) -> None:
@@ -508,7 +491,7 @@ def test_no_news_mail_only_for_those_who_asked_and_once_a_day(loaded) -> None:
     now = datetime.now(UTC)
     for email, no_news in (("quiet@example.org", False), ("tell-me@example.org", True)):
         entry = {"email": email, "levels": ["vp"], "countries": ["JP"], "no_news": no_news}
-        save_subscription(loaded, subscription_from(entry), now)
+        save_subscription(ops_of(loaded), subscription_from(entry), now)
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         first = send(loaded, port)
@@ -526,18 +509,19 @@ ROLES = "Clinical Operations roles"
 def test_the_next_digest_brings_the_matches_the_first_did_not_show(db, tmp_path) -> None:
     now = datetime.now(UTC)
     order = add_forty(db, now)
-    sub_id = save_subscription(db, subscription_from({"email": "all@example.org"}), now)
+    sub_id = save_subscription(ops_of(db), subscription_from({"email": "all@example.org"}), now)
     mailer = OutboxMailer(tmp_path / "outbox")
 
     def run() -> tuple[int, list[str], list[str]]:
         """Send; the subject and posting of every delivery item so far, oldest digest first."""
         outcome = send_digests(db, "daily", Settings(), load_benchmarks(), mailer, "outbox")
-        rows = db.execute(
+        rows = ops_rows(
+            ops_of(db),
             "SELECT d.subject, i.source_id FROM delivery_items i"
-            " JOIN deliveries d USING (message_id) WHERE i.subscription_id = ?"
+            " JOIN deliveries d USING (message_id) WHERE i.subscription_id = :sub"
             " ORDER BY d.created_at, i.source_id",
-            [sub_id],
-        ).fetchall()
+            {"sub": sub_id},
+        )
         return outcome.sent, [r[0] for r in rows], [r[1] for r in rows]
 
     sent, subjects, items = run()
@@ -552,7 +536,7 @@ def test_the_next_digest_brings_the_matches_the_first_did_not_show(db, tmp_path)
 def test_an_unsubscribed_address_gets_no_retry(loaded) -> None:
     down = send(loaded, free_port())
     assert down.sent == 0 and statuses(loaded) == {"retry": 2}
-    assert deactivate(loaded, "remote-cra@example.com") == 1
+    assert deactivate(ops_of(loaded), "remote-cra@example.com") == 1
     handler = CollectingHandler()
     with smtp_server(handler) as port:
         up = send(loaded, port)
@@ -609,3 +593,29 @@ def test_smtp_settings_from_a_prefect_block_value() -> None:
         settings_with_smtp(settings, {"hots": "x"})
     outbox, where = make_mailer(Settings(smtp_host=None))
     assert isinstance(outbox, OutboxMailer) and where == str(Settings().outbox_dir)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["ftp://alerts.example.org/unsubscribe", "https://alerts.example.org/u\r\nBcc: x@evil.example"],
+)
+def test_a_bad_unsubscribe_base_url_fails_without_showing_a_token(
+    loaded, tmp_path, base_url: str
+) -> None:
+    settings = Settings(unsubscribe_base_url=base_url)
+    outbox = OutboxMailer(tmp_path / "outbox")
+    with pytest.raises(ValueError, match="JOBALERTS_UNSUBSCRIBE_BASE_URL must be") as caught:
+        send_digests(loaded, "daily", settings, load_benchmarks(), outbox, "outbox")
+    assert "token=" not in str(caught.value)
+    assert statuses(loaded) == {} and not outbox.folder.exists()
+
+
+def test_errors_about_a_link_never_show_its_token() -> None:
+    from digests.message import check_header, list_unsubscribe
+
+    with pytest.raises(ValueError) as caught:
+        list_unsubscribe("ftp://x.example/u?token=SeCrEt-ToKeN&lang=en", None)
+    with pytest.raises(HeaderInjectionError) as injected:
+        check_header("List-Unsubscribe", "https://x.example/u?token=SeCrEt-ToKeN\r\nBcc: y@z.org")
+    for error in (caught.value, injected.value):
+        assert "SeCrEt-ToKeN" not in str(error) and "token=[redacted]" in str(error)

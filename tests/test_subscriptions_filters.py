@@ -11,22 +11,24 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.subscription_file import load_subscriptions, subscription_from
 from core.benchmarks import load_benchmarks
 from core.errors import SubscriptionError
 from core.models import MarketSummary, Subscription
 from core.settings import get_settings
 from core.validation import FAMILIES, validate_subscription
 from digests.compose import compose_digest
-from parsers import title as title_parser
-from warehouse.db import connect_reader, connect_writer, migration_files
-from warehouse.matching import match_subscriptions, top_skills
-from warehouse.subscriptions import (
+from opstore.subscriptions import (
     active_subscriptions,
     get_subscription,
     save_subscription,
     save_subscriptions,
 )
+from parsers import title as title_parser
+from pipeline.stores import carry_over
+from subscriptions.input import load_subscriptions, subscription_from
+from tests.helpers import match, ops_of, ops_rows
+from warehouse.db import connect_writer, migration_files
+from warehouse.matching import top_skills
 
 NOW = datetime.now(UTC)
 runner = CliRunner()
@@ -152,18 +154,20 @@ def test_a_file_names_the_bad_entry(tmp_path: Path) -> None:
 
 def test_saving_again_updates_and_many_at_once(db) -> None:
     first = subscription_from({"email": "a@example.org", "levels": ["senior"], "no_news": True})
-    sub_id = save_subscription(db, first, NOW)
+    ops = ops_of(db)
+    sub_id = save_subscription(ops, first, NOW)
     changed = subscription_from({"email": "a@example.org", "countries": ["DE"]})
-    ids = save_subscriptions(db, [changed, subscription_from({"email": "b@example.org"})], NOW)
+    ids = save_subscriptions(ops, [changed, subscription_from({"email": "b@example.org"})], NOW)
     assert ids[0] == sub_id and len(set(ids)) == 2
-    stored, active = get_subscription(db, sub_id, "A@example.org") or (None, False)
+    stored, active = get_subscription(ops, sub_id, "A@example.org") or (None, False)
     assert active and stored is not None
     assert stored.levels == () and stored.countries == ("DE",) and stored.no_news is False
-    assert get_subscription(db, sub_id, "someone@else.org") is None
+    assert get_subscription(ops, sub_id, "someone@else.org") is None
 
 
 def test_a_warehouse_from_before_the_new_filters_still_works(tmp_path: Path) -> None:
-    con = connect_writer(tmp_path / "w.duckdb")
+    path = tmp_path / "w.duckdb"
+    con = warehouse_at_004(path)
     con.execute(
         "INSERT INTO subscriptions (email, cadence, keywords, levels, workplaces, locations,"
         " min_salary_usd, include_no_salary, created_at, families, countries, companies,"
@@ -171,9 +175,10 @@ def test_a_warehouse_from_before_the_new_filters_still_works(tmp_path: Path) -> 
         " VALUES ('old@example.org', 'daily', [], [], [], [], NULL, TRUE, now(),"
         " NULL, NULL, NULL, NULL, NULL)"
     )
-    [sub] = active_subscriptions(con, "daily")
-    assert sub.families == () and sub.no_news is False
     con.close()
+    carry_over(path, ops_of(path))
+    [sub] = active_subscriptions(ops_of(path), "daily")
+    assert sub.families == () and sub.no_news is False
 
 
 # ---------------------------------------------------------------- matching, filter by filter
@@ -272,23 +277,24 @@ def market(db):
 )
 def test_each_filter_in_the_one_query(market, filters: dict, expected: set[str]) -> None:
     sub_id = save_subscription(
-        market, subscription_from({"email": "r@example.org", **filters}), NOW
+        ops_of(market), subscription_from({"email": "r@example.org", **filters}), NOW
     )
-    matches = match_subscriptions(market, "daily")
+    matches = match(market, "daily")
     assert {p.source_id for p in matches.get(sub_id, [])} == expected
 
 
 def test_many_subscriptions_are_matched_together(market) -> None:
-    a = save_subscription(market, subscription_from({"email": "a@example.org"}), NOW)
+    ops = ops_of(market)
+    a = save_subscription(ops, subscription_from({"email": "a@example.org"}), NOW)
     b = save_subscription(
-        market, subscription_from({"email": "b@example.org", "countries": ["GB"]}), NOW
+        ops, subscription_from({"email": "b@example.org", "countries": ["GB"]}), NOW
     )
     c = save_subscription(
-        market, subscription_from({"email": "c@example.org", "cadence": "weekly"}), NOW
+        ops, subscription_from({"email": "c@example.org", "cadence": "weekly"}), NOW
     )
-    daily = match_subscriptions(market, "daily")
+    daily = match(market, "daily")
     assert set(daily) == {a, b} and len(daily[a]) == 3 and len(daily[b]) == 1
-    assert {p.source_id for p in match_subscriptions(market, "weekly")[c]} >= {"old"}
+    assert {p.source_id for p in match(market, "weekly")[c]} >= {"old"}
 
 
 FORTY = 40
@@ -329,10 +335,10 @@ def add_forty(db, now: datetime) -> list[str]:
 def test_a_broad_alert_gets_its_best_25_and_counts_over_all_40(db) -> None:
     now = datetime.now(UTC)
     order = add_forty(db, now)
-    sub_id = save_subscription(db, subscription_from({"email": "all@example.org"}), now)
-    matches = match_subscriptions(db, "daily")[sub_id]
+    sub_id = save_subscription(ops_of(db), subscription_from({"email": "all@example.org"}), now)
+    matches = match(db, "daily")[sub_id]
     assert (matches.total, matches.remote, matches.above_median, len(matches)) == (40, 8, 10, 25)
-    sub = next(s for s in active_subscriptions(db, "daily") if s.id == sub_id)
+    sub = next(s for s in active_subscriptions(ops_of(db), "daily") if s.id == sub_id)
     digest = compose_digest(sub, matches, MarketSummary(1, 40), load_benchmarks(), "daily", now)
     assert [i.posting.source_id for i in digest.items] == order[:25]
     assert order[:4] == ["p01", "p03", "p02", "p05"] and order[9:11] == ["p13", "p14"]
@@ -346,11 +352,11 @@ def test_the_best_25_are_those_composing_every_match_would_show(db) -> None:
     now = datetime.now(UTC)
     add_forty(db, now)
     sub_id = save_subscription(
-        db, subscription_from({"email": "m@example.org", "levels": ["manager"]}), now
+        ops_of(db), subscription_from({"email": "m@example.org", "levels": ["manager"]}), now
     )
-    sub = next(s for s in active_subscriptions(db, "daily") if s.id == sub_id)
-    every = list(match_subscriptions(db, "daily", limit=FORTY)[sub_id])
-    best = match_subscriptions(db, "daily")[sub_id]
+    sub = next(s for s in active_subscriptions(ops_of(db), "daily") if s.id == sub_id)
+    every = list(match(db, "daily", limit=FORTY)[sub_id])
+    best = match(db, "daily")[sub_id]
     bm, market = load_benchmarks(), MarketSummary(1, 40)
     whole = compose_digest(sub, every, market, bm, "daily", now)
     assert len(every) == 40 and [p.source_id for p in best] == [
@@ -416,9 +422,7 @@ def test_subscribe_with_every_option_and_list(warehouse) -> None:
     listed = runner.invoke(app, ["subscriptions", "--format", "json"])
     assert listed.exit_code == 0, listed.stderr
     assert "countries: US" in listed.stdout and "min $173250 (EUR 150000)" in listed.stdout
-    con = connect_reader(warehouse)
-    [sub] = active_subscriptions(con, "weekly")
-    con.close()
+    [sub] = active_subscriptions(ops_of(warehouse), "weekly")
     assert sub.no_news and not sub.include_no_salary and sub.exclude_companies == ("Acme",)
 
 
@@ -444,18 +448,15 @@ def test_subscribing_twice_with_different_case_keeps_one_subscription(warehouse)
     for address in ("X@Y.org", "x@y.org", " x@Y.ORG "):
         result = runner.invoke(app, ["subscribe", address])
         assert result.exit_code == 0, result.stderr
-    con = connect_writer(warehouse)
-    assert con.execute("SELECT id, email, active FROM subscriptions").fetchall() == [
-        (1, "x@y.org", True)
-    ]
+    ops = ops_of(warehouse)
+    assert ops_rows(ops, "SELECT id, email, active FROM subscriptions") == [(1, "x@y.org", True)]
     ids = save_subscriptions(
-        con,
+        ops,
         [subscription_from({"email": "B@Example.org"}), Subscription(email="b@example.ORG")],
         NOW,
     )
     assert ids[0] == ids[1]
-    assert [s.email for s in active_subscriptions(con, "daily")] == ["x@y.org", "b@example.org"]
-    con.close()
+    assert [s.email for s in active_subscriptions(ops, "daily")] == ["x@y.org", "b@example.org"]
     out = runner.invoke(app, ["unsubscribe", "X@y.org"])
     assert out.stdout.strip() == "unsubscribed 1 subscription(s)"
 
@@ -506,8 +507,9 @@ def test_an_old_warehouse_with_case_duplicates_is_made_consistent(tmp_path: Path
         con.execute("INSERT INTO delivery_items VALUES (?, ?, 'test', 'p1')", [message_id, sub_id])
     con.close()
 
-    upgraded = connect_writer(path)
-    rows = upgraded.execute("SELECT id, email, active FROM subscriptions ORDER BY id").fetchall()
+    carry_over(path, ops_of(path))  # applies 005-011, then carries the rows over
+    upgraded = ops_of(path)
+    rows = ops_rows(upgraded, "SELECT id, email, active FROM subscriptions ORDER BY id")
     assert rows == [
         (1, "X@Y.org", False),
         (2, "x@y.org", True),
@@ -516,22 +518,23 @@ def test_an_old_warehouse_with_case_duplicates_is_made_consistent(tmp_path: Path
         (5, "x@y.org", True),
     ]
     assert (
-        upgraded.execute(
+        ops_rows(
+            upgraded,
             "SELECT count(*) FROM subscriptions WHERE active GROUP BY lower(email), cadence"
-            " HAVING count(*) > 1"
-        ).fetchall()
+            " HAVING count(*) > 1",
+        )
         == []
     )
-    history = upgraded.execute(
+    history = ops_rows(
+        upgraded,
         "SELECT d.message_id, d.subscription_id, i.subscription_id FROM deliveries d"
         " JOIN delivery_items i USING (message_id) JOIN subscriptions s ON s.id = d.subscription_id"
-        " ORDER BY 1"
-    ).fetchall()
+        " ORDER BY 1",
+    )
     assert history == [("m1", 1, 1), ("m2", 2, 2)]
     sub_id = save_subscription(upgraded, subscription_from({"email": "X@y.ORG"}), NOW)
     assert sub_id == 2
     assert [s.id for s in active_subscriptions(upgraded, "daily")] == [2, 4]
-    upgraded.close()
 
 
 # ---------------------------------------------------------------- one list of skills

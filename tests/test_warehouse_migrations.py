@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import sqlalchemy as sa
 
 from core.models import SourceRef
+from opstore.schema import deliveries, delivery_items, subscriptions
+from opstore.subscriptions import active_subscriptions
 from pipeline.reparse import reparse_all
+from pipeline.stores import carry_over
+from tests.helpers import ops_of
 from warehouse.db import apply_migrations, connect_reader, connect_writer, migration_files
-from warehouse.subscriptions import active_subscriptions
 
 
 def test_every_migration_is_applied_once_and_recorded(tmp_path: Path) -> None:
@@ -153,23 +157,32 @@ def test_a_warehouse_made_by_the_first_migration_upgrades_in_place(tmp_path: Pat
         ("a2", "Sr. CTM", "senior", 150000.0, LOCATIONS, T0, T0, T1, 0, None),
     ]
     assert rows(upgraded, "SELECT count(*) FROM posting_history") == [(0,)]
-    assert rows(
-        upgraded,
-        "SELECT email, keywords, levels, locations, min_salary_usd, families, countries,"
-        " companies, exclude_companies, min_salary_amount, no_news, updated_at, active"
-        " FROM subscriptions",
-    ) == [
-        ("cta@example.org", ["clinical trial"], ["manager"], ["Boston"], 100000.0, [], [], [],
-         [], None, False, T0, True)
-    ]  # fmt: skip
-    assert [s.email for s in active_subscriptions(upgraded, "weekly")] == ["cta@example.org"]
-    assert rows(
-        upgraded, "SELECT status, attempts, sent_at, last_attempt_at, period FROM deliveries"
-    ) == [("sent", 1, T1, None, None)]
-    assert rows(upgraded, "SELECT source_id FROM delivery_items") == [("a1",)]
     assert rows(upgraded, "SELECT unchanged_payloads FROM source_runs") == [(0,)]
     assert_views_answer(upgraded)
     upgraded.close()
+    # The operational rows moved to the operational store, ids and history kept.
+    ops = ops_of(path)
+    carry_over(path, ops)
+    s, d, i = subscriptions.c, deliveries.c, delivery_items.c
+    with ops.reader() as con:
+        assert [tuple(r) for r in con.execute(sa.select(
+            s.id, s.email, s.keywords, s.levels, s.locations, s.min_salary_usd, s.families,
+            s.countries, s.companies, s.exclude_companies, s.min_salary_amount, s.no_news,
+            s.updated_at, s.active))] == [
+            (1, "cta@example.org", ["clinical trial"], ["manager"], ["Boston"], 100000.0, [], [],
+             [], [], None, False, T0, True)
+        ]  # fmt: skip
+        assert [tuple(r) for r in con.execute(
+            sa.select(d.status, d.attempts, d.sent_at, d.last_attempt_at, d.period, d.message)
+        )] == [("sent", 1, T1, None, None, b"Subject: Your weekly roles\r\n\r\nhi")]  # fmt: skip
+        assert [tuple(r) for r in con.execute(sa.select(i.subscription_id, i.source_id))] == [
+            (1, "a1")
+        ]
+    assert [s.email for s in active_subscriptions(ops, "weekly")] == ["cta@example.org"]
+    again = connect_writer(path)  # the old tables are gone from the warehouse
+    assert rows(again, "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%deliver%'"
+                " OR table_name = 'subscriptions'") == [(0,)]  # fmt: skip
+    again.close()
 
 
 def assert_views_answer(con: duckdb.DuckDBPyConnection) -> None:

@@ -5,7 +5,6 @@ Skipped when /usr/bin/chromium or /usr/bin/chromedriver is absent."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +13,12 @@ import pytest
 
 from core.models import Subscription
 from digests.unsubscribe import unsubscribe_url
+from opstore.subscriptions import get_subscription, save_subscription
+from opstore.tokens import issue_token
 from tests.headless import CHROMEDRIVER, CHROMIUM, OFFLINE_FLAGS, private_home, profile_flag
-from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import get_subscription, save_subscription
-from web.server import make_server
+from tests.helpers import ops_of
+from tests.web_site import desk_app, served_in_thread
 
-SECRET = "browser-test-secret"
 EMAIL = "site.lead@example.org"
 KEEP = os.environ.get("JOBALERTS_SCREENSHOT_DIR")  # to look at the screenshots afterwards
 
@@ -33,17 +32,10 @@ pytestmark = pytest.mark.skipif(
 def served(settings_env: Path) -> Iterator[tuple[str, Path, int]]:
     """A warehouse with one weekly subscription, and the server on a free loopback port."""
     db = settings_env / "warehouse.duckdb"
-    with writer(db) as con:
-        sub = Subscription(email=EMAIL, cadence="weekly", levels=("senior",), countries=("US",))
-        sub_id = save_subscription(con, sub, datetime.now(UTC))
-    server = make_server("127.0.0.1", 0, db, SECRET)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host!s}:{port}", db, sub_id
-    finally:
-        server.shutdown()
-        server.server_close()
+    sub = Subscription(email=EMAIL, cadence="weekly", levels=("senior",), countries=("US",))
+    sub_id = save_subscription(ops_of(db), sub, datetime.now(UTC))
+    with served_in_thread(desk_app(db)) as base:
+        yield base, db, sub_id
 
 
 def browser(home: Path):  # -> selenium.webdriver.Chrome
@@ -66,11 +58,7 @@ def is_png(path: Path) -> bool:
 
 
 def is_active(db: Path, sub_id: int) -> bool:
-    con = connect_reader(db)
-    try:
-        found = get_subscription(con, sub_id, EMAIL)
-    finally:
-        con.close()
+    found = get_subscription(ops_of(db), sub_id, EMAIL)
     assert found is not None
     return found[1]
 
@@ -81,7 +69,8 @@ def test_unsubscribe_in_a_real_browser(served: tuple[str, Path, int], tmp_path: 
     from selenium.webdriver.support.ui import WebDriverWait
 
     base, db, sub_id = served
-    link = unsubscribe_url(f"{base}/unsubscribe", SECRET, sub_id, EMAIL)
+    token = issue_token(ops_of(db), "unsubscribe", sub_id, datetime.now(UTC))
+    link = unsubscribe_url(f"{base}/unsubscribe", token)
     driver = browser(tmp_path / "home")
     try:
         driver.set_page_load_timeout(20)

@@ -14,12 +14,13 @@ import requests
 
 from core.models import Subscription
 from digests.unsubscribe import unsubscribe_url
-from warehouse.db import connect_reader, writer
-from warehouse.subscriptions import get_subscription, save_subscription
+from opstore.subscriptions import get_subscription, save_subscription
+from opstore.tokens import issue_token
+from tests.helpers import ops_of
 
 SECRET = "command-test-secret"
 BASE_URL = "https://alerts.example.org/unsubscribe"
-BOUND = re.compile(r"serving unsubscribe pages on (http://127\.0\.0\.1:\d+)")
+BOUND = re.compile(r"serving the site on (http://127\.0\.0\.1:\d+)")
 
 
 def start_web(db: Path, secret: str) -> subprocess.Popen[str]:
@@ -45,11 +46,12 @@ def bound_address(process: subprocess.Popen[str]) -> tuple[str, str]:
 
 def test_web_command_serves_the_digest_link_and_stops_on_ctrl_c(settings_env: Path) -> None:
     db = settings_env / "warehouse.duckdb"
-    with writer(db) as con:
-        sub_id = save_subscription(
-            con, Subscription(email="cra@example.org", cadence="daily"), datetime.now(UTC)
-        )
-    link = unsubscribe_url(BASE_URL, SECRET, sub_id, "cra@example.org")
+    sub_id = save_subscription(
+        ops_of(db), Subscription(email="cra@example.org", cadence="daily"), datetime.now(UTC)
+    )
+    link = unsubscribe_url(
+        BASE_URL, issue_token(ops_of(db), "unsubscribe", sub_id, datetime.now(UTC))
+    )
     process = start_web(db, SECRET)
     try:
         base, _ = bound_address(process)
@@ -65,11 +67,7 @@ def test_web_command_serves_the_digest_link_and_stops_on_ctrl_c(settings_env: Pa
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-    con = connect_reader(db)
-    try:
-        found = get_subscription(con, sub_id, "cra@example.org")
-    finally:
-        con.close()
+    found = get_subscription(ops_of(db), sub_id, "cra@example.org")
     assert found is not None and found[1] is False
 
 

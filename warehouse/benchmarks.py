@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from core.benchmarks import Benchmarks
+from warehouse.db import transaction
 
 
 def benchmark_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
@@ -127,14 +128,9 @@ def benchmark_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
 def store_benchmarks(con: duckdb.DuckDBPyConnection, benchmarks: Benchmarks) -> int:
     """Replace the benchmarks table with the figures of the given version."""
     rows = benchmark_rows(benchmarks)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM benchmarks")
         con.executemany(
             "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,6 +75,37 @@ def writer(path: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyCo
         con.close()
 
 
+@contextmanager
+def reader(
+    path: Path, wait_seconds: float = 10.0, *, allow_files: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for the duration of a block, then the file is released."""
+    con = connect_reader(path, wait_seconds, allow_files=allow_files)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block as one transaction: committed at its end, rolled back on any exception,
+    KeyboardInterrupt included. DuckDB cannot nest them: the caller must have none open."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a transaction DuckDB already ended (a failed COMMIT) needs nothing more."""
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
+
+
 def migration_files() -> list[tuple[int, Path]]:
     """The numbered SQL files, in order."""
     files = sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
@@ -92,16 +123,11 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, file in migration_files():
         if version in applied:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(file.read_text())
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, file.name, datetime.now(UTC)],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(version)
     return done

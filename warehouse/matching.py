@@ -9,9 +9,16 @@ from typing import Any
 import duckdb
 
 from core.benchmarks import Benchmarks, compare_to_benchmark, load_benchmarks
-from core.models import MAX_DIGEST_ITEMS, MarketSummary, MatchedPosting, Matches
+from core.models import (
+    MAX_DIGEST_ITEMS,
+    WINDOW_DAYS,
+    Audience,
+    MarketSummary,
+    MatchedPosting,
+    Matches,
+)
 
-WINDOW_DAYS = {"daily": 1, "weekly": 7}
+__all__ = ["WINDOW_DAYS", "market_summary", "match_subscriptions", "top_skills"]
 MATCHED_FIELDS = (
     "source",
     "source_id",
@@ -36,22 +43,27 @@ MATCHED_FIELDS = (
     "first_seen",
 )
 
-# The active subscriptions of a cadence, each with the time its window starts (`since`).
+# The subscriptions of the run (a temp table brought in from the operational store), each with
+# the time its window starts (`since`).
+AUDIENCE_TABLE = "digest_audience"
+DELIVERED_TABLE = "digest_delivered"
 SUBS_SQL = """
-WITH last_sent AS (
-    SELECT subscription_id, max(created_at) AS at FROM deliveries GROUP BY 1
-), subs AS (
+WITH subs AS (
     SELECT s.id, s.levels, s.workplaces, s.families, s.countries,
         s.min_salary_usd, s.include_no_salary,
         list_transform(s.keywords, lambda k: 'k:' || lower(k)) AS keyword_terms,
         list_transform(s.locations, lambda k: 'l:' || lower(k)) AS location_terms,
         list_transform(s.companies, lambda k: 'c:' || lower(k)) AS company_terms,
-        list_transform(coalesce(s.exclude_companies, []), lambda k: 'c:' || lower(k))
-            AS excluded_terms,
-        coalesce(l.at, s.created_at) - to_days(CAST(? AS INTEGER)) AS since
-    FROM subscriptions s LEFT JOIN last_sent l ON l.subscription_id = s.id
-    WHERE s.active AND s.cadence = ?
+        list_transform(s.exclude_companies, lambda k: 'c:' || lower(k)) AS excluded_terms,
+        s.since
+    FROM digest_audience s
 )"""
+AUDIENCE_COLUMNS = (
+    "id BIGINT, levels VARCHAR[], workplaces VARCHAR[], families VARCHAR[],"
+    " countries VARCHAR[], min_salary_usd DOUBLE, include_no_salary BOOLEAN,"
+    " keywords VARCHAR[], locations VARCHAR[], companies VARCHAR[],"
+    " exclude_companies VARCHAR[], since TIMESTAMPTZ"
+)
 # Postings new enough for at least one of those subscriptions.
 FRESH_WHERE = """p.relevant AND p.closed_at IS NULL
     AND p.first_seen >= (SELECT min(since) FROM subs)"""
@@ -128,7 +140,7 @@ MATCH_SQL = """{subs}, fresh AS (
       AND (len(s.excluded_terms) = 0 OR p.terms IS NULL
            OR NOT list_has_any(s.excluded_terms, p.terms))
       AND NOT EXISTS (
-            SELECT 1 FROM delivery_items d
+            SELECT 1 FROM {delivered} d
             WHERE d.subscription_id = s.id AND d.source = p.source AND d.source_id = p.source_id)
 ), ranked AS (
     SELECT id, source, source_id,
@@ -148,28 +160,59 @@ ORDER BY r.id, r.rank
 
 def match_subscriptions(
     con: duckdb.DuckDBPyConnection,
-    cadence: str,
+    audience: Audience,
     benchmarks: Benchmarks | None = None,
     limit: int = MAX_DIGEST_ITEMS,
 ) -> dict[int, Matches]:
-    """New postings for every active subscription of a cadence, not yet sent to it: the best
-    `limit` of each (as its digest orders them) and counts over all of them."""
-    window = [WINDOW_DAYS[cadence], cadence]
+    """New postings for every subscription of the audience, not yet sent to it: the best
+    `limit` of each (as its digest orders them) and counts over all of them.
+
+    The audience comes in as temporary tables, so this works on a read-only connection.
+    """
+    if not audience.subscriptions:
+        return {}
     cursor = con.cursor()
     try:
-        _upload_comparisons(cursor, benchmarks or load_benchmarks(), window)
+        _upload_audience(cursor, audience)
+        _upload_comparisons(cursor, benchmarks or load_benchmarks())
         sql = MATCH_SQL.format(
             subs=SUBS_SQL,
             fresh=FRESH_WHERE,
             fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
             compared=COMPARED_TABLE,
+            delivered=DELIVERED_TABLE,
         )
-        cursor.execute(sql, [*window, limit])
+        cursor.execute(sql, [limit])
         matches = _read_matches(cursor)
-        cursor.execute(f"DROP TABLE {COMPARED_TABLE}")
+        for table in (COMPARED_TABLE, AUDIENCE_TABLE, DELIVERED_TABLE):
+            cursor.execute(f"DROP TABLE {table}")
     finally:
         cursor.close()
     return matches
+
+
+def _upload_audience(cursor: duckdb.DuckDBPyConnection, audience: Audience) -> None:
+    """The run's subscriptions and their already-delivered postings, as temporary tables."""
+    cursor.execute(f"CREATE OR REPLACE TEMP TABLE {AUDIENCE_TABLE} ({AUDIENCE_COLUMNS})")
+    rows = [
+        (int(s.id or 0), list(s.levels), list(s.workplaces), list(s.families),
+         list(s.countries), s.min_salary_usd, s.include_no_salary, list(s.keywords),
+         list(s.locations), list(s.companies), list(s.exclude_companies), since)
+        for s, since in audience.subscriptions
+    ]  # fmt: skip
+    _append(cursor, AUDIENCE_TABLE, rows)
+    cursor.execute(
+        f"CREATE OR REPLACE TEMP TABLE {DELIVERED_TABLE}"
+        " (subscription_id BIGINT, source VARCHAR, source_id VARCHAR)"
+    )
+    _append(cursor, DELIVERED_TABLE, audience.delivered)
+
+
+def _append(cursor: duckdb.DuckDBPyConnection, table: str, rows: list[Any]) -> None:
+    if rows:
+        appender = cursor.appender(table)
+        appender.append_rows(rows)
+        appender.flush()
 
 
 def _read_matches(cursor: duckdb.DuckDBPyConnection) -> dict[int, Matches]:
@@ -189,14 +232,12 @@ def _read_matches(cursor: duckdb.DuckDBPyConnection) -> dict[int, Matches]:
     }
 
 
-def _upload_comparisons(
-    cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmarks, window: list[Any]
-) -> None:
+def _upload_comparisons(cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmarks) -> None:
     """A temp table of the fresh postings whose pay compares to the guide, computed once per
     posting, with whether it is above the median it was compared to."""
     paid_sql = PAID_SQL.format(subs=SUBS_SQL, fresh=FRESH_WHERE)
     rows = []
-    for source, source_id, level, country, low, high in cursor.execute(paid_sql, window).fetchall():
+    for source, source_id, level, country, low, high in cursor.execute(paid_sql).fetchall():
         comparison = compare_to_benchmark(benchmarks, level, country, low, high)
         if comparison is not None:
             rows.append((source, source_id, comparison.above_median))
@@ -204,10 +245,7 @@ def _upload_comparisons(
         f"CREATE OR REPLACE TEMP TABLE {COMPARED_TABLE}"
         " (source VARCHAR, source_id VARCHAR, above_median BOOLEAN)"
     )
-    if rows:
-        appender = cursor.appender(COMPARED_TABLE)
-        appender.append_rows(rows)
-        appender.flush()
+    _append(cursor, COMPARED_TABLE, rows)
 
 
 def market_summary(

@@ -3,8 +3,6 @@ reposts, and a history row for every change of title or salary."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +11,7 @@ import duckdb
 
 from core.fingerprint import SEPARATOR, Listed, Place, job_key_of, resolve_places, with_place
 from core.models import Posting
+from warehouse.db import transaction
 
 COLUMNS = (
     "source", "source_id", "url", "title", "company", "location_text", "locations",
@@ -155,18 +154,6 @@ def _staged_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The block as one transaction (DuckDB cannot nest them: the caller must have none)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
 def _merge(
     con: duckdb.DuckDBPyConnection,
     rows: list[tuple[Any, ...]],
@@ -196,7 +183,7 @@ def upsert_postings(
     con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None, now: datetime
 ) -> UpsertResult:
     """`merge_postings` in a transaction of its own."""
-    with _transaction(con):
+    with transaction(con):
         return merge_postings(con, postings, raw_id, now)
 
 

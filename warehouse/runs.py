@@ -72,3 +72,11 @@ def record_source_outcome(con: duckdb.DuckDBPyConnection, run_id: str, o: Source
             o.unchanged_payloads,
         ],
     )
+
+
+def last_source_runs(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
+    """Each source's latest outcome: finished_at, status, postings, new postings, error."""
+    rows = con.execute(
+        "SELECT source, finished_at, status, postings, new_postings, error FROM source_health"
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}

@@ -33,6 +33,19 @@ QUERIES: dict[str, str] = {
         WHERE status <> 'ok' ORDER BY source""",
 }
 
+COVERAGE_SQL = """
+SELECT
+    count(*) AS postings,
+    count(*) FILTER (WHERE relevant) AS relevant,
+    count(salary_usd_annual_min) AS salary,
+    count(level) FILTER (WHERE relevant) AS level,
+    count(*) FILTER (WHERE workplace <> 'unknown') AS workplace,
+    count(country) AS country,
+    count(city) AS city,
+    (SELECT count(*) FROM parse_errors) AS errors
+FROM postings
+"""
+
 
 @dataclass(frozen=True)
 class Section:
@@ -51,3 +64,17 @@ def warehouse_stats(con: duckdb.DuckDBPyConnection) -> list[Section]:
         columns = [d[0] for d in cursor.description or []]
         sections.append(Section(title, columns, cursor.fetchall()))
     return sections
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many postings carry each parsed field, and how many parse errors are stored."""
+    cursor = con.execute(COVERAGE_SQL)
+    row = cursor.fetchone()
+    names = [d[0] for d in cursor.description or []]
+    return dict(zip(names, (int(v) for v in row or ()), strict=True))
+
+
+def history_count(con: duckdb.DuckDBPyConnection, cause: str) -> int:
+    """How many title/salary changes of this cause (`ingest`, `reparse`) are recorded."""
+    row = con.execute("SELECT count(*) FROM posting_history WHERE cause = ?", [cause]).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,94 @@
+"""What every transport shares: a message as it is delivered, its result, the delivery log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
+from typing import Protocol
+
+LINE_END = re.compile(rb"\r?\n")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one message: sent, or failed for now or for good."""
+
+    message_id: str
+    recipient: str
+    ok: bool
+    permanent: bool = False
+    error: str | None = None
+    already_delivered: bool = False
+    server_wide: bool = False  # the server refused the session or everyone, not this message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message exactly as it will be delivered: envelope and bytes (LF line ends)."""
+
+    message_id: str
+    sender: str
+    recipient: str
+    data: bytes
+
+    @classmethod
+    def of(cls, message: EmailMessage | Outgoing | bytes) -> Outgoing:
+        """The outgoing form of a built message, of stored bytes, or itself."""
+        if isinstance(message, Outgoing):
+            return message
+        if isinstance(message, bytes):
+            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+            data = message
+        else:
+            headers = message
+            data = message.as_bytes()
+        data = LINE_END.sub(b"\n", data)
+        sender = parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]
+        recipient = parseaddr(str(headers.get("To") or ""))[1]
+        return cls(str(headers.get("Message-ID") or "").strip(), sender, recipient, data)
+
+
+class DeliveryLog(Protocol):
+    """Told about each message as it goes, so a crash mid-batch loses no bookkeeping."""
+
+    def before(self, message_id: str) -> None:
+        """The message is about to be handed to the transport."""
+        ...
+
+    def after(self, result: SendResult) -> None:
+        """The transport's verdict on the message."""
+        ...
+
+
+Message = EmailMessage | Outgoing | bytes
+
+
+class Mailer(Protocol):
+    """Anything that can deliver a batch of messages."""
+
+    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+        """Deliver each message; one result per message, in order, never an exception."""
+        ...
+
+
+def deliver_each(
+    messages: Sequence[Message],
+    log: DeliveryLog | None,
+    deliver: Callable[[Outgoing], SendResult],
+) -> list[SendResult]:
+    """Hand each message to `deliver`, telling `log` before and after each one."""
+    results = []
+    for message in messages:
+        out = Outgoing.of(message)
+        if log is not None:
+            log.before(out.message_id)
+        result = deliver(out)
+        if log is not None:
+            log.after(result)
+        results.append(result)
+    return results

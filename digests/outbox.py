@@ -1,0 +1,69 @@
+"""The outbox transport: each message an .eml file named after its Message-ID, atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digests.delivery import DeliveryLog, Message, Outgoing, SendResult, deliver_each
+
+UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+def outbox_file_name(message_id: str) -> str:
+    """A safe, stable file name for a message id; distinct ids never share a name."""
+    readable = UNSAFE_FILE_CHARS.sub("_", message_id.strip("<> ")).strip("._")[:80]
+    digest = hashlib.sha256(message_id.encode()).hexdigest()[:12]
+    return f"{readable or 'message'}-{digest}.eml"
+
+
+@dataclass(frozen=True)
+class OutboxMailer:
+    """Writes each message to `<folder>/<name from Message-ID>.eml`, atomically.
+
+    The name comes from the Message-ID, so a message can only ever be one file: a resend after
+    a crash finds the same bytes already there and leaves them (`already_delivered`).
+    """
+
+    folder: Path
+
+    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+        """Write every message; an I/O failure is a temporary failure."""
+        return deliver_each(messages, log, self._write)
+
+    def path_for(self, message_id: str) -> Path:
+        """Where the message with this Message-ID is (or will be) written."""
+        return Path(self.folder) / outbox_file_name(message_id)
+
+    def _write(self, out: Outgoing) -> SendResult:
+        if not out.message_id:
+            return SendResult("", out.recipient, False, True, "message has no Message-ID")
+        target = self.path_for(out.message_id)
+        try:
+            if target.is_file() and target.read_bytes() == out.data:
+                return SendResult(out.message_id, out.recipient, True, already_delivered=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(target, out.data)
+        except OSError as exc:
+            error = f"outbox write failed: {exc}"
+            return SendResult(out.message_id, out.recipient, False, False, error)
+        return SendResult(out.message_id, out.recipient, True)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
