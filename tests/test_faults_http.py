@@ -207,16 +207,16 @@ def _text_holding_secrets(db: Path) -> list[str]:
     con = connect_reader(db)
     try:
         columns = con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE data_type = 'VARCHAR' AND table_name IN"
-            " (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')"
+            "SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c"
+            " JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)"
+            " WHERE c.data_type = 'VARCHAR' AND t.table_type = 'BASE TABLE'"
         ).fetchall()
         found = []
-        for table, column in columns:
+        for schema, table, column in columns:
             for secret in SECRETS:
-                sql = f'SELECT count(*) FROM "{table}" WHERE contains("{column}", ?)'
+                sql = f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", ?)'
                 if con.execute(sql, [secret]).fetchone() != (0,):
-                    found.append(f"{table}.{column}")
+                    found.append(f"{schema}.{table}.{column}")
         return found
     finally:
         con.close()
