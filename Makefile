@@ -45,7 +45,7 @@ bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), di
 accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared (skipped without it).
 	$(BIN)/python -m bench.accuracy --check
 
-serve: $(STAMP)  ## A local Prefect server on 127.0.0.1 serving every scheduled deployment.
+serve: $(STAMP)  ## A Prefect server with its UI on 127.0.0.1:$(PREFECT_PORT), serving every deployment.
 	@bash scripts/serve.sh $(PREFECT_PORT)
 
 clean:

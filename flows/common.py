@@ -1,10 +1,12 @@
-"""Helpers shared by the flows: settings with per-run overrides, the run id."""
+"""Helpers shared by the flows: settings with per-run overrides, the run id, reports."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from uuid import uuid4
 
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from core.settings import Settings, get_settings
@@ -30,3 +32,11 @@ def run_settings(
 def current_run_id() -> str:
     """The Prefect flow run id, or a fresh one outside a flow run."""
     return str(flow_run.get_id() or uuid4())
+
+
+def publish_report(key: str, markdown: str, description: str) -> None:
+    """Attach a Markdown report to the flow run (shown in the UI); a failure only warns."""
+    try:
+        create_markdown_artifact(markdown=markdown, key=key, description=description)
+    except Exception as error:
+        get_run_logger().warning("could not publish the %s artifact: %s", key, error)

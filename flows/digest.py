@@ -13,8 +13,9 @@ from prefect.cache_policies import NO_CACHE
 
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
-from flows.common import current_run_id, run_settings
+from flows.common import current_run_id, publish_report, run_settings
 from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
+from pipeline.report import digest_report
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
@@ -72,6 +73,7 @@ def digest(
         raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
     settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
     summary = send_task(cadence, settings, current_run_id())
+    publish_report(f"digest-{cadence}-report", digest_report(summary), "Digests sent and failed")
     if summary["stopped"]:
         waiting = len(summary["failed"])
         raise DeliveryStoppedError(

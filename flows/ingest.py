@@ -14,8 +14,9 @@ from core.benchmarks import load_benchmarks
 from core.errors import SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
-from flows.common import current_run_id, run_settings
+from flows.common import current_run_id, publish_report, run_settings
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
+from pipeline.report import ingest_report
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
@@ -97,4 +98,5 @@ def ingest(
         finish_run(
             con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
         )
+    publish_report("ingest-report", ingest_report(summary), "Sources, counts and failures")
     return summary
