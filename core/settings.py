@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     mail_from: str = "ClinOps Job Alerts <alerts@clinops-job-alerts.example>"
     unsubscribe_base_url: str = "https://clinops-job-alerts.example/unsubscribe"
     unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)
+    operator_email: str | None = None  # gets one email when a problem starts and when it ends
 
     def credentials(self) -> dict[str, str]:
         """Free API keys for the sources that need them, only those that are set."""

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from core.settings import Settings, get_settings
+from pipeline.alerting import check_alerts
 
 
 def run_settings(
@@ -40,3 +41,19 @@ def publish_report(key: str, markdown: str, description: str) -> None:
         create_markdown_artifact(markdown=markdown, key=key, description=description)
     except Exception as error:
         get_run_logger().warning("could not publish the %s artifact: %s", key, error)
+
+
+def check_operator_alerts(settings: Settings) -> None:
+    """Open/resolve operator alerts and email what changed; a failure here only logs."""
+    logger = get_run_logger()
+    try:
+        check = check_alerts(settings)
+    except Exception as error:
+        logger.error("operator alert check failed: %s", error)
+        return
+    for key in check.opened:
+        logger.warning("operator alert opened: %s", key)
+    for key in check.resolved:
+        logger.info("operator alert resolved: %s", key)
+    if check.error:
+        logger.error("operator alert email not sent: %s", check.error)

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
-from flows.common import current_run_id, publish_report, run_settings
+from flows.common import check_operator_alerts, current_run_id, publish_report, run_settings
 from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
 from pipeline.report import digest_report
 from warehouse.benchmarks import store_benchmarks
@@ -50,6 +50,7 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     with writer(settings.db_path) as con:
         start_run(con, run_id, f"digest-{cadence}", datetime.now(UTC))
         store_benchmarks(con, benchmarks)
+    check_operator_alerts(settings)  # a run of this cadence that died before ending shows now
     outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
     summary = asdict(outcome)
     status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
@@ -74,6 +75,7 @@ def digest(
     settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
     summary = send_task(cadence, settings, current_run_id())
     publish_report(f"digest-{cadence}-report", digest_report(summary), "Digests sent and failed")
+    check_operator_alerts(settings)
     if summary["stopped"]:
         waiting = len(summary["failed"])
         raise DeliveryStoppedError(

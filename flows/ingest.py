@@ -14,7 +14,7 @@ from core.benchmarks import load_benchmarks
 from core.errors import SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
-from flows.common import current_run_id, publish_report, run_settings
+from flows.common import check_operator_alerts, current_run_id, publish_report, run_settings
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
 from pipeline.report import ingest_report
 from sources.registry import load_sources
@@ -82,6 +82,7 @@ def ingest(
         start_run(con, run_id, "ingest", datetime.now(UTC))
         store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
         known = {s.name: known_ids(con, s.name) for s in sources}
+    check_operator_alerts(settings)  # a run of this flow that died before ending shows now
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
     )
@@ -99,4 +100,5 @@ def ingest(
             con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
         )
     publish_report("ingest-report", ingest_report(summary), "Sources, counts and failures")
+    check_operator_alerts(settings)
     return summary

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from core.settings import get_settings
 from pipeline.report import cell, digest_report, ingest_report
-from tests.conftest import SAMPLE
 from tests.test_flows import add_broken_boards, subscribe_sample
 from warehouse.db import connect_reader
 
@@ -21,7 +21,7 @@ def artifacts_of(run_id: str) -> list[Any]:
 
     async def read() -> list[Any]:
         async with get_client() as client:
-            found = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            found = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(run_id)]))
             return list(await client.read_artifacts(artifact_filter=found))
 
     return asyncio.run(read())
