@@ -41,6 +41,7 @@ bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), di
 	$(BIN)/python -m bench.parsers_speed
 	$(BIN)/python -m bench.warehouse_ingest
 	$(BIN)/python -m bench.digests
+	$(BIN)/python -m bench.backup --postings 20000
 
 accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared (skipped without it).
 	$(BIN)/python -m bench.accuracy --check
