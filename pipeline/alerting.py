@@ -6,10 +6,14 @@ a problem ends), never one per run; an email that could not be sent goes with th
 
 from __future__ import annotations
 
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from core.alerts import AlertEpisode
 from core.settings import Settings
@@ -33,8 +37,30 @@ class AlertCheck:
 
 
 def check_alerts(settings: Settings, now: datetime | None = None) -> AlertCheck:
-    """Open and resolve episodes from the warehouse's runs; email the operator what changed."""
+    """Open and resolve episodes from the warehouse's runs; email the operator what changed.
+
+    One check at a time (a lock file beside the warehouse): two flows ending together must not
+    both send the same pending email.
+    """
     now = now or datetime.now(UTC)
+    with _check_lock(settings.db_path):
+        return _check(settings, now)
+
+
+@contextmanager
+def _check_lock(db_path: Path) -> Iterator[None]:
+    """Hold `<warehouse>.alerts.lock`; the OS frees it if the process dies."""
+    lock_path = db_path.with_name(f"{db_path.name}.alerts.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # the other check ends within its SMTP timeout
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check(settings: Settings, now: datetime) -> AlertCheck:
     with writer(settings.db_path) as con:
         firing = failing_sources(store.source_history(con, FAILS_IN_A_ROW))
         firing += run_problems(store.recent_runs(con))

@@ -165,3 +165,19 @@ def test_the_ingest_flow_alerts_the_operator_once_for_boards_failing_three_runs(
     text = message.get_content()
     for board in ("gh-closedco", "gh-brokenco", "gh-busyco"):
         assert f"source {board} failed 3 runs in a row" in text
+
+
+def test_two_checks_at_once_send_one_email(tmp_path: Path) -> None:
+    import threading
+
+    handler = CollectingHandler(delay=0.5)  # the first check is still sending
+    with smtp_server(handler) as port:
+        settings = settings_for(tmp_path, port)
+        for n in range(3):
+            now = ingest_run(settings, n, {"gh-acme": "failed"})
+        checks = [threading.Thread(target=check_alerts, args=(settings, now)) for _ in range(2)]
+        for thread in checks:
+            thread.start()
+        for thread in checks:
+            thread.join(timeout=30)
+    assert len(handler.messages) == 1
