@@ -8,12 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.alerts import AlertEpisode, Problem, RunRecord, SourceRecord
-from digests.mailer import check_header, mailbox, normalise_message_id
+from digests.mailer import HEADER_POLICY, check_header, mailbox, normalise_message_id
 
 FAILS_IN_A_ROW = 3
 # A run that ended like this was cut short; `running` counts when a newer run of the same flow
@@ -149,7 +148,7 @@ def alert_message(
     """A plain-text email to the operator about these episodes (headers checked)."""
     subject = " ".join(alert_subject(episodes).replace("\0", " ").split())  # one line, always
     check_header("Subject", subject)
-    message = EmailMessage(policy=policy.default)
+    message = EmailMessage(policy=HEADER_POLICY)  # a long subject stays on one line
     message["From"] = mailbox(sender, "From")
     message["To"] = mailbox(recipient, "To")
     message["Subject"] = subject

@@ -181,3 +181,41 @@ def test_two_checks_at_once_send_one_email(tmp_path: Path) -> None:
         for thread in checks:
             thread.join(timeout=30)
     assert len(handler.messages) == 1
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_digest_batch_stopped_by_the_server_alerts_once_and_its_recovery_once(
+    settings_env, monkeypatch
+) -> None:
+    from core.settings import get_settings
+    from flows.digest import digest
+    from flows.ingest import ingest
+    from pipeline.digest import DeliveryStoppedError
+    from tests.conftest import SAMPLE
+    from tests.smtp_server import free_port
+    from tests.test_flows import subscribe_sample
+
+    ingest(sources_file=str(SAMPLE / "sources.yaml"), replay_dir=str(SAMPLE))
+    subscribe_sample(get_settings().db_path)
+    monkeypatch.setenv("JOBALERTS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("JOBALERTS_SMTP_SECURITY", "none")
+    monkeypatch.setenv("JOBALERTS_OPERATOR_EMAIL", OPERATOR)
+    monkeypatch.setenv("JOBALERTS_SMTP_PORT", str(free_port()))  # nobody listens: refused
+    get_settings.cache_clear()
+    with pytest.raises(DeliveryStoppedError):
+        digest(cadence="daily")
+    [kept] = list((settings_env / "outbox").glob("alert-*.eml"))  # the server is the problem
+    assert "daily digests stopped by the mail server" in kept.read_text()
+
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        monkeypatch.setenv("JOBALERTS_SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        sent = digest(cadence="daily")
+        digest(cadence="daily")
+    alerts = [m for m in handler.messages if m["To"] == OPERATOR]
+    assert [str(m["Subject"]) for m in alerts] == [
+        "[ClinOps Job Alerts] daily digests stopped by the mail server",
+        "[ClinOps Job Alerts] resolved: daily digests stopped by the mail server",
+    ]
+    assert sent["sent"] > 0 and len(handler.messages) == sent["sent"] + 2
