@@ -8,13 +8,15 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class RunRecord:
-    """A flow run as the warehouse recorded it; `stopped` is why a digest batch stopped."""
+    """A flow run as the warehouse recorded it; `stopped` is why a digest batch stopped,
+    `error` what ended a run that could not record its end itself."""
 
     run_id: str
     flow: str
     started_at: datetime
     status: str
     stopped: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run
 
 from core.settings import Settings, get_settings
 from pipeline.alerting import check_alerts
+from warehouse.alerts import end_unfinished_run
+from warehouse.db import writer
 
 
 def run_settings(
@@ -43,9 +49,9 @@ def publish_report(key: str, markdown: str, description: str) -> None:
         get_run_logger().warning("could not publish the %s artifact: %s", key, error)
 
 
-def check_operator_alerts(settings: Settings) -> None:
+def check_operator_alerts(settings: Settings, logger: Any = None) -> None:
     """Open/resolve operator alerts and email what changed; a failure here only logs."""
-    logger = get_run_logger()
+    logger = logger or get_run_logger()
     try:
         check = check_alerts(settings)
     except Exception as error:
@@ -57,3 +63,21 @@ def check_operator_alerts(settings: Settings) -> None:
         logger.info("operator alert resolved: %s", key)
     if check.error:
         logger.error("operator alert email not sent: %s", check.error)
+
+
+def record_unfinished_run(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
+    """For the failure hooks: a run that raised or crashed before recording its end is
+    recorded as `error` or `crashed` (with the reason), then the operator alerts checked."""
+    logger = flow_run_logger(run)
+    status = "crashed" if state.is_crashed() else "error"
+    reason = (state.message or state.name or "")[:500]
+    try:
+        with writer(settings.db_path) as con:
+            changed = end_unfinished_run(
+                con, str(run.id), flow_name, status, reason, datetime.now(UTC)
+            )
+    except Exception as error:
+        logger.error("could not record the end of run %s: %s", run.id, error)
+        return
+    if changed:
+        check_operator_alerts(settings, logger)

@@ -6,15 +6,22 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.futures import PrefectFuture, as_completed
 
 from core.benchmarks import load_benchmarks
 from core.errors import SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
-from flows.common import check_operator_alerts, current_run_id, publish_report, run_settings
+from flows.common import (
+    check_operator_alerts,
+    current_run_id,
+    publish_report,
+    record_unfinished_run,
+    run_settings,
+)
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
 from pipeline.report import ingest_report
 from sources.registry import load_sources
@@ -66,7 +73,13 @@ def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
     }
 
 
-@flow(name="ingest")
+def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
+    """Failure hook: record the run's end and check the operator alerts."""
+    settings = run_settings(db_path=(flow_run.parameters or {}).get("db_path"))
+    record_unfinished_run("ingest", flow_run, state, settings)
+
+
+@flow(name="ingest", on_failure=[_ended_badly], on_crashed=[_ended_badly])
 def ingest(
     sources_file: str | None = None,
     replay_dir: str | None = None,

@@ -15,9 +15,15 @@ from core.alerts import AlertEpisode, Problem, RunRecord, SourceRecord
 from digests.mailer import HEADER_POLICY, check_header, mailbox, normalise_message_id
 
 FAILS_IN_A_ROW = 3
-# A run that ended like this was cut short; `running` counts when a newer run of the same flow
-# exists (the process died without recording an end).
-ABORTED = frozenset({"aborted", "crashed", "running"})
+# How a run that was cut short ended, as the operator reads it. `running` counts when a newer
+# run of the same flow exists (the process died without recording an end); `error` and
+# `crashed` are recorded by the flows' failure hooks for runs that could not end normally.
+ABORTED = {
+    "aborted": "was aborted",
+    "crashed": "crashed",
+    "error": "failed with an error",
+    "running": "never finished",
+}
 SUBJECT_PREFIX = "[ClinOps Job Alerts]"
 MESSAGE_DOMAIN = "clinops-job-alerts"
 
@@ -60,14 +66,9 @@ def run_problems(runs: Iterable[RunRecord]) -> list[Problem]:
     problems = []
     for flow, run in sorted(settled_runs(runs).items()):
         if run.status in ABORTED:
-            how = "never finished" if run.status == "running" else run.status
-            problems.append(
-                Problem(
-                    f"run:{flow}",
-                    f"{flow} run {how}",
-                    f"run {run.run_id}, started {run.started_at:%Y-%m-%d %H:%M %Z}",
-                )
-            )
+            detail = f"run {run.run_id}, started {_when(run.started_at)}"
+            detail += f": {run.error}" if run.error else ""
+            problems.append(Problem(f"run:{flow}", f"{flow} run {ABORTED[run.status]}", detail))
         elif flow.startswith("digest-") and run.stopped:
             cadence = flow.removeprefix("digest-")
             problems.append(

@@ -219,3 +219,38 @@ def test_a_digest_batch_stopped_by_the_server_alerts_once_and_its_recovery_once(
         "[ClinOps Job Alerts] resolved: daily digests stopped by the mail server",
     ]
     assert sent["sent"] > 0 and len(handler.messages) == sent["sent"] + 2
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_an_ingest_that_fails_before_recording_its_end_is_recorded_and_alerted_once(
+    settings_env, sample_copy, monkeypatch
+) -> None:
+    from core.settings import get_settings
+    from flows.ingest import ingest
+
+    broken = sample_copy / "broken-sources.yaml"
+    broken.write_text("sources: [{name: x}]\n")  # no kind: refused when loaded
+    handler = CollectingHandler()
+    with smtp_server(handler) as port:
+        monkeypatch.setenv("JOBALERTS_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JOBALERTS_SMTP_PORT", str(port))
+        monkeypatch.setenv("JOBALERTS_SMTP_SECURITY", "none")
+        monkeypatch.setenv("JOBALERTS_OPERATOR_EMAIL", OPERATOR)
+        get_settings.cache_clear()
+        for _ in range(2):
+            with pytest.raises(Exception):  # whatever the loader raises
+                ingest(sources_file=str(broken), replay_dir=str(sample_copy))
+        assert len(handler.messages) == 1
+        ingest(sources_file=str(sample_copy / "sources.yaml"), replay_dir=str(sample_copy))
+    con = connect_reader(get_settings().db_path)
+    try:
+        statuses = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+        error = con.execute("SELECT summary->>'error' FROM runs WHERE status = 'error'").fetchone()
+    finally:
+        con.close()
+    assert statuses == [("error",), ("error",), ("ok",)]
+    assert error is not None and error[0]
+    opened, resolved = (str(m["Subject"]) for m in handler.messages)
+    assert opened == "[ClinOps Job Alerts] ingest run failed with an error"
+    assert resolved == "[ClinOps Job Alerts] resolved: ingest run failed with an error"
+    assert error[0][:40] in handler.messages[0].get_content()

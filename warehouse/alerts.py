@@ -16,7 +16,8 @@ def recent_runs(con: duckdb.DuckDBPyConnection) -> list[RunRecord]:
     """The latest two runs of every flow, newest first, with why a digest batch stopped."""
     rows = con.execute(
         """
-        SELECT run_id, flow, started_at, status, json_extract_string(summary, '$.stopped')
+        SELECT run_id, flow, started_at, status, json_extract_string(summary, '$.stopped'),
+               json_extract_string(summary, '$.error')
         FROM (SELECT *, row_number() OVER (PARTITION BY flow ORDER BY started_at DESC) AS n
               FROM runs)
         WHERE n <= ?
@@ -105,3 +106,25 @@ def mark_notified(
             f"UPDATE operator_alerts SET {column} = ? WHERE alert_key = ? AND opened_at = ?",  # noqa: S608
             [now, episode.key, episode.opened_at],
         )
+
+
+def end_unfinished_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    flow: str,
+    status: str,
+    error: str,
+    now: datetime,
+) -> bool:
+    """Record that a run ended without recording its end (an exception, a crash): adds the run
+    if it never got as far as starting; changes nothing that already ended. True if it did."""
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL) ON CONFLICT DO NOTHING",
+        [run_id, flow, now],
+    )
+    changed = con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, summary = json_object('error', ?)"
+        " WHERE run_id = ? AND status = 'running' RETURNING run_id",
+        [now, status, error, run_id],
+    ).fetchall()
+    return bool(changed)
