@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from uuid import uuid4
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.schemas.objects import FlowRun, State
+from prefect.exceptions import MissingContextError
 from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run
 
@@ -46,12 +48,20 @@ def publish_report(key: str, markdown: str, description: str) -> None:
     try:
         create_markdown_artifact(markdown=markdown, key=key, description=description)
     except Exception as error:
-        get_run_logger().warning("could not publish the %s artifact: %s", key, error)
+        _run_logger().warning("could not publish the %s artifact: %s", key, error)
+
+
+def _run_logger() -> Any:
+    """The run's logger, or the module's when a task's function is called on its own."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def check_operator_alerts(settings: Settings, logger: Any = None) -> None:
     """Open/resolve operator alerts and email what changed; a failure here only logs."""
-    logger = logger or get_run_logger()
+    logger = logger or _run_logger()
     try:
         check = check_alerts(settings)
     except Exception as error:
