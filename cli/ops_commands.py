@@ -1,4 +1,4 @@
-"""Operations commands: backup."""
+"""Operations commands: backup, restore."""
 
 from __future__ import annotations
 
@@ -29,3 +29,20 @@ def backup(
     for name, reason in manifest.skipped.items():
         typer.echo(f"left out: {name}: {reason}")
     typer.echo(f"backup in {manifest.folder} (manifest.json)")
+
+
+@app.command()
+@friendly_errors
+def restore(
+    folder: Annotated[Path, typer.Argument(help="A folder made by `jobalerts backup`.")],
+    db: DbOption = None,
+) -> None:
+    """Put a backup back in place: checks every file against the manifest, refuses while a
+    worker or web app holds the warehouse, moves the current files aside (never deletes)."""
+    from pipeline.backup import restore as put_back
+
+    settings = get_settings().model_copy(update={"db_path": db_path(db)})
+    moved = put_back(settings, folder)
+    for path in moved:
+        typer.echo(f"moved aside: {path}")
+    typer.echo(f"restored {folder} into {settings.db_path.parent}")

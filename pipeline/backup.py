@@ -23,8 +23,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.errors import WarehouseBusyError
 from core.settings import Settings
-from warehouse.backup import copy_file, copy_warehouse, is_duckdb_file, table_counts
+from warehouse.backup import (
+    copy_file,
+    copy_warehouse,
+    ensure_unused,
+    is_duckdb_file,
+    table_counts,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SKIPPED_SUFFIXES = (".wal", ".lock", ".tmp", "-wal", "-shm", "-journal")
@@ -188,3 +195,76 @@ def backup(settings: Settings, parent: Path, now: datetime | None = None) -> Man
         _record(manifest, path, copy, "sqlite-online-backup", copy_sqlite(path, copy))
     manifest.write()
     return manifest
+
+
+# ---------------------------------------------------------------- restore
+
+WAL_SUFFIXES = (".wal", "-wal", "-shm", "-journal")
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a backup folder, every file checked against its size and SHA-256."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise BackupError(f"{folder} holds no {MANIFEST}: not a backup folder")
+    doc = json.loads(path.read_text())
+    manifest = Manifest(doc["created_at"], str(folder), skipped=doc.get("skipped", {}))
+    manifest.files = [BackedUpFile(**f) for f in doc["files"]]
+    for item in manifest.files:
+        copy = folder / item.name
+        if (
+            not copy.is_file()
+            or copy.stat().st_size != item.bytes
+            or sha256_of(copy) != item.sha256
+        ):
+            raise BackupError(f"{copy} is missing or differs from the manifest: not restoring")
+    return manifest
+
+
+def _target(settings: Settings, item: BackedUpFile) -> Path:
+    """Where a backed-up file goes back: the warehouse path, the store's path, or beside."""
+    if item.method == "duckdb-checkpoint-copy":
+        return settings.db_path
+    if item.method == "sqlite-online-backup":
+        return Path(item.source)
+    return settings.db_path.parent / item.name
+
+
+def _put_back(copy: Path, target: Path, aside: str) -> list[Path]:
+    """Move the current file and its write-ahead logs aside, then copy the backup in place."""
+    moved = []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for old in [target, *(target.with_name(target.name + s) for s in WAL_SUFFIXES)]:
+        if old.exists():
+            kept = old.with_name(f"{old.name}.{aside}")
+            old.rename(kept)
+            moved.append(kept)
+    temporary = target.with_name(f".{target.name}.restoring")
+    copy_file(copy, temporary)
+    os.replace(temporary, target)
+    return moved
+
+
+def restore(settings: Settings, folder: Path, now: datetime | None = None) -> list[Path]:
+    """Put a backup back in place, once nothing holds the warehouse; the files moved aside.
+
+    Refuses a folder whose files differ from its manifest; checks the restored warehouse's
+    row counts against it.
+    """
+    manifest = read_manifest(folder)
+    try:
+        ensure_unused(settings.db_path)
+    except WarehouseBusyError as error:
+        raise BackupError(
+            f"{error}: stop the worker, `make serve` and `jobalerts web` first"
+        ) from None
+    aside = f"before-restore-{(now or datetime.now(UTC)):%Y%m%dT%H%M%S}Z"
+    moved: list[Path] = []
+    for item in manifest.files:
+        moved += _put_back(folder / item.name, _target(settings, item), aside)
+    [warehouse] = [f for f in manifest.files if f.method == "duckdb-checkpoint-copy"]
+    if table_counts(settings.db_path) != warehouse.rows:
+        raise BackupError(
+            f"restored {settings.db_path} but its row counts differ from the manifest"
+        )
+    return moved

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.settings import Settings
-from pipeline.backup import BackupError, Manifest, backup, sha256_of
+from pipeline.backup import BackupError, Manifest, backup, read_manifest, restore, sha256_of
 from tests.conftest import REPO, SAMPLE
 from tests.processes import BIN, child_env
 from warehouse.db import connect_reader, connect_writer, writer
@@ -157,3 +157,83 @@ def test_the_backup_command_prints_the_folder_and_refuses_clearly(tmp_path: Path
     assert refused.exit_code == 1 and "not a folder" in refused.output
     with pytest.raises(BackupError):
         backup(Settings(db_path=db), tmp_path / "afile")
+
+
+HOLD_WRITER = (
+    "import sys, time; from pathlib import Path; from warehouse.db import connect_writer;"
+    "con = connect_writer(Path(sys.argv[1])); print('held', flush=True); time.sleep(30)"
+)
+
+
+def test_restore_puts_the_backup_back_and_moves_the_current_files_aside(tmp_path: Path) -> None:
+    import sys
+
+    data = tmp_path / "data"
+    db = data / "warehouse.duckdb"
+    with writer(db) as con:
+        con.execute("INSERT INTO runs VALUES ('before', 'ingest', now(), now(), 'ok', NULL)")
+    ops = sqlite3.connect(data / "ops.sqlite3")
+    ops.execute("CREATE TABLE subscriptions (email TEXT)")
+    ops.execute("INSERT INTO subscriptions VALUES ('kept@example.org')")
+    ops.commit()
+    ops.close()
+    (data / "unsubscribe.key").write_text("old key")
+    settings = Settings(db_path=db)
+    folder = Path(backup(settings, tmp_path / "backups").folder)
+
+    with writer(db) as con:  # life goes on after the backup
+        con.execute("INSERT INTO runs VALUES ('after', 'ingest', now(), now(), 'ok', NULL)")
+    (data / "unsubscribe.key").write_text("new key")
+    (data / "ops.sqlite3-wal").write_bytes(b"a stale log that must not replay")
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(db)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(BackupError, match="stop the worker"):
+            restore(settings, folder)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    moved = restore(settings, folder)
+    assert {p.name.split(".before-restore-")[0] for p in moved} == {
+        "warehouse.duckdb",
+        "ops.sqlite3",
+        "ops.sqlite3-wal",
+        "unsubscribe.key",
+    }
+    con = connect_reader(db)
+    try:
+        assert con.execute("SELECT run_id FROM runs").fetchall() == [("before",)]
+    finally:
+        con.close()
+    assert (data / "unsubscribe.key").read_text() == "old key"
+    assert not (data / "ops.sqlite3-wal").exists()
+    restored = sqlite3.connect(data / "ops.sqlite3")
+    assert restored.execute("SELECT email FROM subscriptions").fetchall() == [("kept@example.org",)]
+    restored.close()
+
+
+def test_restore_refuses_a_backup_that_differs_from_its_manifest(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    connect_writer(db).close()
+    folder = Path(backup(Settings(db_path=db), tmp_path / "b").folder)
+    with (folder / "warehouse.duckdb").open("r+b") as handle:
+        handle.seek(5000)
+        handle.write(b"\xff")
+    with pytest.raises(BackupError, match="differs from the manifest"):
+        restore(Settings(db_path=db), folder)
+    result = CliRunner().invoke(app, ["restore", str(tmp_path), "--db", str(db)])
+    assert result.exit_code == 1 and "not a backup folder" in result.output
+
+
+def test_restore_replaces_a_warehouse_duckdb_cannot_open(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    with writer(db) as con:
+        con.execute("INSERT INTO runs VALUES ('r', 'ingest', now(), now(), 'ok', NULL)")
+    folder = Path(backup(Settings(db_path=db), tmp_path / "b").folder)
+    db.write_bytes(b"\0" * 100)  # the disk ate it
+    restore(Settings(db_path=db), folder)
+    assert restore_and_check(read_manifest(folder), tmp_path / "again.duckdb")["runs"] == 1

@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from warehouse.db import connect_reader, writer
+import duckdb
+
+from core.errors import WarehouseBusyError
+from warehouse.db import _is_lock_error, connect_reader, writer
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 
@@ -69,3 +72,15 @@ def copy_warehouse(
         copy_file(source, target)
         if also is not None:
             also()
+
+
+def ensure_unused(path: Path) -> None:
+    """Raise WarehouseBusyError when another process holds the warehouse (a worker, a web app).
+    A file DuckDB cannot open at all (the reason to restore, perhaps) is not in use."""
+    if not path.exists():
+        return
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as error:
+        if _is_lock_error(error):
+            raise WarehouseBusyError(f"warehouse {path} is in use by another process") from None
