@@ -157,7 +157,7 @@ def test_make_serve_prints_the_ui_address_and_serves_every_deployment(tmp_path: 
     log = tmp_path / "serve.out"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            ["bash", "scripts/serve.sh", str(port)],
+            ["make", "--no-print-directory", "serve", f"PREFECT_PORT={port}"],
             env=env,
             cwd=REPO,
             stdout=out,
