@@ -41,11 +41,12 @@ bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), di
 	$(BIN)/python -m bench.parsers_speed
 	$(BIN)/python -m bench.warehouse_ingest
 	$(BIN)/python -m bench.digests
+	$(BIN)/python -m bench.backup --postings 20000
 
 accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared (skipped without it).
 	$(BIN)/python -m bench.accuracy --check
 
-serve: $(STAMP)  ## A local Prefect server on 127.0.0.1 serving every scheduled deployment.
+serve: $(STAMP)  ## A Prefect server with its UI on 127.0.0.1:$(PREFECT_PORT), serving every deployment.
 	@bash scripts/serve.sh $(PREFECT_PORT)
 
 clean:

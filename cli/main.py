@@ -1,6 +1,7 @@
 """The `jobalerts` command: thin wrappers over the flows and the warehouse."""
 
 from cli import (
+    ops_commands,
     run_commands,
     source_commands,
     subscription_commands,
@@ -10,6 +11,7 @@ from cli import (
 from cli.app import app
 
 COMMAND_MODULES = (
+    ops_commands,
     run_commands,
     source_commands,
     subscription_commands,

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     web_window_seconds: float = 600.0
     web_notices_per_address: int = 3  # sign-up emails per address per day
     unsubscribe_secret: SecretStr = SecretStr(PLACEHOLDER_UNSUBSCRIBE_SECRET)
+    operator_email: str | None = None  # gets one email when a problem starts and when it ends
 
     def credentials(self) -> dict[str, str]:
         """Free API keys for the sources that need them, only those that are set."""

@@ -1,13 +1,24 @@
-"""Helpers shared by the flows: settings with per-run overrides, the run id."""
+"""Helpers shared by the flows: settings with per-run overrides, the run id, reports."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.exceptions import MissingContextError
+from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run
 
 from core.settings import Settings, get_settings
+from pipeline.alerting import check_alerts
+from warehouse.alerts import end_unfinished_run
+from warehouse.db import writer
 
 
 def run_settings(
@@ -30,3 +41,53 @@ def run_settings(
 def current_run_id() -> str:
     """The Prefect flow run id, or a fresh one outside a flow run."""
     return str(flow_run.get_id() or uuid4())
+
+
+def publish_report(key: str, markdown: str, description: str) -> None:
+    """Attach a Markdown report to the flow run (shown in the UI); a failure only warns."""
+    try:
+        create_markdown_artifact(markdown=markdown, key=key, description=description)
+    except Exception as error:
+        _run_logger().warning("could not publish the %s artifact: %s", key, error)
+
+
+def _run_logger() -> Any:
+    """The run's logger, or the module's when a task's function is called on its own."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
+
+
+def check_operator_alerts(settings: Settings, logger: Any = None) -> None:
+    """Open/resolve operator alerts and email what changed; a failure here only logs."""
+    logger = logger or _run_logger()
+    try:
+        check = check_alerts(settings)
+    except Exception as error:
+        logger.error("operator alert check failed: %s", error)
+        return
+    for key in check.opened:
+        logger.warning("operator alert opened: %s", key)
+    for key in check.resolved:
+        logger.info("operator alert resolved: %s", key)
+    if check.error:
+        logger.error("operator alert email not sent: %s", check.error)
+
+
+def record_unfinished_run(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
+    """For the failure hooks: a run that raised or crashed before recording its end is
+    recorded as `error` or `crashed` (with the reason), then the operator alerts checked."""
+    logger = flow_run_logger(run)
+    status = "crashed" if state.is_crashed() else "error"
+    reason = (state.message or state.name or "")[:500]
+    try:
+        with writer(settings.db_path) as con:
+            changed = end_unfinished_run(
+                con, str(run.id), flow_name, status, reason, datetime.now(UTC)
+            )
+    except Exception as error:
+        logger.error("could not record the end of run %s: %s", run.id, error)
+        return
+    if changed:
+        check_operator_alerts(settings, logger)

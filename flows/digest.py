@@ -7,14 +7,23 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.logging.loggers import flow_run_logger
 
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
-from flows.common import current_run_id, run_settings
+from flows.common import (
+    check_operator_alerts,
+    current_run_id,
+    publish_report,
+    record_unfinished_run,
+    run_settings,
+)
 from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
+from pipeline.report import digest_report
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
@@ -50,6 +59,7 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     with writer(settings.db_path) as con:
         start_run(con, run_id, f"digest-{cadence}", datetime.now(UTC))
         store_benchmarks(con, benchmarks)
+    check_operator_alerts(settings)  # a run of this cadence that died before ending shows now
     outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
     summary = asdict(outcome)
     status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
@@ -59,7 +69,25 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     return summary
 
 
-@flow(name="digest")
+CADENCES = ("daily", "weekly")
+
+
+def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
+    """Failure hook: record the run's end and check the operator alerts (not for a cadence
+    refused before anything ran)."""
+    params = flow_run.parameters or {}
+    cadence = params.get("cadence", "daily")
+    if cadence not in CADENCES:
+        return
+    settings = run_settings(db_path=params.get("db_path"), outbox_dir=params.get("outbox_dir"))
+    try:
+        settings = smtp_from_block(settings)
+    except Exception as error:
+        flow_run_logger(flow_run).error("SMTP block unreadable for the operator alert: %s", error)
+    record_unfinished_run(f"digest-{cadence}", flow_run, state, settings)
+
+
+@flow(name="digest", on_failure=[_ended_badly], on_crashed=[_ended_badly])
 def digest(
     cadence: str = "daily",
     db_path: str | None = None,
@@ -70,10 +98,12 @@ def digest(
     Fails with DeliveryStoppedError, saying what the server answered, when the SMTP server
     refused the session or every message (the digests wait for the next run).
     """
-    if cadence not in ("daily", "weekly"):
+    if cadence not in CADENCES:
         raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
     settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
     summary = send_task(cadence, settings, current_run_id())
+    publish_report(f"digest-{cadence}-report", digest_report(summary), "Digests sent and failed")
+    check_operator_alerts(settings)
     if summary["stopped"]:
         waiting = len(summary["failed"])
         raise DeliveryStoppedError(

@@ -6,18 +6,26 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.futures import PrefectFuture, as_completed
 
 from core.benchmarks import load_benchmarks
 from core.errors import HostDownError, RateLimitedError, SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
-from flows.common import current_run_id, run_settings
+from flows.common import (
+    check_operator_alerts,
+    current_run_id,
+    publish_report,
+    record_unfinished_run,
+    run_settings,
+)
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
 from sources.politeness import for_run
 from sources.redaction import redact
+from pipeline.report import ingest_report
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
@@ -86,7 +94,13 @@ def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
     }
 
 
-@flow(name="ingest")
+def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
+    """Failure hook: record the run's end and check the operator alerts."""
+    settings = run_settings(db_path=(flow_run.parameters or {}).get("db_path"))
+    record_unfinished_run("ingest", flow_run, state, settings)
+
+
+@flow(name="ingest", on_failure=[_ended_badly], on_crashed=[_ended_badly])
 def ingest(
     sources_file: str | None = None,
     replay_dir: str | None = None,
@@ -102,6 +116,7 @@ def ingest(
         start_run(con, run_id, "ingest", datetime.now(UTC))
         store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
         known = {s.name: known_ids(con, s.name) for s in sources}
+    check_operator_alerts(settings)  # a run of this flow that died before ending shows now
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
     )
@@ -119,4 +134,6 @@ def ingest(
             con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
         )
         publish(con, settings.db_path, run_id, "ingest: run finished")
+    publish_report("ingest-report", ingest_report(summary), "Sources, counts and failures")
+    check_operator_alerts(settings)
     return summary
