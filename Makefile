@@ -37,11 +37,12 @@ lint: $(STAMP)  ## ruff and mypy.
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), digests (10k x 100k).
+bench: $(STAMP)  ## Speed figures: parsers, warehouse ingest (100k postings), digests (10k x 100k), backup, web sign-ups.
 	$(BIN)/python -m bench.parsers_speed
 	$(BIN)/python -m bench.warehouse_ingest
 	$(BIN)/python -m bench.digests
 	$(BIN)/python -m bench.backup --postings 20000
+	$(BIN)/python -m bench.web_signups
 
 accuracy: $(STAMP)  ## Parser accuracy on the real Ashby data in ../shared (skipped without it).
 	$(BIN)/python -m bench.accuracy --check

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.alerts import AlertEpisode, Problem, RunRecord, SourceRecord
-from digests.mailer import HEADER_POLICY, check_header, mailbox, normalise_message_id
+from digests.message import HEADER_POLICY, check_header, mailbox, normalise_message_id
 
 FAILS_IN_A_ROW = 3
 # How a run that was cut short ended, as the operator reads it. `running` counts when a newer

@@ -80,9 +80,7 @@ def sha256_of(path: Path) -> str:
 
 def ops_store_path(settings: Settings) -> tuple[Path | None, str | None]:
     """The SQLite operational store's file, or why there is none to copy."""
-    url = str(getattr(settings, "ops_url", None) or os.environ.get("JOBALERTS_OPS_URL") or "")
-    if not url:
-        return settings.db_path.parent / "ops.sqlite3", None
+    url = settings.ops_store_url(settings.db_path)
     if url.startswith("sqlite:///"):
         return Path(url.removeprefix("sqlite:///").split("?")[0]), None
     scheme = url.split(":", 1)[0]
