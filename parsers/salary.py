@@ -470,8 +470,12 @@ def _choose(found: list[_Candidate]) -> list[_Candidate]:
     return [c for c in pool if c.currency == head.currency and c.period == head.period]
 
 
-def parse_salary(text: str) -> Salary | None:
-    """Find the base pay stated in ``text``; None when there is none."""
+def parse_salary(text: str, country_hint: str | None = None) -> Salary | None:
+    """Find the base pay stated in ``text``; None when there is none.
+
+    ``country_hint`` (ISO alpha-2 of the posting's place) decides what a bare "$" means and,
+    when the text states pay in several currencies, which one is this posting's.
+    """
     if not text or _DIGIT.search(text) is None:
         return None
     found = _candidates(text)
