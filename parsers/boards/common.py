@@ -120,10 +120,18 @@ def require_str(item: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
-def text_salary(*texts: str) -> tuple[Salary | None, Basis]:
-    """Salary from the first text that states one, with basis 'text'; else (None, 'none')."""
+def posting_country(locations: list[Location]) -> str | None:
+    """The one country all of a posting's places are in; None when none or several."""
+    countries = {place.country for place in locations if place.country}
+    return countries.pop() if len(countries) == 1 else None
+
+
+def text_salary(*texts: str, country: str | None = None) -> tuple[Salary | None, Basis]:
+    """Salary from the first text that states one, with basis 'text'; else (None, 'none').
+
+    ``country`` (the posting's) says what a bare "$" means and which of several currencies."""
     for text in texts:
-        salary = parse_salary(text) if text else None
+        salary = parse_salary(text, country_hint=country) if text else None
         if salary is not None:
             return salary, "text"
     return None, "none"

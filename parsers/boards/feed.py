@@ -19,6 +19,7 @@ from parsers.boards.common import (
     merge_locations,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -122,7 +123,8 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     location = "; ".join(t for t in places if t)
     description = html_to_text(entry["html"])
     workplace, workplace_basis = _workplace(entry["remoteStatus"], title, location, description)
-    salary, salary_basis = text_salary(description)
+    locations = merge_locations(_locations(p) for p in entry["places"])
+    salary, salary_basis = text_salary(description, country=posting_country(locations))
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -131,7 +133,7 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
         title=title,
         company=source.company,
         location_text=location,
-        locations=merge_locations(_locations(p) for p in entry["places"]),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,

@@ -19,6 +19,7 @@ from parsers.boards.common import (
     list_of,
     map_items,
     payload_error,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -54,7 +55,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     title = require_str(item, "title")
     places = restrictions(item.get("locationRestrictions"))
     description = html_to_text(text_of(item.get("description"))) or text_of(item.get("excerpt"))
-    salary, salary_basis = _salary(item, description)
+    locations = [Location(country=code, text=name) for name, code in places if code]
+    salary, salary_basis = _salary(item, description, posting_country(locations))
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -63,7 +65,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(item.get("companyName")) or source.company,
         location_text="; ".join(name for name, _ in places) or "Worldwide",
-        locations=[Location(country=code, text=name) for name, code in places if code],
+        locations=locations,
         workplace=Workplace("remote", remote_scope(places)),
         workplace_basis="board",
         salary=salary,
@@ -99,7 +101,9 @@ def remote_scope(places: list[tuple[str, str | None]]) -> str:
     return ", ".join(code or name for name, code in places) or "Global"
 
 
-def _salary(item: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    item: dict[str, Any], description: str, country: str | None = None
+) -> tuple[Salary | None, Basis]:
     """minSalary/maxSalary + currency, annual unless `salaryPeriod` says otherwise."""
     low, high = _number(item.get("minSalary")), _number(item.get("maxSalary"))
     period = text_of(item.get("salaryPeriod")) or "year"
@@ -108,7 +112,7 @@ def _salary(item: dict[str, Any], description: str) -> tuple[Salary | None, Basi
     salary = make_salary(low, high, currency, period, f"{currency} {shown} per {period}".strip())
     if salary is not None:
         return salary, "board"
-    return text_salary(description)
+    return text_salary(description, country=country)
 
 
 def _number(value: object) -> float | None:

@@ -12,6 +12,7 @@ from parsers.boards.common import (
     join_text,
     map_listing,
     place_locations,
+    posting_country,
     text_of,
     text_salary,
     unique_texts,
@@ -43,7 +44,8 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     )
     shown = "; ".join(unique_texts([location, text_of(offer.get("location"))]))
     workplace, workplace_basis = board_or_text_workplace(_flag(offer), title, shown, description)
-    salary, salary_basis = _salary(offer, description)
+    locations = _locations(offer, location)
+    salary, salary_basis = _salary(offer, description, posting_country(locations))
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -52,7 +54,7 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
         title=title,
         company=text_of(offer.get("company_name")) or source.company,
         location_text=location,
-        locations=_locations(offer, location),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -93,7 +95,9 @@ def _locations(offer: dict[str, Any], text: str) -> list[Location]:
     return [Location(city=text_of(offer.get("city")) or None, country=code, text=text)]
 
 
-def _salary(offer: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    offer: dict[str, Any], description: str, country: str | None = None
+) -> tuple[Salary | None, Basis]:
     """The structured `salary` (basis 'board') when set, else pay stated in the text."""
     pay = dict_of(offer.get("salary"))
     low, high = _number(pay.get("min")), _number(pay.get("max"))
@@ -102,7 +106,7 @@ def _salary(offer: dict[str, Any], description: str) -> tuple[Salary | None, Bas
     salary = make_salary(low, high, currency, period, note)
     if salary is not None:
         return salary, "board"
-    return text_salary(description)
+    return text_salary(description, country=country)
 
 
 def _number(value: object) -> float | None:
