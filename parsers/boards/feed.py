@@ -76,6 +76,7 @@ def _rss_item(item: ET.Element) -> dict[str, Any]:
         "remoteStatus": _child_text(item, "remoteStatus"),
         "department": _child_text(item, "department"),
         "places": _tt_places(item),
+        "region": _child_text(item, "region"),
     }
 
 
@@ -120,10 +121,12 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     entry_id = require_str(entry, "id")
     title = html_to_text(require_str(entry, "title"))
     places = [_place_text(p) for p in entry["places"]]
-    location = "; ".join(t for t in places if t)
+    location = "; ".join(t for t in places if t) or entry.get("region", "")
     description = html_to_text(entry["html"])
     workplace, workplace_basis = _workplace(entry["remoteStatus"], title, location, description)
-    locations = merge_locations(_locations(p) for p in entry["places"])
+    locations = merge_locations(_locations(p) for p in entry["places"]) or place_locations(
+        entry.get("region", "")
+    )
     salary, salary_basis = text_salary(description, country=posting_country(locations))
     info = parse_title(title)
     return Posting(

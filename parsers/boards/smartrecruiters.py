@@ -83,10 +83,15 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
 
 
 def _flag(place: dict[str, Any]) -> str | None:
-    """'hybrid' or 'remote' when the board's flag says so; None leaves it to the text."""
+    """'hybrid', 'remote', or 'onsite' when both flags are stated false (the API's way of saying
+    on-site); None when the flags are absent and the text decides."""
     if place.get("hybrid") is True:
         return "hybrid"
-    return "remote" if place.get("remote") is True else None
+    if place.get("remote") is True:
+        return "remote"
+    if place.get("remote") is False and place.get("hybrid") is False:
+        return "onsite"
+    return None
 
 
 def _location_text(place: dict[str, Any]) -> str:
