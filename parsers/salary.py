@@ -102,7 +102,8 @@ def _escape_all(items: list[str]) -> str:
 _CODES = _escape_all(list(USD_PER_UNIT))
 _SYMS = _escape_all([s for s in SYMBOLS if not s.isalpha()])
 _NUM = (
-    r"\d{1,3}(?:(?:[,.] ?|[\u00a0\u202f '’])\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
+    r"\d{1,3},\d{3}0(?![\d,.])"  # a typed extra zero: "140,0000" is 140,000
+    r"|\d{1,3}(?:(?:[,.] ?|[\u00a0\u202f '’])\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
     r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
 )
 _MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
@@ -194,14 +195,16 @@ _FOLLOW_EXCLUDE = re.compile(
     r"|spend|gmv|volume|savings|saved|housing|subsidy|add[- ]?ons?|to (?:be )?(?:used|spent|spend)"
     r"|to use|for (?:\w+ ){0,2}(?:insurance|coverage|expenses|equipment|set ?up|internet"
     r"|phone|gym|books|courses|conferences?|travel|meals?|lunch|childcare|commut\w*"
-    r"|coworking|workspace|devices?|development))(?![A-Za-z])",
+    r"|coworking|workspace|devices?|development)|health|benefits?|rent|subsid\w*"
+    r"|reimbursements|expenses)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
 _FOLLOW_BASE = re.compile(
     r"^\s{0,2}\(?(?:(?:cash|annual|gross|basic|fixed|guaranteed) )?(?:base|salary|pay)(?![A-Za-z])"
     r"(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))"
-    r"|^\s{0,3}(?:plus|\+)\s{0,2}super(?:annuation)?(?![A-Za-z])",
+    r"|^\s{0,3}(?:plus|\+)\s{0,2}(?:super(?:annuation)?|equity|benefits|bonus|commission"
+    r"|stock|options|rsus?)(?![A-Za-z])",
     re.IGNORECASE,
 )
 # The same pay in other currencies after a slash: "4,100 USD / 3,200 GBP / 5,600 CAD per month".
@@ -210,7 +213,15 @@ _ALTERNATIVES = re.compile(
     r"\s?(?:[A-Z]{3}\b|[€£])?){1,6}"
 )
 _CLAUSE_END = re.compile(r"[.;\n•]")
-_FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\bplus\b|\band\b|,|\d")
+_FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\b(?:plus|and|with)\b|,|\d")
+# "$100K+ ARR": a '+' touching the figure means "or more", not "plus something".
+_OR_MORE = re.compile(
+    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in)\b)", re.IGNORECASE
+)
+# "(post-tax)" between a figure and what it is for.
+_PAREN_ASIDE = re.compile(r"^\s?\([^()\n]{1,20}\)")
+# A list item labelled by a place or group: "- Netherlands: 90.500 EUR" (one figure per line).
+_LABELLED_ITEM = re.compile(r"(?:^|\n)\s{0,3}[-•*]?\s{0,3}[A-Z][\w .()/&-]{1,40}:\s{0,3}$")
 
 
 _DIGIT = re.compile(r"\d")
@@ -287,6 +298,8 @@ def _to_number(raw: str) -> float | None:
         return float(digits)
     tail = digits[last + 1 :]
     head = re.sub(r"[.,]", "", digits[:last])
+    if len(tail) == 4 and tail.endswith("0") and digits[last] == ",":
+        tail = tail[:3]  # "140,0000": one zero typed twice
     if len(tail) == 3:
         return float(head + tail)
     return float(f"{head}.{tail}")
@@ -370,9 +383,10 @@ def _nearest_kind(before: str) -> tuple[str, bool]:
 def _classify(before: str, after: str) -> tuple[str, bool]:
     """('hard'|'soft'|'pay'|'', paylike) from the nearest context word before the amount."""
     kind, paylike = _nearest_kind(before)
-    paylike = paylike or bool(_WEAK_PAY.search(before[-25:]))
+    paylike = paylike or bool(_WEAK_PAY.search(before[-25:]) or _LABELLED_ITEM.search(before))
     if kind == "commission":
         kind = "hard"
+    after = _PAREN_ASIDE.sub(" ", _OR_MORE.sub("", after), count=1)
     cut = _FOLLOW_STOP.search(after)
     near = after[: cut.start()] if cut else after
     if _FOLLOW_EXCLUDE.match(near):
@@ -585,7 +599,16 @@ def _candidates(text: str, country: str | None = None) -> list[_Candidate]:
 def _choose(found: list[_Candidate], country: str | None = None) -> list[_Candidate]:
     """Base pay: non-OTE first; the posting country's currency when the text gives several;
     ranges (plus strong single rates) over weak single figures."""
-    pool = [c for c in found if not c.soft] or found
+    soft = [c for c in found if c.soft]
+    # A weak single figure far below the OTE ("up to $2,000 ... OTE $90,000 - $135,000") is
+    # not the base of that pay.
+    floor = min((c.low * ANNUAL_FACTOR[c.period] for c in soft), default=0.0) / 3
+    base = [
+        c
+        for c in found
+        if not c.soft and (c.is_range or c.strong or c.high * ANNUAL_FACTOR[c.period] >= floor)
+    ]
+    pool = base or soft
     local = local_currency(country)
     if local and any(c.currency == local for c in pool):
         pool = [c for c in pool if c.currency == local]

@@ -385,3 +385,42 @@ def test_us_and_canadian_ranges_take_the_posting_countrys() -> None:
     us, ca = parse_salary(text, country_hint="US"), parse_salary(text, country_hint="CA")
     assert us is not None and (us.min, us.max, us.currency) == (139_000, 187_000, "USD")
     assert ca is not None and (ca.min, ca.max, ca.currency) == (131_000, 177_000, "CAD")
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "currency"),
+    [
+        ("- Netherlands: 90.500 EUR\n- UK: 95.000 GBP\n- Spain: 74.500 EUR", 74_500, 90_500, "EUR"),
+        (
+            "The base salary range is $70,000- $95,000 USD with potential for bonus.",
+            70_000,
+            95_000,
+            "USD",
+        ),
+        ("- $93,000 - 140,0000 per year + commission", 93_000, 140_000, "USD"),
+        ("- 210k - 231k + equity. Actual compensation depends on skills.", 210_000, 231_000, "USD"),
+        (
+            "Up to $2,000 (post-tax) monthly rent subsidy.\nThe OTE range is $90,000 - $135,000.",
+            90_000,
+            135_000,
+            "USD",
+        ),
+        ("$75K • Offers Bonus • Uncapped Commission $150k OTE", 75_000, 75_000, "USD"),
+    ],
+)
+def test_layouts_typos_and_add_ons(text: str, low: float, high: float, currency: str) -> None:
+    got = parse_salary(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency) == (low, high, currency)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You have closed many $100K+ ARR sales",
+        "- $100 monthly health and wellness benefit",
+        "Up to $4,500 in annual reimbursements for backup childcare",
+    ],
+)
+def test_more_money_that_is_not_pay(text: str) -> None:
+    assert parse_salary(text) is None
