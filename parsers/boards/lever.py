@@ -12,6 +12,7 @@ from parsers.boards.common import (
     list_of,
     map_listing,
     merge_locations,
+    number,
     place_locations,
     posting_country,
     require_str,
@@ -114,15 +115,5 @@ def _salary_range(value: object, note: str) -> Salary | None:
         return None
     interval = text_of(value.get("interval"))
     period = INTERVALS.get(interval.lower(), interval)
-    low, high = _number(value.get("min")), _number(value.get("max"))
+    low, high = number(value.get("min")), number(value.get("max"))
     return make_salary(low, high, text_of(value.get("currency")), period, note)
-
-
-def _number(value: object) -> float | None:
-    """A numeric field as float (numbers or numeric strings)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None

@@ -11,6 +11,7 @@ from parsers.boards.common import (
     dict_of,
     join_text,
     map_listing,
+    number,
     place_locations,
     posting_country,
     text_of,
@@ -100,23 +101,13 @@ def _salary(
 ) -> tuple[Salary | None, Basis]:
     """The structured `salary` (basis 'board') when set, else pay stated in the text."""
     pay = dict_of(offer.get("salary"))
-    low, high = _number(pay.get("min")), _number(pay.get("max"))
+    low, high = number(pay.get("min")), number(pay.get("max"))
     currency, period = text_of(pay.get("currency")), text_of(pay.get("period"))
     note = f"{pay.get('min')}-{pay.get('max')} {currency} per {period}"
     salary = make_salary(low, high, currency, period, note)
     if salary is not None:
         return salary, "board"
     return text_salary(description, country=country)
-
-
-def _number(value: object) -> float | None:
-    """A numeric field as float (numbers or numeric strings)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None
 
 
 def published(offer: dict[str, Any]) -> datetime | None:
