@@ -197,7 +197,7 @@ def measure_salary(jobs: list[Job], excl: dict[str, set[tuple[str, str]]]) -> li
             continue
         text = job.data.get("descriptionPlain") or ""
         if job.key not in excl.get("salary_description", set()) and states_figures(text, want):
-            got = parse_salary(text)
+            got = parse_salary(text, _country_of(job.data), str(job.data.get("title") or ""))
             desc.add(same_salary(got, want), f"{job.key} want {_show(want)} got {_show(got)}")
         comp = job.data.get("compensation") or {}
         if job.key in excl.get("salary_summary", set()):
@@ -208,6 +208,12 @@ def measure_salary(jobs: list[Job], excl: dict[str, set[tuple[str, str]]]) -> li
                 got = parse_salary(line)
                 summ.add(same_salary(got, want), f"{job.key} {line!r} got {_show(got)}")
     return [desc, summ]
+
+
+def _country_of(job: dict[str, Any]) -> str | None:
+    """The posting's country from its structured address, as the board parser passes it."""
+    postal = ((job.get("address") or {}).get("postalAddress")) or {}
+    return country_code(str(postal.get("addressCountry") or ""))
 
 
 def measure_remote(jobs: list[Job], excl: dict[str, set[tuple[str, str]]]) -> list[Measure]:

@@ -620,18 +620,102 @@ def _choose(found: list[_Candidate], country: str | None = None) -> list[_Candid
     return [c for c in pool if c.currency == head.currency and c.period == head.period]
 
 
-def parse_salary(text: str, country_hint: str | None = None) -> Salary | None:
+_WORD = re.compile(r"[a-z0-9]+")
+_RUNG_WORDS = frozenset(
+    [
+        "senior",
+        "sr",
+        "junior",
+        "jr",
+        "lead",
+        "principal",
+        "staff",
+        "associate",
+        "assistant",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "v",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+)
+_FILLER = frozenset(
+    [
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "a",
+        "an",
+        "at",
+        "with",
+        "on",
+        "salary",
+        "pay",
+        "range",
+        "base",
+        "level",
+        "band",
+    ]
+)
+
+
+def _title_words(title: str) -> frozenset[str]:
+    """The words of a title or band label that can tell bands apart ('Sr' read as 'senior')."""
+    words = {w for w in _WORD.findall(title.lower()) if w not in _FILLER}
+    return frozenset(words | ({"senior"} if "sr" in words else set()))
+
+
+def _band_label(text: str, cand: _Candidate) -> frozenset[str]:
+    """The words on the candidate's line before it: the band's label ("Senior AE:")."""
+    return _title_words(
+        text[max(text.rfind("\n", 0, cand.start) + 1, cand.start - 80) : cand.start]
+    )
+
+
+def _label_score(label: frozenset[str], wanted: frozenset[str]) -> int:
+    """How well a band label names the title (rungs the title does not have count against)."""
+    return len(label & wanted) - len((label & _RUNG_WORDS) - wanted)
+
+
+def _for_title(text: str, chosen: list[_Candidate], title: str) -> list[_Candidate]:
+    """The bands whose label names ``title`` best, when the labels tell them apart: a label
+    sharing the title's words, or else the one unlabelled band beside rungs the title lacks."""
+    # "Senior/Account Executive" hires for both bands: their envelope stands.
+    wanted = _title_words(title) if len(chosen) > 1 and "/" not in title else frozenset()
+    if not wanted:
+        return chosen
+    labels = [_band_label(text, c) for c in chosen]
+    scores = [_label_score(label, wanted) for label in labels]
+    best = max(scores)
+    picked = [i for i, score in enumerate(scores) if score == best]
+    plain = best == 0 and min(scores) < 0 and not any(labels[i] for i in picked)
+    if (best > 0 or plain) and len(picked) < len(chosen):
+        return [chosen[i] for i in picked]
+    return chosen
+
+
+def parse_salary(text: str, country_hint: str | None = None, title: str = "") -> Salary | None:
     """Find the base pay stated in ``text``; None when there is none.
 
     ``country_hint`` (ISO alpha-2 of the posting's place) decides what a bare "$" means and,
-    when the text states pay in several currencies, which one is this posting's.
+    when the text states pay in several currencies, which one is this posting's. ``title``
+    picks, among bands labelled by level or role ("Senior AE: $70k"), the one it names;
+    without one, several bands give their envelope.
     """
     if not text or _DIGIT.search(text) is None:
         return None
     found = _candidates(text, country_hint)
     if not found:
         return None
-    chosen = _choose(found, country_hint)
+    chosen = _for_title(text, _choose(found, country_hint), title)
     low = min(c.low for c in chosen)
     high = max(c.high for c in chosen)
     first, last = chosen[0], chosen[-1]

@@ -424,3 +424,31 @@ def test_layouts_typos_and_add_ons(text: str, low: float, high: float, currency:
 )
 def test_more_money_that_is_not_pay(text: str) -> None:
     assert parse_salary(text) is None
+
+
+BANDS = (
+    "- Account Executive: $63,000 OTE ($45,000 Base + $18,000 Commission)\n"
+    "- Senior Account Executive: $70,000 OTE ($50,000 Base + $20,000 Commission)"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "low", "high"),
+    [
+        ("", 45_000, 50_000),
+        ("Account Executive", 45_000, 45_000),
+        ("Sr. Account Executive", 50_000, 50_000),
+        ("Senior/Account Executive", 45_000, 50_000),
+        ("Marketing Manager", 45_000, 50_000),
+    ],
+)
+def test_bands_the_title_names(title: str, low: float, high: float) -> None:
+    """Several level bands: the one the title names, else (or for both) their envelope."""
+    got = parse_salary(BANDS, title=title)
+    assert got is not None and (got.min, got.max) == (low, high)
+
+
+def test_level_bands_in_brackets() -> None:
+    text = "Level 2 Scientist ($100,000 - $120,000)\nLevel 3 Scientist ($118,000 - $150,000)"
+    got = parse_salary(text, title="Scientist, Level 3")
+    assert got is not None and (got.min, got.max) == (118_000, 150_000)

@@ -64,7 +64,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef, country: 
         _area_text(place), _area_country(place) or country.upper() or None, fallback=where
     )
     salary, salary_basis = _salary(
-        item, CURRENCIES.get(country, ""), description, posting_country(locations)
+        item, CURRENCIES.get(country, ""), description, posting_country(locations), title
     )
     info = parse_title(title)
     return Posting(
@@ -113,7 +113,11 @@ def is_predicted(value: object) -> bool:
 
 
 def _salary(
-    item: dict[str, Any], currency: str, description: str, country: str | None = None
+    item: dict[str, Any],
+    currency: str,
+    description: str,
+    country: str | None = None,
+    title: str = "",
 ) -> tuple[Salary | None, Basis]:
     """Posted (not predicted) annual figures; else pay stated in the text."""
     if not is_predicted(item.get("salary_is_predicted")) and currency:
@@ -122,4 +126,4 @@ def _salary(
         salary = make_salary(low, high, currency, "year", f"{currency} {shown} per year")
         if salary is not None:
             return salary, "board"
-    return text_salary(description, country=country)
+    return text_salary(description, country=country, title=title)

@@ -42,7 +42,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     flag = item.get("remote") if item.get("remote") is True else None
     workplace, workplace_basis = board_or_text_workplace(flag, title, where, description)
     locations = place_locations(where)
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     kinds = [text_of(t) for t in list_of(item.get("job_types")) if text_of(t)]
     return Posting(

@@ -53,7 +53,9 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
         text_of(job.get("descriptionHtml"))
     )
     locations = _locations(places)
-    salary, salary_basis = _salary(job.get("compensation"), description, posting_country(locations))
+    salary, salary_basis = _salary(
+        job.get("compensation"), description, posting_country(locations), title
+    )
     workplace, workplace_basis = _workplace(job, title, location, description)
     info = parse_title(title)
     return Posting(
@@ -126,7 +128,7 @@ def _workplace(
 
 
 def _salary(
-    compensation: object, description: str, country: str | None = None
+    compensation: object, description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """The Salary component (summary first, else the tiers), else pay stated in the text."""
     comp = compensation if isinstance(compensation, dict) else {}
@@ -136,7 +138,7 @@ def _salary(
     if salary is not None:
         return salary, "board"
     summary = text_of(comp.get("scrapeableCompensationSalarySummary"))
-    return text_salary(summary, description, country=country)
+    return text_salary(summary, description, country=country, title=title)
 
 
 def _salary_components(components: object) -> list[dict[str, Any]]:

@@ -138,12 +138,15 @@ def posting_country(locations: list[Location]) -> str | None:
     return countries.pop() if len(countries) == 1 else None
 
 
-def text_salary(*texts: str, country: str | None = None) -> tuple[Salary | None, Basis]:
+def text_salary(
+    *texts: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """Salary from the first text that states one, with basis 'text'; else (None, 'none').
 
-    ``country`` (the posting's) says what a bare "$" means and which of several currencies."""
+    ``country`` (the posting's) says what a bare "$" means and which of several currencies;
+    ``title`` picks the band a text labels for it among several."""
     for text in texts:
-        salary = parse_salary(text, country_hint=country) if text else None
+        salary = parse_salary(text, country_hint=country, title=title) if text else None
         if salary is not None:
             return salary, "text"
     return None, "none"

@@ -127,7 +127,7 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     locations = merge_locations(_locations(p) for p in entry["places"]) or place_locations(
         entry.get("region", "")
     )
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,

@@ -73,7 +73,7 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
     location = _location_name(job)
     description = html_to_text(text_of(job.get("content")))
     locations = place_locations(location, fallback=_office_location(job))
-    salary, salary_basis = _salary(job, description, posting_country(locations))
+    salary, salary_basis = _salary(job, description, posting_country(locations), title)
     workplace, workplace_basis = _workplace(job, title, location, description)
     info = parse_title(title)
     return Posting(
@@ -147,13 +147,13 @@ def _workplace(
 
 
 def _salary(
-    job: dict[str, Any], description: str, country: str | None = None
+    job: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """`pay_input_ranges` (basis 'board'), else pay stated in metadata or description."""
     salary = _pay_ranges(job.get("pay_input_ranges"))
     if salary is not None:
         return salary, "board"
-    return text_salary(_metadata_text(job, _META_PAY), description, country=country)
+    return text_salary(_metadata_text(job, _META_PAY), description, country=country, title=title)
 
 
 def _pay_ranges(ranges: object) -> Salary | None:

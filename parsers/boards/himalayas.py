@@ -57,7 +57,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     places = restrictions(item.get("locationRestrictions"))
     description = html_to_text(text_of(item.get("description"))) or text_of(item.get("excerpt"))
     locations = [Location(country=code, text=name) for name, code in places if code]
-    salary, salary_basis = _salary(item, description, posting_country(locations))
+    salary, salary_basis = _salary(item, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -103,7 +103,7 @@ def remote_scope(places: list[tuple[str, str | None]]) -> str:
 
 
 def _salary(
-    item: dict[str, Any], description: str, country: str | None = None
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """minSalary/maxSalary + currency, annual unless `salaryPeriod` says otherwise."""
     low, high = (
@@ -116,4 +116,4 @@ def _salary(
     salary = make_salary(low, high, currency, period, f"{currency} {shown} per {period}".strip())
     if salary is not None:
         return salary, "board"
-    return text_salary(description, country=country)
+    return text_salary(description, country=country, title=title)

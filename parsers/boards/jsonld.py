@@ -114,7 +114,7 @@ def _posting(node: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = html_to_text(_text(node.get("description")))
     workplace, workplace_basis = _workplace(node, title, location, description)
     locations = merge_locations(_locations(text, place) for text, place in places)
-    salary, salary_basis = _salary(node, description, posting_country(locations))
+    salary, salary_basis = _salary(node, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -222,7 +222,7 @@ def _requirements(value: object) -> str | None:
 
 
 def _salary(
-    node: dict[str, Any], description: str, country: str | None = None
+    node: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """`baseSalary` with numbers and unitText (basis board); otherwise its text or none."""
     base = node.get("baseSalary")
@@ -241,7 +241,7 @@ def _salary(
         salary = make_salary(low, high, currency, unit, shown)
         if salary is not None:
             return salary, "board"
-    return text_salary(shown if shown and unit else "", description, country=country)
+    return text_salary(shown if shown and unit else "", description, country=country, title=title)
 
 
 def _display(quantity: dict[str, Any], currency: str, unit: str) -> str:

@@ -49,7 +49,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = _description(item)
     country = text_of(item.get("country")).upper() or None
     locations = merge_locations(place_locations(p, country) for p in places)
-    salary, salary_basis = _salary(item, description, posting_country(locations) or country)
+    salary, salary_basis = _salary(item, description, posting_country(locations) or country, title)
     workplace, workplace_basis = board_or_text_workplace(
         item.get("workplaceType"), title, location, description
     )
@@ -100,13 +100,15 @@ def _description(item: dict[str, Any]) -> str:
 
 
 def _salary(
-    item: dict[str, Any], description: str, country: str | None = None
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """`salaryRange` (basis 'board'), else pay stated in the salary note or the text."""
     salary = _salary_range(item.get("salaryRange"), text_of(item.get("salaryDescriptionPlain")))
     if salary is not None:
         return salary, "board"
-    return text_salary(text_of(item.get("salaryDescriptionPlain")), description, country=country)
+    return text_salary(
+        text_of(item.get("salaryDescriptionPlain")), description, country=country, title=title
+    )
 
 
 def _salary_range(value: object, note: str) -> Salary | None:

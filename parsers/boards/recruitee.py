@@ -46,7 +46,7 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     shown = "; ".join(unique_texts([location, text_of(offer.get("location"))]))
     workplace, workplace_basis = board_or_text_workplace(_flag(offer), title, shown, description)
     locations = _locations(offer, location)
-    salary, salary_basis = _salary(offer, description, posting_country(locations))
+    salary, salary_basis = _salary(offer, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -97,7 +97,7 @@ def _locations(offer: dict[str, Any], text: str) -> list[Location]:
 
 
 def _salary(
-    offer: dict[str, Any], description: str, country: str | None = None
+    offer: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """The structured `salary` (basis 'board') when set, else pay stated in the text."""
     pay = dict_of(offer.get("salary"))
@@ -107,7 +107,7 @@ def _salary(
     salary = make_salary(low, high, currency, period, note)
     if salary is not None:
         return salary, "board"
-    return text_salary(description, country=country)
+    return text_salary(description, country=country, title=title)
 
 
 def published(offer: dict[str, Any]) -> datetime | None:

@@ -51,7 +51,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = html_to_text(text_of(item.get("description")))
     workplace, basis = board_or_text_workplace(True, title, f"Remote - {where or 'Worldwide'}", "")
     locations = place_locations(where)
-    salary, salary_basis = _salary(item, description, posting_country(locations))
+    salary, salary_basis = _salary(item, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -75,7 +75,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
 
 
 def _salary(
-    item: dict[str, Any], description: str, country: str | None = None
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """salary_min/max (0 = absent) as annual USD; else pay stated in the description."""
     low, high = amount(item.get("salary_min")), amount(item.get("salary_max"))
@@ -83,4 +83,4 @@ def _salary(
     salary = make_salary(low, high, "USD", "year", f"{shown} per year" if shown else "")
     if salary is not None:
         return salary, "board"
-    return text_salary(description, country=country)
+    return text_salary(description, country=country, title=title)

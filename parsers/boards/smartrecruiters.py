@@ -56,7 +56,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = _description(item)
     workplace, workplace_basis = board_or_text_workplace(_flag(place), title, location, description)
     locations = _locations(place, location)
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,

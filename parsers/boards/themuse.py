@@ -41,7 +41,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = html_to_text(text_of(item.get("contents")))
     workplace, basis = _workplace(remote, title, location, description)
     locations = merge_locations(place_locations(p) for p in places)
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,

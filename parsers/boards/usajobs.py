@@ -142,7 +142,7 @@ def rate_period(value: object) -> str | None:
 
 
 def _salary(
-    ranges: list[Any], description: str, country: str | None = None
+    ranges: list[Any], description: str, country: str | None = None, title: str = ""
 ) -> tuple[Salary | None, Basis]:
     """The first usable PositionRemuneration (basis board); bi-weekly pay is annualised."""
     for entry in map(dict_of, ranges):
@@ -157,7 +157,7 @@ def _salary(
         salary = make_salary(low, high, "USD", period or "", note) if period else None
         if salary is not None:
             return salary, "board"
-    return text_salary(description, country=country)
+    return text_salary(description, country=country, title=title)
 
 
 def _times(value: float | None) -> float | None:

@@ -53,7 +53,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     )
     workplace, workplace_basis = board_or_text_workplace(_flag(item), title, location, description)
     locations = merge_locations(_locations(p) for p in places)
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,

@@ -56,7 +56,7 @@ def _posting(info: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         text_of(info.get("remoteType")) or None, title, location, description
     )
     locations = _locations(primary, [p for p in places if p != primary], _country(info))
-    salary, salary_basis = text_salary(description, country=posting_country(locations))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info_title = parse_title(title)
     return Posting(
         source=source.name,
