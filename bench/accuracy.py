@@ -39,7 +39,7 @@ BARS: dict[str, float] = {
     "salary_summary": 0.995,
     "remote_precision": 0.97,
     "remote_recall": 0.97,
-    "location_country": 0.98,
+    "location_country": 0.985,
     "location_city": 0.95,
     "title_relevance": 0.97,
     "title_level": 0.95,

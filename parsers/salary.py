@@ -117,8 +117,8 @@ _MARKED = re.compile(
 )
 # Where money may be: currency symbols (str.find, much faster than a regex scan), then two
 # simple regex scans for ISO codes and 'NNk' / lakh amounts.
-_SYMBOL_CHARS = "$£€¥₹₱₩₪₺"
-_ANCHORS = (re.compile(_CODES), re.compile(r"\d ?(?:[kKL]|lakh)|\d kr|zł|Kč"))
+_SYMBOL_CHARS = ("$", "£", "€", "¥", "₹", "₱", "₩", "₪", "₺", "zł", "Kč", " kr")
+_ANCHORS = (re.compile(_CODES), re.compile(r"\d ?(?:[kKL]|lakh)"))
 ANCHOR_REACH = 40
 MAX_ANCHORS = 2000
 _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|_|to|and|through|thru|until|bis|à|hasta)\s{0,3}"
