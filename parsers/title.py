@@ -270,16 +270,20 @@ def title_level(norm: str) -> Level | None:
     return None
 
 
-@lru_cache(maxsize=8192)
 def parse_title(title: str) -> TitleInfo:
     """Relevance, family and level of a job title."""
-    norm = _normalise(title or "")
+    return _parse_title((title or "")[:MAX_TITLE])
+
+
+@lru_cache(maxsize=8192)  # keyed on the first MAX_TITLE characters: the cache stays small
+def _parse_title(title: str) -> TitleInfo:
+    norm = _normalise(title)
     found = _family(norm)
     relevant = (
         found is not None
         and not _excluded(norm, found[1])
         and not _non_clinical_setting(norm)
-        and not _other_field(title or "", norm)
+        and not _other_field(title, norm)
     )
     return TitleInfo(
         relevant=relevant,

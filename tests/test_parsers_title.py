@@ -265,3 +265,15 @@ def test_adversarial_megabyte(name: str) -> None:
     start = time.perf_counter()
     parse_title(text)
     assert time.perf_counter() - start < 0.5, name
+
+
+def test_cache_keeps_only_the_title_head() -> None:
+    """Hostile megabyte titles must not be kept whole by the memo cache: two titles that share
+    their first MAX_TITLE characters are one cache entry."""
+    from parsers.title import MAX_TITLE, _parse_title
+
+    head = "Clinical Trial Manager ".ljust(MAX_TITLE, "x")
+    parse_title(head + "a" * 1_000_000)
+    hits = _parse_title.cache_info().hits
+    parse_title(head + "b" * 1_000_000)
+    assert _parse_title.cache_info().hits == hits + 1
