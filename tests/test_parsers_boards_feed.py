@@ -118,3 +118,23 @@ def test_refused_or_malformed_bodies_are_one_error(body: bytes) -> None:
 )
 def test_feed_dates(value: str, expected: datetime | None) -> None:
     assert feed.feed_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("region", "value", "country"),
+    [("Anywhere in the World", "remote", None), ("USA Only", "unknown", "US")],
+)
+def test_rss_region_element_is_the_location(region: str, value: str, country: str | None) -> None:
+    """Job-board RSS feeds (We Work Remotely style) put the place in <region>."""
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Jobs</title><item>'
+        "<title>Clinical Trial Manager</title><link>https://example.test/jobs/1</link>"
+        "<guid>job-1</guid><description>Lead studies.</description>"
+        f"<region>{region}</region></item></channel></rss>"
+    ).encode()
+    result = parse(body)
+    assert not result.errors
+    posting = result.postings[0]
+    assert posting.location_text == region
+    assert posting.workplace.value == value
+    assert [p.country for p in posting.locations] == ([country] if country else [])

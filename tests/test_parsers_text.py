@@ -34,3 +34,18 @@ def test_br_and_nbsp() -> None:
 @given(st.text(max_size=300))
 def test_never_raises(html: str) -> None:
     assert isinstance(html_to_text(html), str)
+
+
+def test_adjacent_inline_values_stay_apart() -> None:
+    """Greenhouse-style pay blocks: two spans side by side must not become '$180,000$240,000'."""
+    html = (
+        '<div class="pay-range"><span>$180,000</span><span>$240,000 USD</span></div>'
+        "<table><tr><td>Base</td><td>100000</td><td>120000</td></tr></table>"
+    )
+    text = html_to_text(html)
+    assert "$180,000 $240,000 USD" in text
+    assert "Base 100000 120000" in text
+
+
+def test_inline_boundaries_inside_words_vanish() -> None:
+    assert html_to_text("<p><b>S</b>alary: <em>competitive</em>.</p>") == "Salary: competitive."

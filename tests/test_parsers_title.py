@@ -82,7 +82,7 @@ def test_look_alikes(title: str) -> None:
         ("Clinical Trials Coordinator", "assistant", "clinical_trial_assistant"),
         ("Clinical Trials Administrator", "assistant", "clinical_trial_assistant"),
         ("Clinical Trials Associate", "assistant", "clinical_trial_assistant"),
-        ("Senior Clinical Trials Assistant", "senior", "clinical_trial_assistant"),
+        ("Senior Clinical Trials Assistant", "assistant", "clinical_trial_assistant"),
         ("Clinical Trials Specialist", "assistant", "clinical_trial_assistant"),
         ("Clinical Trials Project Manager", "manager", "clinical_project_management"),
         ("Clinical Studies Manager", "manager", "study_management"),
@@ -129,6 +129,118 @@ def test_non_clinical_site_manager_is_not_a_cra(title: str, level: str) -> None:
     assert (info.relevant, info.level) == (False, level)
 
 
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Study Manager – Gene Therapy", "manager"),
+        ("CRC, Phase I unit, RN preferred", "assistant"),
+        ("Clinical Trial Manager (Cell Therapy)", "manager"),
+        ("Director, Clinical Operations - Respiratory Diseases", "director"),
+    ],
+)
+def test_qualifiers_do_not_exclude_a_clinical_role(title: str, level: str) -> None:
+    """A therapy area or a credential preference after the role is a qualifier, not the job."""
+    info = parse_title(title)
+    assert (info.relevant, info.level) == (True, level)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Physical Therapy Clinical Trial Manager",
+        "Nurse Manager, Clinical Research Unit",
+        "Software Engineer - Clinical Operations Tools",
+        "Account Director, Clinical Trial Solutions",
+        "Regulatory Affairs Manager - Clinical Trials",
+        "Market Research Study Manager",
+    ],
+)
+def test_role_segments_still_exclude(title: str) -> None:
+    assert not parse_title(title).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "level", "family"),
+    [
+        ("Clinical Operation Manager", "manager", "clinical_operations"),
+        ("Senior Manager, Clinical Operational Excellence", "senior", "clinical_operations"),
+        ("Clinical Monitoring Manager", "manager", "clinical_operations"),
+        ("Trial Coordination Lead", "senior", "clinical_operations"),
+        ("Site Management Lead", "senior", "study_management"),
+        ("Associate Director, Clinical Research", "director", "clinical_research_management"),
+        ("Clinical Team Manager", "manager", "clinical_trial_management"),
+        ("Clinical Development Project Manager", "manager", "clinical_project_management"),
+    ],
+)
+def test_missed_wording(title: str, level: str, family: str) -> None:
+    info = parse_title(title)
+    assert (info.relevant, info.level, info.family) == (True, level, family)
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Klinischer Studienleiter (m/w/d)", "manager"),
+        ("Studienkoordinatorin (m/w/d)", "assistant"),
+        ("Leitung Klinische Forschung (m/w/d)", "director"),
+        ("Chargé d'études cliniques H/F", "assistant"),
+        ("Attachée de Recherche Clinique (ARC) F/H", "assistant"),
+        ("Chef de projet essais cliniques H/F", "manager"),
+        ("臨床開発モニター", "assistant"),
+        ("治験コーディネーター", "assistant"),
+        ("臨床開発プロジェクトマネージャー", "manager"),
+        ("Coordinadora de Ensayos Clínicos", "assistant"),
+    ],
+)
+def test_other_languages(title: str, level: str) -> None:
+    info = parse_title(title)
+    assert (info.relevant, info.level) == (True, level)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "CRA Officer - Community Reinvestment Act",
+        "CRA Compliance Analyst",
+        "CRC Program Manager - Colorectal Cancer Screening",
+        "CRC Compliance Specialist",
+        "Facilities Site Manager",
+        "Clinical Trial Supplies Project Manager",
+        "Project Manager, Clinical Diagnostics",
+    ],
+)
+def test_abbreviations_and_look_alikes_of_other_fields(title: str) -> None:
+    assert not parse_title(title).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        ("Senior Clinical Trial Assistant", "assistant"),
+        ("Sr Clinical Trial Coordinator", "assistant"),
+        ("Clinical Research Coordinator, Sr", "assistant"),
+        ("Senior Clinical Research Associate", "senior"),
+        ("Clinical Research Associate Manager", "manager"),
+        ("CRA Manager - Nordics", "manager"),
+        ("Clinical Operations Associate Manager", "assistant"),
+        ("Director, Clinical Operations - CSO Division", "director"),
+        ("Clinical Trial Mananger", "manager"),
+        ("Clinical Reserch Cordinator", "assistant"),
+        ("Clinical Operations Fellowship", "assistant"),
+        ("Clinical Operations Co-op", "assistant"),
+        ("Werkstudent Clinical Operations (m/w/d)", "assistant"),
+        ("Senior Data Science Intern", "assistant"),
+        ("Graduate Clinical Trial Assistant", "assistant"),
+        ("CMO", "vp"),
+        ("CFO", "vp"),
+        ("COO", "vp"),
+        ("Chief Medical Officer", "vp"),
+    ],
+)
+def test_levels(title: str, level: str) -> None:
+    assert parse_title(title).level == level
+
+
 def test_labelled_set_is_large_and_valid() -> None:
     with LABELLED.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -153,3 +265,15 @@ def test_adversarial_megabyte(name: str) -> None:
     start = time.perf_counter()
     parse_title(text)
     assert time.perf_counter() - start < 0.5, name
+
+
+def test_cache_keeps_only_the_title_head() -> None:
+    """Hostile megabyte titles must not be kept whole by the memo cache: two titles that share
+    their first MAX_TITLE characters are one cache entry."""
+    from parsers.title import MAX_TITLE, _parse_title
+
+    head = "Clinical Trial Manager ".ljust(MAX_TITLE, "x")
+    parse_title(head + "a" * 1_000_000)
+    hits = _parse_title.cache_info().hits
+    parse_title(head + "b" * 1_000_000)
+    assert _parse_title.cache_info().hits == hits + 1

@@ -183,3 +183,27 @@ def test_megabyte_title_location_and_description_are_fast(unit: str) -> None:
     start = time.perf_counter()
     parse_workplace(text, text, text)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("location", ["Anywhere", "Anywhere in the World", "Distributed"])
+def test_anywhere_locations_are_remote(location: str) -> None:
+    assert parse_workplace("", location, "").value == "remote"
+
+
+def test_distributed_in_a_title_is_not_remote() -> None:
+    assert parse_workplace("Distributed Systems Engineer", "Boston, MA", "").value == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("description", "value"),
+    [
+        ("This is a full-time remote position.", "remote"),
+        ("The job is 100% remote.", "remote"),
+        ("Great team and benefits.\n#LI-Remote", "remote"),
+        ("Great team and benefits.\n#LI-Onsite", "onsite"),
+        ("You can work from home or from our office hub, within commuting distance.", "hybrid"),
+        ("The role is currently remote, but may move to hybrid later.", "remote"),
+    ],
+)
+def test_description_statements(description: str, value: str) -> None:
+    assert parse_workplace("", "", description).value == value

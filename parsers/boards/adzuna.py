@@ -18,6 +18,7 @@ from parsers.boards.common import (
     map_items,
     payload_error,
     place_locations,
+    posting_country,
     text_of,
     text_salary,
 )
@@ -59,7 +60,12 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef, country: 
     where = text_of(place.get("display_name"))
     description = html_to_text(text_of(item.get("description")))
     workplace, workplace_basis = board_or_text_workplace(None, title, where, description)
-    salary, salary_basis = _salary(item, CURRENCIES.get(country, ""), description)
+    locations = place_locations(
+        _area_text(place), _area_country(place) or country.upper() or None, fallback=where
+    )
+    salary, salary_basis = _salary(
+        item, CURRENCIES.get(country, ""), description, posting_country(locations), title
+    )
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -68,9 +74,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef, country: 
         title=title,
         company=text_of(dict_of(item.get("company")).get("display_name")) or source.company,
         location_text=where,
-        locations=place_locations(
-            _area_text(place), _area_country(place) or country.upper() or None, fallback=where
-        ),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -108,7 +112,13 @@ def is_predicted(value: object) -> bool:
     return str(value).strip().lower() not in ("0", "false")
 
 
-def _salary(item: dict[str, Any], currency: str, description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    item: dict[str, Any],
+    currency: str,
+    description: str,
+    country: str | None = None,
+    title: str = "",
+) -> tuple[Salary | None, Basis]:
     """Posted (not predicted) annual figures; else pay stated in the text."""
     if not is_predicted(item.get("salary_is_predicted")) and currency:
         low, high = amount(item.get("salary_min")), amount(item.get("salary_max"))
@@ -116,4 +126,4 @@ def _salary(item: dict[str, Any], currency: str, description: str) -> tuple[Sala
         salary = make_salary(low, high, currency, "year", f"{currency} {shown} per year")
         if salary is not None:
             return salary, "board"
-    return text_salary(description)
+    return text_salary(description, country=country, title=title)

@@ -12,6 +12,7 @@ from parsers.boards.common import (
     map_items,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -40,7 +41,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     description = html_to_text(text_of(item.get("description")))
     flag = item.get("remote") if item.get("remote") is True else None
     workplace, workplace_basis = board_or_text_workplace(flag, title, where, description)
-    salary, salary_basis = text_salary(description)
+    locations = place_locations(where)
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     kinds = [text_of(t) for t in list_of(item.get("job_types")) if text_of(t)]
     return Posting(
@@ -50,7 +52,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(item.get("company_name")) or source.company,
         location_text=where,
-        locations=place_locations(where),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,

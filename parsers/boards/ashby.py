@@ -20,6 +20,7 @@ from parsers.boards.common import (
     map_listing,
     merge_locations,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -51,7 +52,10 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
     description = text_of(job.get("descriptionPlain")) or html_to_text(
         text_of(job.get("descriptionHtml"))
     )
-    salary, salary_basis = _salary(job.get("compensation"), description)
+    locations = _locations(places)
+    salary, salary_basis = _salary(
+        job.get("compensation"), description, posting_country(locations), title
+    )
     workplace, workplace_basis = _workplace(job, title, location, description)
     info = parse_title(title)
     return Posting(
@@ -61,7 +65,7 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
         title=title,
         company=source.company,
         location_text=location,
-        locations=_locations(places),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -123,7 +127,9 @@ def _workplace(
     return board_or_text_workplace(None, title, location, description)
 
 
-def _salary(compensation: object, description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    compensation: object, description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """The Salary component (summary first, else the tiers), else pay stated in the text."""
     comp = compensation if isinstance(compensation, dict) else {}
     salary = _component_salary(comp.get("summaryComponents")) or _tier_salary(
@@ -132,7 +138,7 @@ def _salary(compensation: object, description: str) -> tuple[Salary | None, Basi
     if salary is not None:
         return salary, "board"
     summary = text_of(comp.get("scrapeableCompensationSalarySummary"))
-    return text_salary(summary, description)
+    return text_salary(summary, description, country=country, title=title)
 
 
 def _salary_components(components: object) -> list[dict[str, Any]]:

@@ -112,6 +112,18 @@ def join_text(*parts: str) -> str:
     return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
+def number(value: object, positive: bool = False) -> float | None:
+    """A numeric field (a number or a numeric string such as '120,000') as a float; None
+    otherwise, and for zero or less when ``positive``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        result = float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+    return None if positive and result <= 0 else result
+
+
 def require_str(item: dict[str, Any], key: str) -> str:
     """A non-empty string field; raises ValueError naming the field otherwise."""
     value = item.get(key)
@@ -120,10 +132,21 @@ def require_str(item: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
-def text_salary(*texts: str) -> tuple[Salary | None, Basis]:
-    """Salary from the first text that states one, with basis 'text'; else (None, 'none')."""
+def posting_country(locations: list[Location]) -> str | None:
+    """The one country all of a posting's places are in; None when none or several."""
+    countries = {place.country for place in locations if place.country}
+    return countries.pop() if len(countries) == 1 else None
+
+
+def text_salary(
+    *texts: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
+    """Salary from the first text that states one, with basis 'text'; else (None, 'none').
+
+    ``country`` (the posting's) says what a bare "$" means and which of several currencies;
+    ``title`` picks the band a text labels for it among several."""
     for text in texts:
-        salary = parse_salary(text) if text else None
+        salary = parse_salary(text, country_hint=country, title=title) if text else None
         if salary is not None:
             return salary, "text"
     return None, "none"

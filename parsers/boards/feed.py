@@ -19,6 +19,7 @@ from parsers.boards.common import (
     merge_locations,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -75,6 +76,7 @@ def _rss_item(item: ET.Element) -> dict[str, Any]:
         "remoteStatus": _child_text(item, "remoteStatus"),
         "department": _child_text(item, "department"),
         "places": _tt_places(item),
+        "region": _child_text(item, "region"),
     }
 
 
@@ -119,10 +121,13 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     entry_id = require_str(entry, "id")
     title = html_to_text(require_str(entry, "title"))
     places = [_place_text(p) for p in entry["places"]]
-    location = "; ".join(t for t in places if t)
+    location = "; ".join(t for t in places if t) or entry.get("region", "")
     description = html_to_text(entry["html"])
     workplace, workplace_basis = _workplace(entry["remoteStatus"], title, location, description)
-    salary, salary_basis = text_salary(description)
+    locations = merge_locations(_locations(p) for p in entry["places"]) or place_locations(
+        entry.get("region", "")
+    )
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -131,7 +136,7 @@ def _posting(entry: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
         title=title,
         company=source.company,
         location_text=location,
-        locations=merge_locations(_locations(p) for p in entry["places"]),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,

@@ -17,6 +17,7 @@ from parsers.boards.common import (
     map_items,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -71,7 +72,8 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
     title = require_str(job, "title")
     location = _location_name(job)
     description = html_to_text(text_of(job.get("content")))
-    salary, salary_basis = _salary(job, description)
+    locations = place_locations(location, fallback=_office_location(job))
+    salary, salary_basis = _salary(job, description, posting_country(locations), title)
     workplace, workplace_basis = _workplace(job, title, location, description)
     info = parse_title(title)
     return Posting(
@@ -81,7 +83,7 @@ def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting
         title=title,
         company=text_of(job.get("company_name")) or source.company,
         location_text=location,
-        locations=place_locations(location, fallback=_office_location(job)),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -144,12 +146,14 @@ def _workplace(
     return board_or_text_workplace(flag, title, location, description)
 
 
-def _salary(job: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    job: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """`pay_input_ranges` (basis 'board'), else pay stated in metadata or description."""
     salary = _pay_ranges(job.get("pay_input_ranges"))
     if salary is not None:
         return salary, "board"
-    return text_salary(_metadata_text(job, _META_PAY), description)
+    return text_salary(_metadata_text(job, _META_PAY), description, country=country, title=title)
 
 
 def _pay_ranges(ranges: object) -> Salary | None:

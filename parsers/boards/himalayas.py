@@ -18,7 +18,9 @@ from parsers.boards.common import (
     decode_json,
     list_of,
     map_items,
+    number,
     payload_error,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -54,7 +56,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     title = require_str(item, "title")
     places = restrictions(item.get("locationRestrictions"))
     description = html_to_text(text_of(item.get("description"))) or text_of(item.get("excerpt"))
-    salary, salary_basis = _salary(item, description)
+    locations = [Location(country=code, text=name) for name, code in places if code]
+    salary, salary_basis = _salary(item, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -63,7 +66,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(item.get("companyName")) or source.company,
         location_text="; ".join(name for name, _ in places) or "Worldwide",
-        locations=[Location(country=code, text=name) for name, code in places if code],
+        locations=locations,
         workplace=Workplace("remote", remote_scope(places)),
         workplace_basis="board",
         salary=salary,
@@ -99,24 +102,18 @@ def remote_scope(places: list[tuple[str, str | None]]) -> str:
     return ", ".join(code or name for name, code in places) or "Global"
 
 
-def _salary(item: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """minSalary/maxSalary + currency, annual unless `salaryPeriod` says otherwise."""
-    low, high = _number(item.get("minSalary")), _number(item.get("maxSalary"))
+    low, high = (
+        number(item.get("minSalary"), positive=True),
+        number(item.get("maxSalary"), positive=True),
+    )
     period = text_of(item.get("salaryPeriod")) or "year"
     currency = text_of(item.get("currency"))
     shown = " - ".join(f"{v:,.0f}" for v in (low, high) if v is not None)
     salary = make_salary(low, high, currency, period, f"{currency} {shown} per {period}".strip())
     if salary is not None:
         return salary, "board"
-    return text_salary(description)
-
-
-def _number(value: object) -> float | None:
-    """A positive number (or numeric string); None otherwise."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(str(value).replace(",", ""))
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    return text_salary(description, country=country, title=title)

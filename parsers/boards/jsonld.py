@@ -33,6 +33,7 @@ from parsers.boards.common import (
     map_items,
     merge_locations,
     place_locations,
+    posting_country,
     text_salary,
     unique_texts,
 )
@@ -112,7 +113,8 @@ def _posting(node: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     location = "; ".join(unique_texts(text for text, _ in places))
     description = html_to_text(_text(node.get("description")))
     workplace, workplace_basis = _workplace(node, title, location, description)
-    salary, salary_basis = _salary(node, description)
+    locations = merge_locations(_locations(text, place) for text, place in places)
+    salary, salary_basis = _salary(node, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -121,7 +123,7 @@ def _posting(node: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=_name_of(node.get("hiringOrganization")) or source.company,
         location_text=location,
-        locations=merge_locations(_locations(text, place) for text, place in places),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -219,7 +221,9 @@ def _requirements(value: object) -> str | None:
     return ", ".join(codes) or None
 
 
-def _salary(node: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    node: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """`baseSalary` with numbers and unitText (basis board); otherwise its text or none."""
     base = node.get("baseSalary")
     money = dict_of(base)
@@ -237,7 +241,7 @@ def _salary(node: dict[str, Any], description: str) -> tuple[Salary | None, Basi
         salary = make_salary(low, high, currency, unit, shown)
         if salary is not None:
             return salary, "board"
-    return text_salary(shown if shown and unit else "", description)
+    return text_salary(shown if shown and unit else "", description, country=country, title=title)
 
 
 def _display(quantity: dict[str, Any], currency: str, unit: str) -> str:

@@ -12,7 +12,9 @@ from parsers.boards.common import (
     list_of,
     map_listing,
     merge_locations,
+    number,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -45,11 +47,12 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     places = _places(categories)
     location = "; ".join(places)
     description = _description(item)
-    salary, salary_basis = _salary(item, description)
+    country = text_of(item.get("country")).upper() or None
+    locations = merge_locations(place_locations(p, country) for p in places)
+    salary, salary_basis = _salary(item, description, posting_country(locations) or country, title)
     workplace, workplace_basis = board_or_text_workplace(
         item.get("workplaceType"), title, location, description
     )
-    country = text_of(item.get("country")).upper() or None
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -58,7 +61,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=source.company,
         location_text=location,
-        locations=merge_locations(place_locations(p, country) for p in places),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -96,12 +99,16 @@ def _description(item: dict[str, Any]) -> str:
     )
 
 
-def _salary(item: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """`salaryRange` (basis 'board'), else pay stated in the salary note or the text."""
     salary = _salary_range(item.get("salaryRange"), text_of(item.get("salaryDescriptionPlain")))
     if salary is not None:
         return salary, "board"
-    return text_salary(text_of(item.get("salaryDescriptionPlain")), description)
+    return text_salary(
+        text_of(item.get("salaryDescriptionPlain")), description, country=country, title=title
+    )
 
 
 def _salary_range(value: object, note: str) -> Salary | None:
@@ -110,15 +117,5 @@ def _salary_range(value: object, note: str) -> Salary | None:
         return None
     interval = text_of(value.get("interval"))
     period = INTERVALS.get(interval.lower(), interval)
-    low, high = _number(value.get("min")), _number(value.get("max"))
+    low, high = number(value.get("min")), number(value.get("max"))
     return make_salary(low, high, text_of(value.get("currency")), period, note)
-
-
-def _number(value: object) -> float | None:
-    """A numeric field as float (numbers or numeric strings)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None

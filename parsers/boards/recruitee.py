@@ -11,7 +11,9 @@ from parsers.boards.common import (
     dict_of,
     join_text,
     map_listing,
+    number,
     place_locations,
+    posting_country,
     text_of,
     text_salary,
     unique_texts,
@@ -43,7 +45,8 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
     )
     shown = "; ".join(unique_texts([location, text_of(offer.get("location"))]))
     workplace, workplace_basis = board_or_text_workplace(_flag(offer), title, shown, description)
-    salary, salary_basis = _salary(offer, description)
+    locations = _locations(offer, location)
+    salary, salary_basis = _salary(offer, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -52,7 +55,7 @@ def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posti
         title=title,
         company=text_of(offer.get("company_name")) or source.company,
         location_text=location,
-        locations=_locations(offer, location),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -93,26 +96,18 @@ def _locations(offer: dict[str, Any], text: str) -> list[Location]:
     return [Location(city=text_of(offer.get("city")) or None, country=code, text=text)]
 
 
-def _salary(offer: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    offer: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """The structured `salary` (basis 'board') when set, else pay stated in the text."""
     pay = dict_of(offer.get("salary"))
-    low, high = _number(pay.get("min")), _number(pay.get("max"))
+    low, high = number(pay.get("min")), number(pay.get("max"))
     currency, period = text_of(pay.get("currency")), text_of(pay.get("period"))
     note = f"{pay.get('min')}-{pay.get('max')} {currency} per {period}"
     salary = make_salary(low, high, currency, period, note)
     if salary is not None:
         return salary, "board"
-    return text_salary(description)
-
-
-def _number(value: object) -> float | None:
-    """A numeric field as float (numbers or numeric strings)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        return None
+    return text_salary(description, country=country, title=title)
 
 
 def published(offer: dict[str, Any]) -> datetime | None:

@@ -14,6 +14,7 @@ from parsers.boards.common import (
     map_items,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -49,7 +50,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     where = text_of(item.get("location"))
     description = html_to_text(text_of(item.get("description")))
     workplace, basis = board_or_text_workplace(True, title, f"Remote - {where or 'Worldwide'}", "")
-    salary, salary_basis = _salary(item, description)
+    locations = place_locations(where)
+    salary, salary_basis = _salary(item, description, posting_country(locations), title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -58,7 +60,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(item.get("company")) or source.company,
         location_text=where,
-        locations=place_locations(where),
+        locations=locations,
         workplace=workplace,
         workplace_basis=basis,
         salary=salary,
@@ -72,11 +74,13 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     )
 
 
-def _salary(item: dict[str, Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    item: dict[str, Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """salary_min/max (0 = absent) as annual USD; else pay stated in the description."""
     low, high = amount(item.get("salary_min")), amount(item.get("salary_max"))
     shown = " - ".join(f"${v:,.0f}" for v in (low, high) if v is not None)
     salary = make_salary(low, high, "USD", "year", f"{shown} per year" if shown else "")
     if salary is not None:
         return salary, "board"
-    return text_salary(description)
+    return text_salary(description, country=country, title=title)

@@ -9,6 +9,7 @@ from parsers.boards.common import (
     board_or_text_workplace,
     map_listing,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -31,7 +32,10 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     where = text_of(item.get("candidate_required_location"))
     description = html_to_text(text_of(item.get("description")))
     workplace, basis = board_or_text_workplace(True, title, f"Remote - {where or 'Worldwide'}", "")
-    salary, salary_basis = text_salary(text_of(item.get("salary")))
+    locations = place_locations(where)
+    salary, salary_basis = text_salary(
+        text_of(item.get("salary")), country=posting_country(locations)
+    )
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -40,7 +44,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(item.get("company_name")) or source.company,
         location_text=where,
-        locations=place_locations(where),
+        locations=locations,
         workplace=workplace,
         workplace_basis=basis,
         salary=salary,

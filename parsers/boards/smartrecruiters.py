@@ -14,6 +14,7 @@ from parsers.boards.common import (
     map_items,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -54,7 +55,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     location = _location_text(place)
     description = _description(item)
     workplace, workplace_basis = board_or_text_workplace(_flag(place), title, location, description)
-    salary, salary_basis = text_salary(description)
+    locations = _locations(place, location)
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -63,7 +65,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(dict_of(item.get("company")).get("name")) or source.company,
         location_text=location,
-        locations=_locations(place, location),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -81,10 +83,15 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
 
 
 def _flag(place: dict[str, Any]) -> str | None:
-    """'hybrid' or 'remote' when the board's flag says so; None leaves it to the text."""
+    """'hybrid', 'remote', or 'onsite' when both flags are stated false (the API's way of saying
+    on-site); None when the flags are absent and the text decides."""
     if place.get("hybrid") is True:
         return "hybrid"
-    return "remote" if place.get("remote") is True else None
+    if place.get("remote") is True:
+        return "remote"
+    if place.get("remote") is False and place.get("hybrid") is False:
+        return "onsite"
+    return None
 
 
 def _location_text(place: dict[str, Any]) -> str:

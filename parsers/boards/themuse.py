@@ -12,6 +12,7 @@ from parsers.boards.common import (
     map_listing,
     merge_locations,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -39,7 +40,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     location = "; ".join(places)
     description = html_to_text(text_of(item.get("contents")))
     workplace, basis = _workplace(remote, title, location, description)
-    salary, salary_basis = text_salary(description)
+    locations = merge_locations(place_locations(p) for p in places)
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -48,7 +50,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(dict_of(item.get("company")).get("name")) or source.company,
         location_text="; ".join(n for n in names if n),
-        locations=merge_locations(place_locations(p) for p in places),
+        locations=locations,
         workplace=workplace,
         workplace_basis=basis,
         salary=salary,

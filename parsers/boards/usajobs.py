@@ -29,6 +29,7 @@ from parsers.boards.common import (
     merge_locations,
     payload_error,
     place_locations,
+    posting_country,
     text_of,
     text_salary,
 )
@@ -72,7 +73,10 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         raise ValueError("missing MatchedObjectId or PositionTitle")
     details = dict_of(dict_of(desc.get("UserArea")).get("Details"))
     description = _description(desc, details)
-    salary, salary_basis = _salary(list_of(desc.get("PositionRemuneration")), description)
+    locations = merge_locations(_place(p) for p in list_of(desc.get("PositionLocation")))
+    salary, salary_basis = _salary(
+        list_of(desc.get("PositionRemuneration")), description, posting_country(locations)
+    )
     workplace, workplace_basis = _workplace(details)
     info = parse_title(title)
     schedule = [text_of(dict_of(s).get("Name")) for s in list_of(desc.get("PositionSchedule"))]
@@ -83,7 +87,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=text_of(desc.get("OrganizationName")) or source.company,
         location_text=text_of(desc.get("PositionLocationDisplay")),
-        locations=merge_locations(_place(p) for p in list_of(desc.get("PositionLocation"))),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
@@ -137,7 +141,9 @@ def rate_period(value: object) -> str | None:
     return text
 
 
-def _salary(ranges: list[Any], description: str) -> tuple[Salary | None, Basis]:
+def _salary(
+    ranges: list[Any], description: str, country: str | None = None, title: str = ""
+) -> tuple[Salary | None, Basis]:
     """The first usable PositionRemuneration (basis board); bi-weekly pay is annualised."""
     for entry in map(dict_of, ranges):
         low, high = amount(entry.get("MinimumRange")), amount(entry.get("MaximumRange"))
@@ -151,7 +157,7 @@ def _salary(ranges: list[Any], description: str) -> tuple[Salary | None, Basis]:
         salary = make_salary(low, high, "USD", period or "", note) if period else None
         if salary is not None:
             return salary, "board"
-    return text_salary(description)
+    return text_salary(description, country=country, title=title)
 
 
 def _times(value: float | None) -> float | None:

@@ -16,6 +16,7 @@ from parsers.boards.common import (
     merge_locations,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -51,7 +52,8 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         *(html_to_text(text_of(item.get(k))) for k in ("description", "requirements", "benefits"))
     )
     workplace, workplace_basis = board_or_text_workplace(_flag(item), title, location, description)
-    salary, salary_basis = text_salary(description)
+    locations = merge_locations(_locations(p) for p in places)
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info = parse_title(title)
     return Posting(
         source=source.name,
@@ -60,7 +62,7 @@ def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=source.company,
         location_text=location,
-        locations=merge_locations(_locations(p) for p in places),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,

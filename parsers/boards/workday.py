@@ -20,6 +20,7 @@ from parsers.boards.common import (
     merge_locations,
     payload_error,
     place_locations,
+    posting_country,
     require_str,
     text_of,
     text_salary,
@@ -54,7 +55,8 @@ def _posting(info: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
     workplace, workplace_basis = board_or_text_workplace(
         text_of(info.get("remoteType")) or None, title, location, description
     )
-    salary, salary_basis = text_salary(description)
+    locations = _locations(primary, [p for p in places if p != primary], _country(info))
+    salary, salary_basis = text_salary(description, country=posting_country(locations), title=title)
     info_title = parse_title(title)
     return Posting(
         source=source.name,
@@ -63,7 +65,7 @@ def _posting(info: dict[str, Any], raw: RawPayload, source: SourceRef) -> Postin
         title=title,
         company=source.company,
         location_text=location,
-        locations=_locations(primary, [p for p in places if p != primary], _country(info)),
+        locations=locations,
         workplace=workplace,
         workplace_basis=workplace_basis,
         salary=salary,
