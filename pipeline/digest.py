@@ -35,6 +35,7 @@ from digests.mailer import Mailer, Outgoing
 from opstore import deliveries, leases
 from opstore.db import OpsStore
 from opstore.subscriptions import audience
+from opstore.tokens import forget_expired
 from pipeline.composing import (
     MESSAGE_DOMAIN,
     DigestContext,
@@ -139,6 +140,7 @@ def _prepare(
     cadence = outcome.cadence
     with ops.transaction() as con:
         outcome.cancelled = deliveries.cancel_inactive(con)
+        forget_expired(con, now)
     with ops.reader() as con:
         earlier = [Outgoing.of(u.message) for u in deliveries.unsent(con, cadence)]
         who = audience(con, cadence, WINDOW_DAYS[cadence])

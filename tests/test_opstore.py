@@ -32,7 +32,7 @@ from opstore.subscriptions import (
     save_subscriptions,
     subscription_overview,
 )
-from opstore.tokens import hash_token, issue_token, new_token, resolve_token
+from opstore.tokens import forget_expired, hash_token, issue_token, new_token, resolve_token
 
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[1]
@@ -155,6 +155,9 @@ def test_tokens_are_opaque_hashed_and_bound_to_one_purpose(any_store) -> None:
     assert all(token not in value for row in stored for value in row)  # only the hash is kept
     with pytest.raises(ValueError, match="purpose"):
         new_token("login", NOW)
+    assert forget_expired(any_store, NOW + timedelta(days=91)) == 2  # manage and confirm
+    with any_store.reader() as con:
+        assert con.execute(sa.select(sa.func.count()).select_from(tokens)).scalar() == 0
 
 
 def test_a_lease_keeps_a_second_holder_out_until_released(any_store) -> None:
