@@ -23,9 +23,9 @@ from flows.common import (
     run_settings,
 )
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
+from pipeline.report import ingest_report
 from sources.politeness import for_run
 from sources.redaction import redact
-from pipeline.report import ingest_report
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer

@@ -56,7 +56,7 @@ def start_signups(
     """Record web sign-ups, a burst at a time in a few statements: each is pending with a
     confirmation token, unless that address and cadence is already active or paused, which is
     left alone and gets a manage token instead. One ticket per sign-up, in order."""
-    keys = [(email_key(sub.email), sub.cadence) for sub in subs]
+    keys: list[tuple[str, str]] = [(email_key(sub.email), str(sub.cadence)) for sub in subs]
     emails = sorted({email for email, _ in keys})
     s = subscriptions.c
     known = {
@@ -125,7 +125,7 @@ def _notices_allowed(
     """Whether each sign-up may send its email (fewer than `limit` to that address in the last
     day, this burst included); the ones allowed are recorded."""
     n = notices.c
-    sent = dict(
+    sent: dict[str, int] = dict(
         con.execute(
             sa.select(n.email, sa.func.count())
             .where(n.email.in_(emails), n.sent_at > now - NOTICE_WINDOW)

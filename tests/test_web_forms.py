@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from core.errors import SubscriptionError
 from core.models import Subscription
@@ -12,7 +12,7 @@ from web.forms import parse_amount, read_form, values_of
 
 
 def form(**fields: str | list[str]) -> FormData:
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | UploadFile]] = []
     for name, value in fields.items():
         for one in value if isinstance(value, list) else [value]:
             items.append((name, one))

@@ -49,7 +49,7 @@ def browser(home: Path, width: int):  # -> selenium.webdriver.Chrome
     return webdriver.Chrome(service=service, options=options)
 
 
-def shot(driver, name: str, width: int) -> None:  # type: ignore[no-untyped-def]
+def shot(driver, name: str, width: int) -> None:
     """A full-page screenshot at this width."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(width, 600)
@@ -67,7 +67,7 @@ def wait_for(messages: list[EmailMessage], count: int, seconds: float = 20) -> N
     assert len(messages) >= count, f"expected {count} emails, got {len(messages)}"
 
 
-def tick(driver, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
+def tick(driver, name: str, value: str) -> None:
     from selenium.webdriver.common.by import By
 
     box = driver.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]')
@@ -75,7 +75,7 @@ def tick(driver, name: str, value: str) -> None:  # type: ignore[no-untyped-def]
         box.click()
 
 
-def type_into(driver, field: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def type_into(driver, field: str, text: str) -> None:
     from selenium.webdriver.common.by import By
 
     element = driver.find_element(By.ID, field)

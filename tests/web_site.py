@@ -101,7 +101,7 @@ def outbox_messages(folder: Path, expect: int = 0, settle: float = 0.0) -> list[
     time.sleep(settle)
     files = sorted((folder / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(f.read_bytes()) for f in files]  # type: ignore[misc]
+    return [parser.parsebytes(f.read_bytes()) for f in files]
 
 
 def link_in(message: EmailMessage, page: str) -> str:

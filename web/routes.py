@@ -283,9 +283,9 @@ class Site:
             erased = await asyncio.to_thread(self.desk.delete, token)
             return self.render(request, "deleted.html", email=erased or account.subscription.email)
         if action in ("pause", "resume"):
-            done = await asyncio.to_thread(self.desk.set_paused, token, action == "pause")
+            changed = await asyncio.to_thread(self.desk.set_paused, token, action == "pause")
             notice = "Paused: no emails until you resume." if action == "pause" else "Resumed."
-            return self.manage_view(request, token, done or account, notice=notice)
+            return self.manage_view(request, token, changed or account, notice=notice)
         if action == "unsubscribe":
             done = await asyncio.to_thread(self.desk.unsubscribe, token, "manage")
             stopped, now = done or (account, False)
