@@ -67,6 +67,20 @@ def wait_for(messages: list[EmailMessage], count: int, seconds: float = 20) -> N
     assert len(messages) >= count, f"expected {count} emails, got {len(messages)}"
 
 
+def submit(driver, button: str, heading: str) -> None:
+    """Press a button and wait for the next page, whose first heading contains `heading`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, button).click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 30).until(
+        expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "h1"), heading)
+    )
+
+
 def tick(driver, name: str, value: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -117,7 +131,7 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
 
                 # Bad input is answered beside the field.
                 type_into(driver, "email", "not an address")
-                driver.find_element(By.CSS_SELECTOR, 'button[value="subscribe"]').click()
+                submit(driver, 'button[value="subscribe"]', "Clinical-operations jobs")
                 error = driver.find_element(By.ID, "email-error")
                 assert "email" in error.text.lower()
                 shot(driver, "2-signup-error", width)
@@ -125,11 +139,10 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 type_into(driver, "email", EMAIL)
                 tick(driver, "levels", "manager")
                 tick(driver, "levels", "senior")
-                driver.find_element(By.CSS_SELECTOR, 'button[value="count"]').click()
+                submit(driver, 'button[value="count"]', "Clinical-operations jobs")
                 count = driver.find_element(By.ID, "live-count").text
                 assert "match" in count, count
-                driver.find_element(By.CSS_SELECTOR, 'button[value="subscribe"]').click()
-                assert "Check your inbox" in driver.page_source
+                submit(driver, 'button[value="subscribe"]', "Check your inbox")
                 shot(driver, "3-check-inbox", width)
 
                 wait_for(handler.messages, 1)
@@ -137,8 +150,7 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 assert confirmation["To"] == EMAIL
                 driver.get(local(link_in(confirmation, "confirm"), site))
                 shot(driver, "4-confirm", width)
-                driver.find_element(By.ID, "confirm").click()
-                assert "Your alerts are on" in driver.page_source
+                submit(driver, "#confirm", "Your alerts are on")
                 driver.find_element(By.ID, "manage-link").click()
                 shot(driver, "5-manage", width)
 
@@ -148,7 +160,7 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 ).click()
                 tick(driver, "levels", "director")
                 type_into(driver, "countries", "US")
-                driver.find_element(By.ID, "save").click()
+                submit(driver, "#save", "Your alerts")
                 assert "Your changes are saved" in driver.page_source
                 assert "weekly" in driver.find_element(By.ID, "summary").text
                 shot(driver, "6-saved", width)
@@ -166,8 +178,7 @@ def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
                 assert "weekly" in driver.find_element(By.ID, "summary").text
                 driver.get(unsubscribe_from_digest)
                 shot(driver, "7-unsubscribe", width)
-                driver.find_element(By.ID, "unsubscribe").click()
-                assert "You are unsubscribed" in driver.page_source
+                submit(driver, "#unsubscribe", "You are unsubscribed")
                 shot(driver, "8-unsubscribed", width)
                 driver.get(manage_from_digest)
                 assert driver.find_element(By.ID, "status").text == "stopped"
