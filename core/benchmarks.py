@@ -349,6 +349,35 @@ def _vs_region(region: RegionBenchmark, pay: PostedPay, mid_usd: float) -> Compa
     )
 
 
+# ---------------------------------------------------------------- the mapping as a table
+
+
+def mapping_table(benchmarks: Benchmarks) -> list[tuple[str, str, str, str]]:
+    """The mapping in words, one row per (family, level): (family, level, US figure, outside
+    the US); docs/benchmarks.md shows exactly these rows."""
+    mapping, rows = benchmarks.mapping, []
+    for family in mapping.families:
+        if family.entry:
+            words = f"none ({mapping.reasons['entry']})"
+            rows.append((family.key, "any", words, "none"))
+            continue
+        for rung in RUNGS:
+            rule = family.rules[rung]
+            figure = _figure_words(benchmarks, rule)
+            regional = "the guide's regional range" if rule.regional else "none"
+            rows.append((family.key, rung, figure, regional))
+    return rows
+
+
+def _figure_words(benchmarks: Benchmarks, rule: GuideRule) -> str:
+    if rule.figure == "none":
+        return f"none ({benchmarks.mapping.reasons.get(rule.reason or '', rule.reason)})"
+    words = median_reference(benchmarks, rule.figure)[0].removeprefix("the guide's ")
+    if rule.title_pattern:
+        words += f", if the title matches `{rule.title_pattern}` (else none: an entry role)"
+    return words
+
+
 # ---------------------------------------------------------------- loading
 
 

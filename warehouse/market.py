@@ -6,11 +6,10 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 
-from core.benchmarks import Benchmarks, PostedPay, load_benchmarks, midpoint
+from core.benchmarks import Benchmarks, load_benchmarks, midpoint
 from core.models import MIN_MEDIAN_COUNT, MarketPay, MarketSummary, PayStat
 
 MARKET_DAYS = 90
@@ -163,18 +162,3 @@ def top_skills(
         [since, limit],
     ).fetchall()
     return [(str(k), int(v)) for k, v in rows]
-
-
-def posted_pay(row: dict[str, Any]) -> PostedPay:
-    """A PostedPay from a postings row (as a mapping of column names)."""
-    return PostedPay(
-        family=row.get("family"),
-        level=row.get("level"),
-        title=row.get("title"),
-        country=row.get("country"),
-        currency=row.get("salary_currency"),
-        annual_min=row.get("salary_annual_min"),
-        annual_max=row.get("salary_annual_max"),
-        usd_min=row.get("salary_usd_annual_min"),
-        usd_max=row.get("salary_usd_annual_max"),
-    )
