@@ -194,7 +194,7 @@ def test_text_part_is_complete(rendered: RenderedDigest) -> None:
     assert "https://boards.example/jobs/3" in text
     for line in digest().market_lines:
         assert line in text
-    assert "Manager    ████████████████████ 5" in text
+    assert "Manager          ████████████████████ 5" in text
     assert "- Boston: 4" in text
     assert "- Acme <Bio>: 4" in text
     assert f"Unsubscribe: {UNSUB}" in text
