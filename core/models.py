@@ -289,3 +289,4 @@ class MarketSummary:
     top_skills: list[tuple[str, int]] = field(default_factory=list)
     market_pay: MarketPay = field(default_factory=MarketPay)
     total_listed: int = 0  # first seen in the window, whatever their posted date
+    pay_90: tuple[PayStat, ...] = ()  # as `pay`, over the postings listed in the last 90 days

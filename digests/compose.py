@@ -389,10 +389,10 @@ def _whole_percent(share: float | None) -> int | None:
 
 
 def pay_rows(market: MarketSummary, benchmarks: Benchmarks) -> tuple[PayRow, ...]:
-    """The chart of posted pay against the guide per level: the median of the week's US
-    postings (USD) beside the guide's median, with n, scaled to the largest; a level with
-    fewer than three postings shows the guide's bar only."""
-    stats = [s for s in market.pay if s.country == US and s.currency == "USD"]
+    """The chart of posted pay against the guide per level: the median of the US postings
+    (USD) listed in the last 90 days beside the guide's median, with n, scaled to the largest;
+    a level with fewer than three postings shows the guide's bar only."""
+    stats = [s for s in market.pay_90 if s.country == US and s.currency == "USD"]
     stats.sort(key=_figure_order)
     pairs = [(s, median_reference(benchmarks, s.figure)[1]) for s in stats]
     top = max((max(s.median or 0.0, guide) for s, guide in pairs), default=0.0)

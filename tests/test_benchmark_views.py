@@ -145,6 +145,19 @@ def test_digest_market_pay_agrees_with_the_view(wh: duckdb.DuckDBPyConnection) -
     assert market.groups[(OPS, "manager", "DE", "EUR")] == (66_000.0, 85_000.0)
 
 
+def test_weekly_chart_pay_is_the_90_day_market_per_guide_level(
+    wh: duckdb.DuckDBPyConnection,
+) -> None:
+    """Senior CTMs (one counted once, the 100-day-old one left out) against the Senior median;
+    the Associate CTM against the Assistant one; entry roles and other countries' pay apart."""
+    pay = {(s.figure, s.country, s.currency): s for s in market_summary(wh, 7, NOW).pay_90}
+    senior = pay[("senior", "US", "USD")]
+    assert (senior.count, senior.median) == (4, 160_000)
+    assert pay[("assistant", "US", "USD")].count == 1  # posting 12, not the CRA nor posting 13
+    assert pay[("manager", "DE", "EUR")].median is None  # two: too few to say
+    assert ("manager", "US", "USD") not in pay
+
+
 # ---------------------------------------------------------------- postings_vs_benchmark
 
 

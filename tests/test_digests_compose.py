@@ -228,7 +228,7 @@ def test_weekly_chart_of_posted_pay_against_the_guide_per_level_with_n(bm: Bench
     summary = MarketSummary(
         window_days=7,
         total_new=20,
-        pay=(
+        pay_90=(
             PayStat("senior", "US", "USD", 14, 151_000),
             PayStat("director", "US", "USD", 2, None),
             PayStat("national", "US", "USD", 3, 120_000),

@@ -79,6 +79,13 @@ def postings() -> list[MatchedPosting]:
     ]
 
 
+PAY = (
+    PayStat("manager", "US", "USD", 5, 118_000),
+    PayStat("senior", "US", "USD", 3, 151_000),
+    PayStat("vp", "US", "USD", 1, None),
+)
+
+
 def weekly_market() -> MarketSummary:
     return MarketSummary(
         window_days=7,
@@ -87,11 +94,8 @@ def weekly_market() -> MarketSummary:
         by_hub={"Boston": 4, "Raleigh-Durham": 2},
         remote_share=0.42,
         salary_transparency=0.58,
-        pay=(
-            PayStat("manager", "US", "USD", 5, 118_000),
-            PayStat("senior", "US", "USD", 3, 151_000),
-            PayStat("vp", "US", "USD", 1, None),
-        ),
+        pay=PAY,
+        pay_90=PAY,
         top_companies=[("Acme <Bio>", 4), ("Beta Pharma", 2)],
         market_pay=MarketPay(
             90,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
@@ -82,6 +83,7 @@ def market_summary(
     """The relevant postings new in the window: counts, pay by guide figure and country,
     remote share, companies and skills; with the 90-day market pay."""
     since = now - timedelta(days=window_days)
+    bm = benchmarks or load_benchmarks()
     total_row = con.execute(
         "SELECT count(*), avg(CASE WHEN workplace = 'remote' THEN 1.0 ELSE 0.0 END),"
         f" avg(CASE WHEN salary_usd_annual_min IS NOT NULL THEN 1.0 ELSE 0.0 END) {_NEW}",
@@ -110,7 +112,8 @@ def market_summary(
         by_hub={str(k): int(v) for k, v in by_hub},
         remote_share=float(total_row[1]) if total_row[1] is not None else None,
         salary_transparency=float(total_row[2]) if total_row[2] is not None else None,
-        pay=pay_stats(con, since, benchmarks or load_benchmarks()),
+        pay=pay_stats(con, since, bm),
+        pay_90=market_pay_stats(con, now, bm),
         top_companies=[(str(k), int(v)) for k, v in companies],
         top_skills=top_skills(con, since),
         market_pay=market_pay(con, now),
@@ -129,6 +132,33 @@ def pay_stats(
         f" {_NEW} AND p.country IS NOT NULL AND p.salary_currency IS NOT NULL",
         [since],
     ).fetchall()
+    return _grouped(rows, benchmarks)
+
+
+# The relevant postings listed in the `?` days before `?`, once per listing, with their role
+# and annual pay: the rows of market_benchmarks, for the guide's figures.
+LISTED_PAY_SQL = """
+SELECT family, level, title, upper(country), upper(salary_currency),
+    salary_annual_min, salary_annual_max
+FROM postings
+WHERE relevant AND country IS NOT NULL AND salary_currency IS NOT NULL
+  AND coalesce(salary_annual_min, salary_annual_max) > 0
+  AND last_seen >= CAST(? AS TIMESTAMPTZ) - to_days(CAST(? AS INTEGER))
+QUALIFY row_number() OVER (
+    PARTITION BY coalesce(fingerprint, source || '/' || source_id), coalesce(level, '')
+    ORDER BY last_seen DESC, source, source_id) = 1
+"""
+
+
+def market_pay_stats(
+    con: duckdb.DuckDBPyConnection, now: datetime, benchmarks: Benchmarks, days: int = MARKET_DAYS
+) -> tuple[PayStat, ...]:
+    """Median annual pay per guide figure, country and currency of the postings listed in the
+    last `days` (the weekly chart's posted pay)."""
+    return _grouped(con.execute(LISTED_PAY_SQL, [now, days]).fetchall(), benchmarks)
+
+
+def _grouped(rows: list[tuple[Any, ...]], benchmarks: Benchmarks) -> tuple[PayStat, ...]:
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for family, level, title, country, currency, low, high in rows:
         pay = midpoint(low, high)
