@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core.benchmarks import (
     ANNUAL_FACTORS,
@@ -38,6 +38,7 @@ MAX_ITEMS = MAX_DIGEST_ITEMS
 PERIOD_WORDS = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a month"}
 WINDOW_WORDS = {1: "in the last day", 7: "this week"}
 ENTRY_LABEL = "Entry role"
+DAY = timedelta(days=1)
 WORKPLACE_LABELS = {"remote": "Remote", "hybrid": "Hybrid", "onsite": "On-site"}
 
 
@@ -59,6 +60,15 @@ class DigestItem:
     def phrase(self) -> str | None:
         """The comparison in words, or None when the posting states no pay."""
         return self.comparison.phrase if self.comparison else None
+
+    @property
+    def listed_later(self) -> datetime | None:
+        """When we first listed a posting the board dates more than a day earlier, else None:
+        a role new to the reader but not newly posted says so."""
+        p = self.posting
+        if p.posted_at and p.first_seen and _aware(p.first_seen) - _aware(p.posted_at) > DAY:
+            return p.first_seen
+        return None
 
     @property
     def dated(self) -> str | None:

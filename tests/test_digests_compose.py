@@ -19,6 +19,7 @@ from digests.compose import (
     salary_usd_annual,
     weekly_section,
 )
+from digests.render import render_digest
 
 NOW = datetime(2026, 11, 10, 7, 0, tzinfo=UTC)
 
@@ -421,3 +422,13 @@ def test_dates_say_posted_or_first_seen(bm: Benchmarks) -> None:
     items = compose(bm, [posting(1), posting(2, posted_at=None, first_seen=NOW)]).items
     dated = {i.posting.source_id: i.dated for i in items}
     assert dated == {"1": "Posted", "2": "First seen"}
+
+
+def test_a_role_posted_long_before_we_listed_it_says_so(bm: Benchmarks) -> None:
+    old = posting(1, posted_at=NOW - timedelta(days=21), first_seen=NOW - timedelta(hours=2))
+    fresh = posting(2, posted_at=NOW - timedelta(hours=20), first_seen=NOW - timedelta(hours=2))
+    items = {i.posting.source_id: i for i in compose(bm, [old, fresh]).items}
+    assert items["1"].listed_later == NOW - timedelta(hours=2)
+    assert items["2"].listed_later is None
+    text = render_digest(compose(bm, [old]), "https://x.example/u").text
+    assert "Posted: 20 Oct 2026 (first listed by us 10 Nov 2026)" in text
