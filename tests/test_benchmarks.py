@@ -122,6 +122,7 @@ def test_hubs(bm: Benchmarks) -> None:
 
 # ---------------------------------------------------------------- comparison
 
+BENCHMARKS = load_benchmarks()  # loaded once: hypothesis times each example
 CTM = "clinical_trial_management"
 OPS = "clinical_operations"
 
@@ -298,7 +299,7 @@ def test_comparison_is_total(
     family: str | None, level: str | None, country: str | None, low: float, spread: float
 ) -> None:
     comparison = compare_to_benchmark(
-        load_benchmarks(), pay(family, level, country, low, low + spread, title="Manager")
+        BENCHMARKS, pay(family, level, country, low, low + spread, title="Manager")
     )
     assert comparison is not None
     assert comparison.phrase
