@@ -108,7 +108,7 @@ class RoleMapping:
 
     def family(self, key: str | None) -> FamilyMapping | None:
         """The mapping of a family key, or None when the family is not mapped."""
-        return next((f for f in self.families if f.key == key), None)
+        return _families_by_key(self.families).get(key or "")
 
     def rule(self, family: str | None, level: str | None, title: str | None = None) -> GuideRule:
         """The rule for a posting's family, level and title (a failed title condition means an
@@ -123,9 +123,10 @@ class RoleMapping:
         return rule if rule.applies_to(title) else GuideRule("none", reason="entry")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Benchmarks:
-    """All the guide's figures, with where they come from, and the role mapping."""
+    """All the guide's figures, with where they come from, and the role mapping (compared by
+    identity: one load is one set of figures)."""
 
     version: int
     as_of: date
@@ -201,6 +202,11 @@ class Comparison:
     def above_median(self) -> bool:
         """True when the posting pays more than the median it was compared to."""
         return self.delta_pct is not None and self.delta_pct > 0
+
+
+@lru_cache(maxsize=16)
+def _families_by_key(families: tuple[FamilyMapping, ...]) -> dict[str, FamilyMapping]:
+    return {f.key: f for f in families}
 
 
 @lru_cache(maxsize=64)

@@ -262,21 +262,21 @@ class PayStat:
 MIN_MEDIAN_COUNT = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MarketPay:
     """The market's own benchmark: annual posted pay (in the posted currency, sorted) of the
     relevant postings listed in the last `window_days`, per group. A key is (family, level or
-    "", place, currency), the place a country code or `hub:<name>`."""
+    "", place, currency), the place a country code or `hub:<name>`. Compared by identity."""
 
     window_days: int = 90
     groups: dict[tuple[str, str, str, str], tuple[float, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MarketSummary:
     """The market over a digest's window: counts (`total_new` are new by their posted date,
     warehouse/market.py), pay by guide figure and country, remote share, and the 90-day market
-    pay each posting is placed in."""
+    pay each posting is placed in. Compared by identity (a digest run composes from one)."""
 
     window_days: int
     total_new: int

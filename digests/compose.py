@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from core.benchmarks import (
     ANNUAL_FACTORS,
@@ -25,6 +26,7 @@ from core.models import (
     CADENCES,
     LEVELS,
     MAX_DIGEST_ITEMS,
+    MarketPay,
     MarketSummary,
     MatchedPosting,
     Matches,
@@ -188,12 +190,43 @@ def posted_pay(p: MatchedPosting) -> PostedPay:
 def _item(
     p: MatchedPosting, sub: Subscription, benchmarks: Benchmarks, market: MarketSummary
 ) -> DigestItem:
+    parts = _posting_parts(p, benchmarks, market.market_pay)
+    return DigestItem(
+        posting=p,
+        comparison=parts.comparison,
+        level_match=bool(p.level and p.level in sub.levels),
+        level_label=parts.level_label,
+        location=parts.location,
+        workplace=parts.workplace,
+        salary_posted=parts.salary_posted,
+        salary_usd=parts.salary_usd,
+        market=parts.market,
+    )
+
+
+@dataclass(frozen=True)
+class _PostingParts:
+    """What a digest says of a posting whoever reads it."""
+
+    comparison: Comparison | None
+    level_label: str | None
+    location: str
+    workplace: str
+    salary_posted: str | None
+    salary_usd: str | None
+    market: str | None
+
+
+# The same posting goes to many subscribers in one run: its words are worked out once (the
+# benchmarks and the market compare by identity, so a new run or new figures start afresh).
+@lru_cache(maxsize=65_536)
+def _posting_parts(p: MatchedPosting, benchmarks: Benchmarks, market: MarketPay) -> _PostingParts:
     pay = posted_pay(p)
     comparison = compare_to_benchmark(benchmarks, pay)
     standing = None
     if comparison is not None:
         standing = market_phrase(
-            market.market_pay,
+            market,
             benchmarks.mapping,
             p.family,
             p.level,
@@ -203,10 +236,8 @@ def _item(
             pay.annual_min,
             pay.annual_max,
         )
-    return DigestItem(
-        posting=p,
+    return _PostingParts(
         comparison=comparison,
-        level_match=bool(p.level and p.level in sub.levels),
         level_label=item_level_label(benchmarks, p),
         location=p.location_text or ", ".join(x for x in (p.city, p.country) if x) or "—",
         workplace=WORKPLACE_LABELS.get(p.workplace, "Workplace not stated"),
@@ -346,6 +377,7 @@ def pay_line(stat: PayStat, benchmarks: Benchmarks) -> str:
     return f"{line}."
 
 
+@lru_cache(maxsize=8)
 def market_lines(market: MarketSummary, benchmarks: Benchmarks) -> tuple[str, ...]:
     """The market over the window in a few sentences: new roles, shares, and the median posted
     pay of the roles the guide covers per level and country (never pooling currencies), with
@@ -376,6 +408,7 @@ def bars(counts: list[tuple[str, int]]) -> tuple[Bar, ...]:
     return tuple(Bar(label, n, round(n * 100 / top) if top else 0) for label, n in counts)
 
 
+@lru_cache(maxsize=8)
 def weekly_section(market: MarketSummary, benchmarks: Benchmarks) -> WeeklySection:
     """Counts by level and hub (as chart bars), pay vs the guide, shares, skills, companies."""
     counts = [(key, market.by_level.get(key, 0)) for key in LEVELS]

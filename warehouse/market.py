@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from core.benchmarks import Benchmarks, load_benchmarks, midpoint
+from core.benchmarks import Benchmarks, load_benchmarks
 from core.models import MIN_MEDIAN_COUNT, MarketPay, MarketSummary, PayStat
 
 MARKET_DAYS = 90
@@ -72,6 +72,11 @@ def market_pay(con: duckdb.DuckDBPyConnection, now: datetime, days: int = MARKET
 
 # The relevant postings new in the window (see new_at_sql).
 _NEW = f"FROM postings p WHERE p.relevant AND {new_at_sql('p')} >= ?"
+# A posting's annual pay as posted: the middle of its range (one end stands for both).
+_PAY_MID = (
+    "(coalesce(p.salary_annual_min, p.salary_annual_max)"
+    " + coalesce(p.salary_annual_max, p.salary_annual_min)) / 2"
+)
 
 
 def market_summary(
@@ -128,8 +133,8 @@ def pay_stats(
     for the roles the mapping compares with a guide figure; no median under MIN_MEDIAN_COUNT."""
     rows = con.execute(
         "SELECT family, level, title, upper(country), upper(salary_currency),"
-        " salary_annual_min, salary_annual_max"
-        f" {_NEW} AND p.country IS NOT NULL AND p.salary_currency IS NOT NULL",
+        f" list({_PAY_MID}) {_NEW} AND p.country IS NOT NULL AND p.salary_currency IS NOT NULL"
+        f" AND {_PAY_MID} > 0 GROUP BY ALL",
         [since],
     ).fetchall()
     return _grouped(rows, benchmarks)
@@ -138,15 +143,19 @@ def pay_stats(
 # The relevant postings listed in the `?` days before `?`, once per listing, with their role
 # and annual pay: the rows of market_benchmarks, for the guide's figures.
 LISTED_PAY_SQL = """
-SELECT family, level, title, upper(country), upper(salary_currency),
-    salary_annual_min, salary_annual_max
-FROM postings
-WHERE relevant AND country IS NOT NULL AND salary_currency IS NOT NULL
-  AND coalesce(salary_annual_min, salary_annual_max) > 0
-  AND last_seen >= CAST(? AS TIMESTAMPTZ) - to_days(CAST(? AS INTEGER))
-QUALIFY row_number() OVER (
-    PARTITION BY coalesce(fingerprint, source || '/' || source_id), coalesce(level, '')
-    ORDER BY last_seen DESC, source, source_id) = 1
+WITH listed AS (
+    SELECT family, level, title, upper(country) AS country, upper(salary_currency) AS currency,
+        (coalesce(salary_annual_min, salary_annual_max)
+            + coalesce(salary_annual_max, salary_annual_min)) / 2 AS pay
+    FROM postings
+    WHERE relevant AND country IS NOT NULL AND salary_currency IS NOT NULL
+      AND coalesce(salary_annual_min, salary_annual_max) > 0
+      AND last_seen >= CAST(? AS TIMESTAMPTZ) - to_days(CAST(? AS INTEGER))
+    QUALIFY row_number() OVER (
+        PARTITION BY coalesce(fingerprint, source || '/' || source_id), coalesce(level, '')
+        ORDER BY last_seen DESC, source, source_id) = 1
+)
+SELECT family, level, title, country, currency, list(pay) FROM listed GROUP BY ALL
 """
 
 
@@ -159,12 +168,13 @@ def market_pay_stats(
 
 
 def _grouped(rows: list[tuple[Any, ...]], benchmarks: Benchmarks) -> tuple[PayStat, ...]:
+    """Rows of (family, level, title, country, currency, [annual pay midpoints]), one per
+    distinct role and place: the mapping is applied once per row."""
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for family, level, title, country, currency, low, high in rows:
-        pay = midpoint(low, high)
+    for family, level, title, country, currency, pays in rows:
         figure = benchmarks.mapping.rule(family, level, title).figure
-        if pay is not None and figure != "none":
-            groups[(figure, country, currency)].append(pay)
+        if figure != "none":
+            groups[(figure, country, currency)].extend(float(v) for v in pays)
     return tuple(
         PayStat(figure, country, currency, len(values), _median(values))
         for (figure, country, currency), values in sorted(groups.items())
