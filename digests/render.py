@@ -38,6 +38,7 @@ def render_digest(digest: Digest, unsubscribe_url: str) -> RenderedDigest:
     return RenderedDigest(subject=digest.subject, html=html, text=text)
 
 
+@lru_cache(maxsize=65_536)
 def is_web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with no whitespace or control characters."""
     if not url or _UNSAFE_IN_URL.search(url):
@@ -51,6 +52,7 @@ def link(url: str | None) -> str | None:
     return url if is_web_url(url) else None
 
 
+@lru_cache(maxsize=65_536)
 def day(when: datetime | None) -> str:
     """`3 Nov 2026`, or an empty string."""
     return f"{when.day} {when:%b %Y}" if when else ""
