@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from digests.compose import Digest
+from digests.compose import Digest, DigestItem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BAR_CHARS = 20
@@ -63,6 +64,19 @@ def text_bar(percent: int) -> str:
     return "█" * round(percent * BAR_CHARS / 100)
 
 
+# One posting fills many digests of a run: each item's HTML and text are rendered once.
+@lru_cache(maxsize=65_536)
+def item_html(item: DigestItem) -> Markup:
+    """One posting's block of the HTML part (every value escaped)."""
+    return Markup(_environment().get_template("item.html").render(item=item).removesuffix("\n"))  # noqa: S704 (autoescaped template)
+
+
+@lru_cache(maxsize=65_536)
+def item_text(item: DigestItem) -> str:
+    """One posting's lines of the plain-text part, after its number."""
+    return _environment().get_template("item.txt").render(item=item).removesuffix("\n")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     """One environment: `.html` templates autoescape, `.txt` templates do not."""
@@ -74,5 +88,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(link=link, day=day, text_bar=text_bar)
+    env.filters.update(
+        link=link, day=day, text_bar=text_bar, item_html=item_html, item_text=item_text
+    )
     return env
