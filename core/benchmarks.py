@@ -1,9 +1,12 @@
-"""The career guide's salary benchmarks: load them from YAML and compare a posting to them."""
+"""The career guide's salary benchmarks: load them (and the role mapping) from YAML and compare
+a posting's pay with the one figure its role, level and country are mapped to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,11 +14,21 @@ import yaml
 
 from core.models import LEVELS
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "benchmarks.yaml"
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+DEFAULT_PATH = CONFIG / "benchmarks.yaml"
+DEFAULT_MAPPING_PATH = CONFIG / "benchmark_mapping.yaml"
 US = "US"
+UNSTATED = "unstated"
+RUNGS: tuple[str, ...] = (*LEVELS, UNSTATED)
+FIGURES: tuple[str, ...] = (*LEVELS, "national", "none")
+REASONS: tuple[str, ...] = ("entry", "family", "level", "country", "no_country")
+# How a posted pay becomes a year's pay (the salary parser uses the same factors).
+ANNUAL_FACTORS: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
+PERIOD_ADVERBS = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly"}
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "SGD": "S$"}
 
 Position = Literal["below", "within", "above"]
-Basis = Literal["level", "national", "region", "region_and_level"]
+Basis = Literal["level", "national", "region", "none"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,7 @@ class LevelBenchmark:
 
 @dataclass(frozen=True)
 class RegionBenchmark:
-    """The guide's pay range for one world region, locally and in USD."""
+    """The guide's pay range for Clinical Operations Managers in one world region."""
 
     key: str
     name: str
@@ -44,6 +57,11 @@ class RegionBenchmark:
     usd_max: float
     countries: tuple[str, ...]
     guide_examples: tuple[str, ...]
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies of the local range (`AUD/SGD` is two)."""
+        return tuple(c.strip().upper() for c in self.currency.split("/"))
 
 
 @dataclass(frozen=True)
@@ -56,12 +74,64 @@ class Hub:
 
 
 @dataclass(frozen=True)
+class GuideRule:
+    """What one (role family, level) is compared with: a guide figure or none, and why."""
+
+    figure: str
+    regional: bool = False
+    title_pattern: str | None = None
+    reason: str | None = None
+
+    def applies_to(self, title: str | None) -> bool:
+        """True when the rule has no title condition or the title meets it."""
+        return self.title_pattern is None or bool(_pattern(self.title_pattern).search(title or ""))
+
+
+@dataclass(frozen=True)
+class FamilyMapping:
+    """One role family: its label and the rule for each rung (none for entry roles)."""
+
+    key: str
+    label: str
+    entry: bool
+    rules: dict[str, GuideRule] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RoleMapping:
+    """The versioned mapping from (role family, level) to the guide figure compared with."""
+
+    version: int
+    as_of: date
+    reasons: dict[str, str] = field(hash=False, compare=False)
+    families: tuple[FamilyMapping, ...]
+
+    def family(self, key: str | None) -> FamilyMapping | None:
+        """The mapping of a family key, or None when the family is not mapped."""
+        return _families_by_key(self.families).get(key or "")
+
+    def rule(self, family: str | None, level: str | None, title: str | None = None) -> GuideRule:
+        """The rule for a posting's family, level and title (a failed title condition means an
+        entry role)."""
+        mapped = self.family(family)
+        if mapped is None:
+            return GuideRule("none", reason="family")
+        if mapped.entry:
+            return GuideRule("none", reason="entry")
+        rung = level if level in LEVELS else UNSTATED
+        rule = mapped.rules.get(rung) or GuideRule("none", reason="family")
+        return rule if rule.applies_to(title) else GuideRule("none", reason="entry")
+
+
+@dataclass(frozen=True, eq=False)
 class Benchmarks:
-    """All the guide's figures, with where they come from."""
+    """All the guide's figures, with where they come from, and the role mapping (compared by
+    identity: one load is one set of figures)."""
 
     version: int
     as_of: date
     source_title: str
+    source_publisher: str
     source_sections: tuple[str, ...]
     national_median_usd: float
     national_median_source: str
@@ -73,6 +143,7 @@ class Benchmarks:
     levels: tuple[LevelBenchmark, ...]
     regions: tuple[RegionBenchmark, ...]
     hubs: tuple[Hub, ...]
+    mapping: RoleMapping
 
     def level(self, key: str | None) -> LevelBenchmark | None:
         """The benchmark of a level key (`senior`), or None."""
@@ -85,32 +156,62 @@ class Benchmarks:
 
     @property
     def citation(self) -> str:
-        """One line naming the guide and its sections."""
-        return f"{self.source_title} ({', '.join(self.source_sections)})"
+        """One line naming the guide, its publisher and its sections."""
+        return f"{self.source_title}, {self.source_publisher} ({', '.join(self.source_sections)})"
+
+
+@dataclass(frozen=True)
+class PostedPay:
+    """What a comparison needs to know about a posting: its role, place and pay.
+
+    `annual_*` are in the posted currency, `usd_*` annualised in USD; either end may be None.
+    """
+
+    family: str | None
+    level: str | None
+    title: str | None
+    country: str | None
+    currency: str | None
+    annual_min: float | None
+    annual_max: float | None
+    usd_min: float | None
+    usd_max: float | None
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """How a posting's pay compares to the guide, in numbers and in words.
+    """How a posting's pay compares with the guide figure its role is mapped to.
 
-    `delta_pct` and `reference_usd` are against a US median (the level's, else the national
-    one): the only medians the guide gives. Outside the US they are None unless the level is
-    known. `position` is against the region's range when `region` is set, else against the
-    US national range.
+    basis: `level` (a rung's US median), `national` (the US national median), `region` (the
+    guide's range for Clinical Operations Managers in the posting's region) or `none` (no
+    figure applies; `reason` says why). `delta_pct` is against a median; `position` against a
+    region's range, in the posted currency when it is the range's, else in USD.
     """
 
     basis: Basis
     phrase: str
     midpoint_usd: float
+    reference: str | None = None
     delta_pct: int | None = None
     reference_usd: float | None = None
     position: Position | None = None
     region: str | None = None
+    reason: str | None = None
 
     @property
     def above_median(self) -> bool:
         """True when the posting pays more than the median it was compared to."""
         return self.delta_pct is not None and self.delta_pct > 0
+
+
+@lru_cache(maxsize=16)
+def _families_by_key(families: tuple[FamilyMapping, ...]) -> dict[str, FamilyMapping]:
+    return {f.key: f for f in families}
+
+
+@lru_cache(maxsize=64)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- formatting
@@ -129,41 +230,30 @@ def usd_range(low: float, high: float, open_ended: bool = False) -> str:
     return f"{usd_short(low)}–{usd_short(high)}{'+' if open_ended else ''}"
 
 
-# ---------------------------------------------------------------- comparison
+def money(amount: float, currency: str | None) -> str:
+    """`$120k`, `€72.5k`, `$55`, `$55.50`, `CHF 9,500`."""
+    code = (currency or "").upper()
+    sign = CURRENCY_SIGNS.get(code, f"{code} " if code else "")
+    if amount >= 10_000 and round(amount) % 100 == 0:
+        thousands = round(amount) / 1000
+        return f"{sign}{thousands:,.1f}".removesuffix(".0") + "k"
+    if amount == int(amount):
+        return f"{sign}{int(amount):,}"
+    return f"{sign}{amount:,.2f}"
 
 
-def compare_to_benchmark(
-    benchmarks: Benchmarks,
-    level: str | None,
-    country: str | None,
-    usd_annual_min: float | None,
-    usd_annual_max: float | None,
-) -> Comparison | None:
-    """Compare a posting's annual USD pay to the guide; None when no pay is known.
-
-    In the US (or country unknown): the level's median, else the national median and range.
-    Elsewhere: the region's USD range plus, when the level is known, the delta from that
-    level's US median; where no region applies, the US figures, labelled "US".
-    """
-    midpoint = _midpoint(usd_annual_min, usd_annual_max)
-    if midpoint is None:
-        return None
-    low = usd_annual_min if usd_annual_min is not None else midpoint
-    high = usd_annual_max if usd_annual_max is not None else midpoint
-    code = (country or US).strip().upper()
-    level_bm = benchmarks.level(level)
-    region = benchmarks.region_for_country(code) if code != US else None
-    if region is not None:
-        return _vs_region(region, level_bm, midpoint)
-    prefix = "" if code == US else "US "
-    if level_bm is not None:
-        return _vs_level(benchmarks, level_bm, midpoint, high, prefix)
-    return _vs_national(benchmarks, midpoint, low, high, prefix)
+def money_range(low: float, high: float, currency: str | None) -> str:
+    """`€70k–€120k`; for several currencies (`AUD/SGD`) `90k–150k AUD/SGD`."""
+    if currency and "/" in currency:
+        return f"{money(low, None)}–{money(high, None)} {currency}"
+    return f"{money(low, currency)}–{money(high, currency)}"
 
 
-def _midpoint(low: float | None, high: float | None) -> float | None:
-    values = [v for v in (low, high) if v is not None and v > 0]
-    return sum(values) / len(values) if values else None
+def conversion(period: str | None) -> str | None:
+    """How a pay was annualised: `hourly × 2,080`; None for a yearly pay."""
+    if period in PERIOD_ADVERBS:
+        return f"{PERIOD_ADVERBS[period]} × {ANNUAL_FACTORS[period]:,}"
+    return None
 
 
 def delta_percent(value: float, reference: float) -> int:
@@ -177,81 +267,148 @@ def signed(pct: int) -> str:
     return f"+{pct}%" if pct > 0 else f"{pct}%" if pct < 0 else "±0%"
 
 
-def _national_range(benchmarks: Benchmarks, prefix: str) -> str:
-    """`$70k–$160k range` in the US, `US range $70k–$160k` when compared from abroad."""
-    span = usd_range(benchmarks.range_min_usd, benchmarks.range_max_usd)
-    return f"{prefix}range {span}" if prefix else f"{span} range"
+def midpoint(low: float | None, high: float | None) -> float | None:
+    """The middle of a range whose ends may be missing (one end stands for both)."""
+    values = [v for v in (low, high) if v is not None and v > 0]
+    return sum(values) / len(values) if values else None
 
 
-def _vs_level_median(lb: LevelBenchmark, midpoint: float, prefix: str) -> tuple[int, str]:
-    """The delta from a level's US median and its words: `+12% vs Senior median $140k`."""
-    pct = delta_percent(midpoint, lb.median_usd)
-    return pct, f"{signed(pct)} vs {prefix}{lb.label} median {usd_short(lb.median_usd)}"
+# ---------------------------------------------------------------- comparison
 
 
-def _vs_level(
-    benchmarks: Benchmarks, lb: LevelBenchmark, midpoint: float, high: float, prefix: str
-) -> Comparison:
-    pct, phrase = _vs_level_median(lb, midpoint, prefix)
-    position: Position | None = None
-    if high < benchmarks.range_min_usd:
-        position = "below"
-        phrase += f", below the guide's {_national_range(benchmarks, prefix)}"
-    return Comparison("level", phrase, midpoint, pct, lb.median_usd, position)
+def compare_to_benchmark(benchmarks: Benchmarks, pay: PostedPay) -> Comparison | None:
+    """Compare a posting's pay with the guide figure its role is mapped to; None without pay.
+
+    In the US: the mapped rung's US median (or the national median). In a guide region: the
+    region's range for Clinical Operations Managers, for rungs the mapping marks regional.
+    Elsewhere, for unmapped roles, and without a country: no comparison, with the reason.
+    """
+    mid_usd = midpoint(pay.usd_min, pay.usd_max)
+    if mid_usd is None:
+        return None
+    rule = benchmarks.mapping.rule(pay.family, pay.level, pay.title)
+    code = (pay.country or "").strip().upper()
+    if rule.figure == "none":
+        return _none(benchmarks, mid_usd, rule.reason or "family")
+    if not code:
+        return _none(benchmarks, mid_usd, "no_country")
+    if code == US:
+        return _vs_median(benchmarks, rule.figure, mid_usd)
+    region = benchmarks.region_for_country(code)
+    if region is None:
+        return _none(benchmarks, mid_usd, "country")
+    if not rule.regional:
+        return _none(benchmarks, mid_usd, "level")
+    return _vs_region(region, pay, mid_usd)
 
 
-def _vs_national(
-    benchmarks: Benchmarks, midpoint: float, low: float, high: float, prefix: str
-) -> Comparison:
-    median = benchmarks.national_median_usd
-    pct = delta_percent(midpoint, median)
-    if high < benchmarks.range_min_usd:
-        phrase = f"below the guide's {_national_range(benchmarks, prefix)}"
-        return Comparison("national", phrase, midpoint, pct, median, "below")
-    if low > benchmarks.range_max_usd:
-        phrase = f"above the guide's {_national_range(benchmarks, prefix)}"
-        return Comparison("national", phrase, midpoint, pct, median, "above")
-    phrase = f"{signed(pct)} vs {prefix}national median {usd_short(median)}"
-    return Comparison("national", phrase, midpoint, pct, median, "within")
+def _none(benchmarks: Benchmarks, mid_usd: float, reason: str) -> Comparison:
+    text = benchmarks.mapping.reasons.get(reason, reason)
+    return Comparison("none", f"no comparison ({text})", mid_usd, reason=reason)
 
 
-def _vs_region(region: RegionBenchmark, lb: LevelBenchmark | None, midpoint: float) -> Comparison:
-    """The region's range; with a known level also the delta from its US median (the guide
-    gives no level figures by region)."""
-    position: Position = "within"
-    if midpoint < region.usd_min:
-        position = "below"
-    elif midpoint > region.usd_max:
-        position = "above"
-    span = usd_range(region.usd_min, region.usd_max)
-    phrase = f"{position} the guide's {region.name} range {span}"
-    if lb is None:
-        return Comparison("region", phrase, midpoint, None, None, position, region.name)
-    pct, level_phrase = _vs_level_median(lb, midpoint, f"{US} ")
+def median_reference(benchmarks: Benchmarks, figure: str) -> tuple[str, float]:
+    """The words naming a median figure and its value: (`the guide's Clinical Operations
+    Manager median, US, $110k`, 110000)."""
+    level = benchmarks.level(figure)
+    if level is not None:
+        name, value = level.name, level.median_usd
+        return f"the guide's {name} median, US, {usd_short(value)}", value
+    value = benchmarks.national_median_usd
+    source = benchmarks.national_median_source
+    return f"the guide's US national median, {usd_short(value)} ({source})", value
+
+
+def _vs_median(benchmarks: Benchmarks, figure: str, mid_usd: float) -> Comparison:
+    reference, value = median_reference(benchmarks, figure)
+    pct = delta_percent(mid_usd, value)
+    basis: Basis = "national" if figure == "national" else "level"
+    phrase = f"{signed(pct)} vs {reference}"
+    return Comparison(basis, phrase, mid_usd, reference, pct, value)
+
+
+def region_reference(region: RegionBenchmark) -> str:
+    """`the guide's range for Clinical Operations Managers in Western Europe, €70k–€120k
+    ($75k–$130k)`."""
+    local = money_range(region.local_min, region.local_max, region.currency)
+    usd = usd_range(region.usd_min, region.usd_max)
+    span = local if region.currency.upper() == "USD" else f"{local} ({usd})"
+    return f"the guide's range for Clinical Operations Managers in {region.name}, {span}"
+
+
+def _vs_region(region: RegionBenchmark, pay: PostedPay, mid_usd: float) -> Comparison:
+    """Where the pay falls in the region's range: in the posted currency when the range is in
+    it, else in USD."""
+    value, low, high = mid_usd, region.usd_min, region.usd_max
+    local_mid = midpoint(pay.annual_min, pay.annual_max)
+    if local_mid is not None and (pay.currency or "").upper() in region.currencies:
+        value, low, high = local_mid, region.local_min, region.local_max
+    position: Position = "below" if value < low else "above" if value > high else "within"
+    reference = region_reference(region)
     return Comparison(
-        "region_and_level",
-        f"{phrase}; {level_phrase}",
-        midpoint,
-        pct,
-        lb.median_usd,
-        position,
-        region.name,
+        "region",
+        f"{position} {reference}",
+        mid_usd,
+        reference,
+        position=position,
+        region=region.name,
     )
+
+
+# ---------------------------------------------------------------- the mapping as a table
+
+
+def mapping_table(benchmarks: Benchmarks) -> list[tuple[str, str, str, str]]:
+    """The mapping in words, one row per (family, level): (family, level, US figure, outside
+    the US); docs/benchmarks.md shows exactly these rows."""
+    mapping, rows = benchmarks.mapping, []
+    for family in mapping.families:
+        if family.entry:
+            words = f"none ({mapping.reasons['entry']})"
+            rows.append((family.key, "any", words, "none"))
+            continue
+        for rung in RUNGS:
+            rule = family.rules[rung]
+            figure = _figure_words(benchmarks, rule)
+            regional = "the guide's regional range" if rule.regional else "none"
+            rows.append((family.key, rung, figure, regional))
+    return rows
+
+
+def _figure_words(benchmarks: Benchmarks, rule: GuideRule) -> str:
+    if rule.figure == "none":
+        return f"none ({benchmarks.mapping.reasons.get(rule.reason or '', rule.reason)})"
+    words = median_reference(benchmarks, rule.figure)[0].removeprefix("the guide's ")
+    if rule.title_pattern:
+        words += f", if the title matches `{rule.title_pattern}` (else none: an entry role)"
+    return words
 
 
 # ---------------------------------------------------------------- loading
 
 
-def load_benchmarks(path: Path | None = None) -> Benchmarks:
-    """Read and validate the benchmarks file; ValueError names the file and field."""
+def load_benchmarks(path: Path | None = None, mapping_path: Path | None = None) -> Benchmarks:
+    """Read and validate the benchmarks file and the role mapping; ValueError names the file
+    and field."""
     file = Path(path) if path is not None else DEFAULT_PATH
+    mapping_file = Path(mapping_path) if mapping_path is not None else DEFAULT_MAPPING_PATH
+    mapping = _Reader(mapping_file).mapping_file(_read_yaml(mapping_file))
+    return _Reader(file).benchmarks(_read_yaml(file), mapping)
+
+
+def load_mapping(path: Path | None = None) -> RoleMapping:
+    """Read and validate the role mapping file alone."""
+    file = Path(path) if path is not None else DEFAULT_MAPPING_PATH
+    return _Reader(file).mapping_file(_read_yaml(file))
+
+
+def _read_yaml(file: Path) -> Any:
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"{file}: cannot read benchmarks file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"{file}: invalid YAML ({exc})") from exc
-    return _Reader(file).benchmarks(data)
 
 
 class _Reader:
@@ -298,20 +455,25 @@ class _Reader:
             raise self.fail(f"{field}{key}", "must be a list of ISO 3166-1 alpha-2 codes")
         return tuple(str(c) for c in value)
 
-    def benchmarks(self, data: Any) -> Benchmarks:
-        root = self.mapping(data, "(top level)")
+    def version(self, root: dict[str, Any]) -> tuple[int, date]:
         version = self.get(root, "version", "")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise self.fail("version", "must be a positive integer")
         as_of = self.get(root, "as_of", "")
         if not isinstance(as_of, date):
             raise self.fail("as_of", "must be a date (YYYY-MM-DD)")
+        return version, as_of
+
+    def benchmarks(self, data: Any, mapping: RoleMapping) -> Benchmarks:
+        root = self.mapping(data, "(top level)")
+        version, as_of = self.version(root)
         source = self.mapping(self.get(root, "source", ""), "source")
         national = self.mapping(self.get(root, "national", ""), "national")
         return Benchmarks(
             version=version,
             as_of=as_of,
             source_title=self.text(source, "title", "source."),
+            source_publisher=self.text(source, "publisher", "source."),
             source_sections=tuple(str(s) for s in source.get("sections") or ()),
             national_median_usd=self.number(national, "median_usd", "national."),
             national_median_source=self.text(national, "median_source", "national."),
@@ -323,6 +485,7 @@ class _Reader:
             levels=self.levels(root),
             regions=self.regions(root),
             hubs=self.hubs(root),
+            mapping=mapping,
         )
 
     def levels(self, root: dict[str, Any]) -> tuple[LevelBenchmark, ...]:
@@ -386,6 +549,62 @@ class _Reader:
             name = self.text(item, "name", f)
             result.append(Hub(name, country, tuple(str(a) for a in aliases)))
         return tuple(result)
+
+    def mapping_file(self, data: Any) -> RoleMapping:
+        root = self.mapping(data, "(top level)")
+        version, as_of = self.version(root)
+        reasons = self.mapping(self.get(root, "reasons", ""), "reasons")
+        missing = [key for key in REASONS if not str(reasons.get(key) or "").strip()]
+        if missing:
+            raise self.fail("reasons", f"must give the words for {', '.join(missing)}")
+        families = self.get(root, "families", "")
+        if not isinstance(families, list) or not families:
+            raise self.fail("families", "must be a non-empty list")
+        result = [self.family(item, i) for i, item in enumerate(families)]
+        keys = [f.key for f in result]
+        if len(set(keys)) != len(keys):
+            raise self.fail("families", "lists a family twice")
+        words = {str(k): str(v).strip() for k, v in reasons.items()}
+        return RoleMapping(version, as_of, words, tuple(result))
+
+    def family(self, data: Any, i: int) -> FamilyMapping:
+        f = f"families[{i}]."
+        item = self.mapping(data, f"families[{i}]")
+        key, label = self.text(item, "key", f), self.text(item, "label", f)
+        if item.get("entry"):
+            if item.get("guide"):
+                raise self.fail(f"{f}guide", "must be absent for an entry family")
+            return FamilyMapping(key, label, True)
+        guide = self.mapping(self.get(item, "guide", f), f"{f}guide")
+        unknown = sorted(set(guide) - set(RUNGS))
+        if unknown:
+            raise self.fail(f"{f}guide", f"names unknown levels: {', '.join(map(str, unknown))}")
+        rules = {rung: self.rule(guide.get(rung), f"{f}guide.{rung}") for rung in RUNGS}
+        return FamilyMapping(key, label, False, rules)
+
+    def rule(self, data: Any, field: str) -> GuideRule:
+        if data is None:
+            raise self.fail(field, "is missing")
+        item = self.mapping(data, field)
+        figure = self.text(item, "figure", f"{field}.")
+        if figure not in FIGURES:
+            raise self.fail(f"{field}.figure", f"must be one of {', '.join(FIGURES)}")
+        pattern = item.get("title_pattern")
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                problem = f"is not a regular expression ({exc})"
+                raise self.fail(f"{field}.title_pattern", problem) from exc
+        reason = item.get("reason")
+        if figure == "none" and reason not in REASONS:
+            raise self.fail(f"{field}.reason", f"must be one of {', '.join(REASONS)}")
+        return GuideRule(
+            figure,
+            bool(item.get("regional")),
+            None if pattern is None else str(pattern),
+            None if reason is None else str(reason),
+        )
 
 
 def _is_alpha2(code: Any) -> bool:

@@ -259,8 +259,37 @@ class Matches(Sequence[MatchedPosting]):
 
 
 @dataclass(frozen=True)
+class PayStat:
+    """Posted pay of one group of new postings: the guide figure their role is compared with
+    (a level key or `national`), one country and one currency, how many, and (from
+    `MIN_MEDIAN_COUNT` on) the median annual pay in that currency."""
+
+    figure: str
+    country: str
+    currency: str
+    count: int
+    median: float | None
+
+
+# No median, quartile or percentile is given from fewer postings than this ("too few to say").
+MIN_MEDIAN_COUNT = 3
+
+
+@dataclass(frozen=True, eq=False)
+class MarketPay:
+    """The market's own benchmark: annual posted pay (in the posted currency, sorted) of the
+    relevant postings listed in the last `window_days`, per group. A key is (family, level or
+    "", place, currency), the place a country code or `hub:<name>`. Compared by identity."""
+
+    window_days: int = 90
+    groups: dict[tuple[str, str, str, str], tuple[float, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
 class MarketSummary:
-    """The market over a digest's window: counts, pay and remote share."""
+    """The market over a digest's window: counts (`total_new` are new by their posted date,
+    warehouse/market.py), pay by guide figure and country, remote share, and the 90-day market
+    pay each posting is placed in. Compared by identity (a digest run composes from one)."""
 
     window_days: int
     total_new: int
@@ -268,6 +297,9 @@ class MarketSummary:
     by_hub: dict[str, int] = field(default_factory=dict)
     remote_share: float | None = None
     salary_transparency: float | None = None
-    median_usd_by_level: dict[str, float] = field(default_factory=dict)
+    pay: tuple[PayStat, ...] = ()
     top_companies: list[tuple[str, int]] = field(default_factory=list)
     top_skills: list[tuple[str, int]] = field(default_factory=list)
+    market_pay: MarketPay = field(default_factory=MarketPay)
+    total_listed: int = 0  # first seen in the window, whatever their posted date
+    pay_90: tuple[PayStat, ...] = ()  # as `pay`, over the postings listed in the last 90 days

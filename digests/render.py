@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from digests.compose import Digest
+from digests.compose import Digest, DigestItem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BAR_CHARS = 20
@@ -44,6 +45,7 @@ def render_digest(
     return RenderedDigest(subject=digest.subject, html=html, text=text)
 
 
+@lru_cache(maxsize=65_536)
 def is_web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with no whitespace or control characters."""
     if not url or _UNSAFE_IN_URL.search(url):
@@ -57,6 +59,7 @@ def link(url: str | None) -> str | None:
     return url if is_web_url(url) else None
 
 
+@lru_cache(maxsize=65_536)
 def day(when: datetime | None) -> str:
     """`3 Nov 2026`, or an empty string."""
     return f"{when.day} {when:%b %Y}" if when else ""
@@ -65,6 +68,19 @@ def day(when: datetime | None) -> str:
 def text_bar(percent: int) -> str:
     """A bar of block characters for the plain-text chart."""
     return "█" * round(percent * BAR_CHARS / 100)
+
+
+# One posting fills many digests of a run: each item's HTML and text are rendered once.
+@lru_cache(maxsize=65_536)
+def item_html(item: DigestItem) -> Markup:
+    """One posting's block of the HTML part (every value escaped)."""
+    return Markup(_environment().get_template("item.html").render(item=item).removesuffix("\n"))  # noqa: S704 (autoescaped template)
+
+
+@lru_cache(maxsize=65_536)
+def item_text(item: DigestItem) -> str:
+    """One posting's lines of the plain-text part, after its number."""
+    return _environment().get_template("item.txt").render(item=item).removesuffix("\n")
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +94,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(link=link, day=day, text_bar=text_bar)
+    env.filters.update(
+        link=link, day=day, text_bar=text_bar, item_html=item_html, item_text=item_text
+    )
     return env
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.benchmarks import (
+    ANNUAL_FACTORS,
+    DEFAULT_MAPPING_PATH,
     DEFAULT_PATH,
     Benchmarks,
+    PostedPay,
     compare_to_benchmark,
+    conversion,
     load_benchmarks,
+    load_mapping,
     usd_short,
 )
+from parsers import salary as salary_parser
+from parsers import title as title_parser
 
 
 @pytest.fixture(scope="module")
@@ -114,143 +122,257 @@ def test_hubs(bm: Benchmarks) -> None:
 
 # ---------------------------------------------------------------- comparison
 
+BENCHMARKS = load_benchmarks()  # loaded once: hypothesis times each example
+CTM = "clinical_trial_management"
+OPS = "clinical_operations"
+
+
+def pay(
+    family: str | None = CTM,
+    level: str | None = "senior",
+    country: str | None = "US",
+    low: float | None = 150_000,
+    high: float | None = 164_000,
+    currency: str | None = "USD",
+    title: str = "Senior Clinical Trial Manager",
+    local: tuple[float | None, float | None] | None = None,
+) -> PostedPay:
+    annual = local if local is not None else (low, high)
+    return PostedPay(family, level, title, country, currency, *annual, low, high)
+
 
 @pytest.mark.parametrize(
-    ("level", "country", "low", "high", "phrase"),
+    ("posted", "phrase"),
     [
-        ("senior", "US", 150_000, 164_000, "+12% vs Senior median $140k"),
-        ("manager", "US", 95_000, 107_000, "-8% vs Manager median $110k"),
-        ("manager", None, 110_000, 110_000, "±0% vs Manager median $110k"),
-        ("vp", "us", 250_000, 290_000, "+13% vs VP median $240k"),
-        (None, "US", 100_000, 130_000, "+4% vs national median $110,680"),
-        (None, None, 40_000, 60_000, "below the guide's $70k–$160k range"),
-        (None, "US", 170_000, 200_000, "above the guide's $70k–$160k range"),
+        (pay(), "+12% vs the guide's Senior Clinical Operations Manager median, US, $140k"),
         (
-            "manager",
-            "US",
-            40_000,
-            60_000,
-            "-55% vs Manager median $110k, below the guide's $70k–$160k range",
-        ),
-        (None, "DE", 80_000, 100_000, "within the guide's Western Europe range $75k–$130k"),
-        (None, "BR", 80_000, 90_000, "above the guide's Latin America range $40k–$70k"),
-        (
-            "senior",
-            "DE",
-            80_000,
-            100_000,
-            "within the guide's Western Europe range $75k–$130k; -36% vs US Senior median $140k",
+            pay(OPS, "manager", low=95_000, high=107_000, title="Clinical Operations Manager"),
+            "-8% vs the guide's Clinical Operations Manager median, US, $110k",
         ),
         (
-            "manager",
-            "CA",
-            40_000,
-            50_000,
-            "below the guide's Canada range $65k–$100k; -59% vs US Manager median $110k",
+            pay(level="vp", country="us", low=250_000, high=290_000),
+            "+13% vs the guide's VP of Clinical Operations median, US, $240k",
         ),
         (
-            "vp",
-            "BR",
-            90_000,
-            110_000,
-            "above the guide's Latin America range $40k–$70k; -58% vs US VP median $240k",
+            pay(OPS, None, low=100_000, high=130_000, title="Clinical Operations"),
+            "+4% vs the guide's US national median, $110,680 (BLS, May 2023)",
         ),
-        ("senior", "IN", 150_000, 164_000, "+12% vs US Senior median $140k"),
         (
-            "manager",
-            "IN",
-            40_000,
-            60_000,
-            "-55% vs US Manager median $110k, below the guide's US range $70k–$160k",
+            pay(
+                level="assistant", low=80_000, high=90_000, title="Associate Clinical Trial Manager"
+            ),
+            "+6% vs the guide's Assistant Clinical Operations Manager median, US, $80k",
         ),
-        (None, "IN", 100_000, 130_000, "+4% vs US national median $110,680"),
-        (None, "ZZ", 40_000, 60_000, "below the guide's US range $70k–$160k"),
     ],
 )
-def test_comparison_phrases(
-    bm: Benchmarks, level: str | None, country: str | None, low: int, high: int, phrase: str
+def test_us_postings_against_the_mapped_us_median(
+    bm: Benchmarks, posted: PostedPay, phrase: str
 ) -> None:
-    comparison = compare_to_benchmark(bm, level, country, low, high)
+    comparison = compare_to_benchmark(bm, posted)
+    assert comparison is not None and comparison.phrase == phrase
+    assert comparison.basis in ("level", "national")
+
+
+@pytest.mark.parametrize(
+    ("family", "level", "title"),
+    [
+        ("clinical_research_associate", "assistant", "Clinical Research Associate II"),
+        ("clinical_research_associate", "senior", "Senior CRA"),
+        ("clinical_trial_assistant", "assistant", "Clinical Trial Assistant"),
+        ("clinical_research_management", "assistant", "Clinical Research Coordinator"),
+        ("clinical_project_management", "assistant", "Clinical Project Management Internship"),
+        (CTM, "assistant", "Clinical Trial Associate"),
+    ],
+)
+def test_entry_roles_get_no_guide_comparison(
+    bm: Benchmarks, family: str, level: str, title: str
+) -> None:
+    """The issue's CRA II at $95k-$120k is not "+34% vs Assistant median $80k"."""
+    comparison = compare_to_benchmark(bm, pay(family, level, low=95_000, high=120_000, title=title))
     assert comparison is not None
-    assert comparison.phrase == phrase
+    assert (comparison.basis, comparison.reason, comparison.delta_pct) == ("none", "entry", None)
+    assert comparison.phrase == (
+        "no comparison (the guide gives no figure for entry roles such as CRA/CTA)"
+    )
+    assert not comparison.above_median
+
+
+def test_unmapped_family_gets_no_comparison(bm: Benchmarks) -> None:
+    for family in (None, "regulatory_affairs"):
+        comparison = compare_to_benchmark(bm, pay(family))
+        assert comparison is not None and comparison.reason == "family"
+        assert "management roles only" in comparison.phrase
+
+
+@pytest.mark.parametrize(
+    ("country", "currency", "local", "usd", "position", "reference"),
+    [
+        # In euros, compared in euros: €85k is within €70k-€120k.
+        (
+            "DE",
+            "EUR",
+            (80_000, 90_000),
+            (92_000, 104_000),
+            "within",
+            "Western Europe, €70k–€120k ($75k–$130k)",
+        ),
+        # In pounds (not the range's currency), compared in USD: $71.5k is below $75k.
+        ("GB", "GBP", (52_000, 60_000), (66_000, 77_000), "below", "Western Europe"),
+        ("CA", "CAD", (150_000, 160_000), (110_000, 117_000), "above", "Canada, CA$90k–CA$140k"),
+        ("SG", "SGD", (100_000, 120_000), (75_000, 90_000), "within", "90k–150k AUD/SGD"),
+        ("BR", "BRL", (300_000, 350_000), (55_000, 65_000), "within", "Latin America, $40k–$70k"),
+    ],
+)
+def test_guide_region_postings_against_the_regional_range(
+    bm: Benchmarks,
+    country: str,
+    currency: str,
+    local: tuple[float, float],
+    usd: tuple[float, float],
+    position: str,
+    reference: str,
+) -> None:
+    comparison = compare_to_benchmark(
+        bm, pay(OPS, "manager", country, *usd, currency=currency, local=local)
+    )
+    assert comparison is not None
+    assert (comparison.basis, comparison.position) == ("region", position)
+    assert comparison.phrase.startswith(
+        f"{position} the guide's range for Clinical Operations Managers in "
+    )
+    assert reference in comparison.phrase
+    assert comparison.delta_pct is None and not comparison.above_median
+
+
+def test_regional_range_only_for_the_manager_ladder(bm: Benchmarks) -> None:
+    """The issue's Western Europe range applied to every level from CTA to Associate Director."""
+    for level in ("assistant", "director", "vp"):
+        title = "Associate Manager, Clinical Operations" if level == "assistant" else "Director"
+        comparison = compare_to_benchmark(bm, pay(OPS, level, "GB", title=title))
+        assert comparison is not None and comparison.reason == "level"
+    senior = compare_to_benchmark(bm, pay(OPS, "senior", "GB"))
+    unstated = compare_to_benchmark(bm, pay(OPS, None, "GB"))
+    assert senior is not None and senior.basis == "region"
+    assert unstated is not None and unstated.basis == "region"
+
+
+@pytest.mark.parametrize(
+    ("country", "reason"), [("IN", "country"), ("ZZ", "country"), (None, "no_country")]
+)
+def test_elsewhere_no_guide_comparison(bm: Benchmarks, country: str | None, reason: str) -> None:
+    comparison = compare_to_benchmark(bm, pay(country=country))
+    assert comparison is not None
+    assert (comparison.basis, comparison.reason, comparison.reference) == ("none", reason, None)
+    assert comparison.phrase.startswith("no comparison (")
 
 
 def test_comparison_numbers(bm: Benchmarks) -> None:
-    comparison = compare_to_benchmark(bm, "senior", "US", 150_000, 164_000)
+    comparison = compare_to_benchmark(bm, pay())
     assert comparison is not None
     assert comparison.basis == "level"
     assert comparison.delta_pct == 12
     assert comparison.midpoint_usd == 157_000
     assert comparison.reference_usd == 140_000
+    assert comparison.reference == (
+        "the guide's Senior Clinical Operations Manager median, US, $140k"
+    )
     assert comparison.above_median
 
 
-def test_region_comparison_without_level_has_no_median_delta(bm: Benchmarks) -> None:
-    comparison = compare_to_benchmark(bm, None, "GB", 80_000, 100_000)
-    assert comparison is not None
-    assert (comparison.basis, comparison.position, comparison.delta_pct) == (
-        "region",
-        "within",
-        None,
-    )
-    assert (comparison.region, comparison.reference_usd) == ("Western Europe", None)
-    assert not comparison.above_median
-
-
-def test_region_comparison_with_level_keeps_the_us_level_delta(bm: Benchmarks) -> None:
-    comparison = compare_to_benchmark(bm, "senior", "GB", 80_000, 100_000)
-    assert comparison is not None
-    assert comparison.basis == "region_and_level"
-    assert (comparison.position, comparison.region) == ("within", "Western Europe")
-    assert (comparison.delta_pct, comparison.reference_usd) == (-36, 140_000)
-    assert comparison.midpoint_usd == 90_000
-    assert not comparison.above_median
-
-
-def test_outside_the_us_the_level_changes_the_comparison(bm: Benchmarks) -> None:
-    """A Munich assistant and a London director are no longer described alike."""
-    assistant = compare_to_benchmark(bm, "assistant", "DE", 54_000, 54_000)
-    director = compare_to_benchmark(bm, "director", "GB", 150_000, 150_000)
-    assert assistant is not None and director is not None
-    assert assistant.phrase == (
-        "below the guide's Western Europe range $75k–$130k; -33% vs US Assistant median $80k"
-    )
-    assert director.phrase == (
-        "above the guide's Western Europe range $75k–$130k; -17% vs US Director median $180k"
-    )
-    assert director.above_median is False
-    london_vp = compare_to_benchmark(bm, "vp", "GB", 250_000, 270_000)
-    assert london_vp is not None and london_vp.above_median
-
-
 def test_one_sided_salary_uses_the_known_end(bm: Benchmarks) -> None:
-    comparison = compare_to_benchmark(bm, "senior", "US", 154_000, None)
-    assert comparison is not None and comparison.phrase == "+10% vs Senior median $140k"
+    comparison = compare_to_benchmark(bm, pay(low=154_000, high=None))
+    assert comparison is not None and comparison.phrase.startswith("+10% vs")
 
 
 def test_no_salary_no_comparison(bm: Benchmarks) -> None:
-    assert compare_to_benchmark(bm, "senior", "US", None, None) is None
+    assert compare_to_benchmark(bm, pay(low=None, high=None)) is None
 
 
 @given(
+    family=st.sampled_from([None, CTM, OPS, "clinical_research_associate", "other"]),
     level=st.sampled_from([None, "assistant", "manager", "senior", "director", "vp", "intern"]),
     country=st.sampled_from([None, "US", "GB", "BR", "SG", "ZZ", "ca"]),
     low=st.floats(min_value=1_000, max_value=1_000_000),
     spread=st.floats(min_value=0, max_value=200_000),
 )
 def test_comparison_is_total(
-    level: str | None, country: str | None, low: float, spread: float
+    family: str | None, level: str | None, country: str | None, low: float, spread: float
 ) -> None:
-    comparison = compare_to_benchmark(load_benchmarks(), level, country, low, low + spread)
+    comparison = compare_to_benchmark(
+        BENCHMARKS, pay(family, level, country, low, low + spread, title="Manager")
+    )
     assert comparison is not None
     assert comparison.phrase
     assert comparison.midpoint_usd == pytest.approx(low + spread / 2)
+    assert (comparison.basis == "none") == (comparison.reason is not None)
+    assert (comparison.reference is None) == (comparison.basis == "none")
 
 
 def test_usd_short() -> None:
     assert usd_short(140_000) == "$140k"
     assert usd_short(110_680) == "$110,680"
     assert usd_short(950) == "$950"
+
+
+def test_annualisation_factors_match_the_salary_parser() -> None:
+    assert ANNUAL_FACTORS == salary_parser.ANNUAL_FACTOR
+    assert conversion("hour") == "hourly × 2,080"
+    assert conversion("month") == "monthly × 12"
+    assert conversion("year") is None
+
+
+# ---------------------------------------------------------------- mapping
+
+
+def test_every_title_family_is_mapped() -> None:
+    mapped = {f.key for f in load_mapping().families}
+    families = {name for name, _ in title_parser._FAMILIES}
+    assert families <= mapped
+
+
+def test_mapping_file_is_versioned_and_guide_figures_exist(bm: Benchmarks) -> None:
+    mapping = bm.mapping
+    assert mapping.version >= 1
+    for family in mapping.families:
+        for rung, rule in family.rules.items():
+            assert rule.figure in ("national", "none") or bm.level(rule.figure), (family, rung)
+
+
+def test_benchmarks_file_cites_title_publisher_and_sections_not_paths(bm: Benchmarks) -> None:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert "shared/" not in text and "seeds" not in text
+    assert bm.source_publisher == "Himalayas"
+    assert bm.citation.startswith("Complete Clinical Operations Manager Career Guide, Himalayas (")
+
+
+def _mapping_data() -> dict:
+    return yaml.safe_load(DEFAULT_MAPPING_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d["reasons"].pop("entry"), "reasons"),
+        (lambda d: d["families"][0]["guide"].update(manager={"figure": "boss"}), "figure"),
+        (lambda d: d["families"][0]["guide"].pop("vp"), "guide.vp"),
+        (lambda d: d["families"][0]["guide"].update(intern={"figure": "none"}), "guide"),
+        (
+            lambda d: d["families"][0]["guide"].update(
+                assistant={"figure": "assistant", "title_pattern": "(unclosed"}
+            ),
+            "title_pattern",
+        ),
+        (lambda d: d["families"].append(dict(d["families"][0])), "families"),
+    ],
+)
+def test_invalid_mapping_names_file_and_field(tmp_path: Path, mutate, field: str) -> None:
+    data = copy.deepcopy(_mapping_data())
+    mutate(data)
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="field") as excinfo:
+        load_benchmarks(mapping_path=path)
+    assert str(path) in str(excinfo.value) and field in str(excinfo.value)
 
 
 # ---------------------------------------------------------------- validation

@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 from core.benchmarks import Benchmarks, load_benchmarks
-from core.models import MarketSummary, MatchedPosting, Matches, Subscription
+from core.models import MarketPay, MarketSummary, MatchedPosting, Matches, PayStat, Subscription
 from digests.compose import (
     Digest,
     compose_digest,
     money,
     salary_as_posted,
     salary_usd_annual,
+    weekly_section,
 )
+from digests.render import render_digest
 
 NOW = datetime(2026, 11, 10, 7, 0, tzinfo=UTC)
 
@@ -39,6 +41,7 @@ def posting(n: int, **fields: Any) -> MatchedPosting:
         country="US",
         hub="Boston",
         workplace="onsite",
+        family="clinical_operations",
         posted_at=NOW - timedelta(days=n),
     )
     return replace(base, **fields)
@@ -70,7 +73,7 @@ def test_items_carry_their_comparison(bm: Benchmarks) -> None:
     digest = compose(bm, [posting(1, level="senior", **usd_year(150_000, 164_000))])
     item = digest.items[0]
     assert item.comparison is not None
-    assert item.phrase == "+12% vs Senior median $140k"
+    assert item.phrase == "+12% vs the guide's Senior Clinical Operations Manager median, US, $140k"
     assert item.salary_posted == "$150k–$164k a year"
     assert item.salary_usd is None  # already shown as posted
     assert item.level_label == "Senior"
@@ -90,10 +93,8 @@ def test_items_outside_the_us_carry_region_and_level(bm: Benchmarks) -> None:
         ],
     )
     phrases = [item.phrase for item in digest.items]
-    assert phrases == [
-        "within the guide's Western Europe range $75k–$130k; -21% vs US Senior median $140k",
-        "within the guide's Western Europe range $75k–$130k",
-    ]
+    region = "the guide's range for Clinical Operations Managers in Western Europe"
+    assert phrases == [f"within {region}, €70k–€120k ($75k–$130k)"] * 2
     assert digest.subject == "2 new Clinical Operations roles"
 
 
@@ -184,30 +185,66 @@ def test_unknown_cadence_rejected(bm: Benchmarks) -> None:
         compose(bm, [], cadence="hourly")
 
 
-def test_market_lines(bm: Benchmarks) -> None:
+def test_market_lines_give_counts_and_never_pool_countries(bm: Benchmarks) -> None:
     summary = MarketSummary(
         window_days=7,
         total_new=12,
+        total_listed=30,
         remote_share=0.4166,
         salary_transparency=0.58,
-        median_usd_by_level={"manager": 118_400, "senior": 151_000, "vp": 0},
+        pay=(
+            PayStat("senior", "US", "USD", 14, 151_000),
+            PayStat("manager", "US", "USD", 4, 118_400),
+            PayStat("vp", "US", "USD", 1, None),
+            PayStat("manager", "DE", "EUR", 3, 85_000),
+            PayStat("manager", "GB", "GBP", 2, None),
+            PayStat("senior", "CA", "CAD", 1, None),
+        ),
     )
     sub = Subscription(email="reader@example.org")
     digest = compose_digest(sub, [], summary, bm, "daily", NOW)
     assert digest.market_lines == (
-        "12 new roles in the last 7 days.",
+        "12 new roles posted this week.",
+        "18 more first listed this week but posted earlier.",
         "Remote: 42% of new roles.",
         "Pay stated: 58% of new roles.",
-        "Manager: median posted $118k vs the guide's $110k (+8%).",
-        "Senior: median posted $151k vs the guide's $140k (+8%).",
+        "Manager, the US: median posted $118k (n = 4),"
+        " +8% vs the guide's Clinical Operations Manager median, US, $110k.",
+        "Senior, the US: median posted $151k (n = 14),"
+        " +8% vs the guide's Senior Clinical Operations Manager median, US, $140k.",
+        "VP, the US: too few to say (n = 1).",
+        "Manager, Germany: median posted €85k (n = 3).",
+        "Elsewhere: too few to say for 3 more postings (fewer than 3 of a level in a country).",
     )
     assert digest.weekly is None
 
 
 def test_market_lines_singular_and_unknown_shares(bm: Benchmarks) -> None:
-    summary = MarketSummary(window_days=1, total_new=1)
+    summary = MarketSummary(window_days=1, total_new=1, total_listed=1)
     digest = compose_digest(Subscription(email="r@example.org"), [], summary, bm, "daily", NOW)
-    assert digest.market_lines == ("1 new role in the last 1 day.",)
+    assert digest.market_lines == ("1 new role posted in the last day.",)
+
+
+def test_weekly_chart_of_posted_pay_against_the_guide_per_level_with_n(bm: Benchmarks) -> None:
+    summary = MarketSummary(
+        window_days=7,
+        total_new=20,
+        pay_90=(
+            PayStat("senior", "US", "USD", 14, 151_000),
+            PayStat("director", "US", "USD", 2, None),
+            PayStat("national", "US", "USD", 3, 120_000),
+            PayStat("manager", "DE", "EUR", 5, 85_000),
+        ),
+    )
+    weekly = weekly_section(summary, bm)
+    rows = [(r.label, r.count, r.posted, r.guide, r.delta) for r in weekly.pay]
+    assert rows == [
+        ("Senior", 14, "$151k", "$140k", "+8%"),
+        ("Director", 2, None, "$180k", None),
+        ("Level not stated", 3, "$120k", "$110,680", "+8%"),
+    ]
+    percents = [(r.posted_percent, r.guide_percent) for r in weekly.pay]
+    assert percents == [(84, 78), (0, 100), (67, 61)]
 
 
 def test_weekly_section(bm: Benchmarks) -> None:
@@ -223,7 +260,7 @@ def test_weekly_section(bm: Benchmarks) -> None:
     assert weekly is not None
     bars = [(b.label, b.count, b.percent) for b in weekly.by_level]
     assert bars == [
-        ("Assistant", 0, 0),
+        ("Assistant/entry", 0, 0),
         ("Manager", 5, 100),
         ("Senior", 2, 40),
         ("Director", 0, 0),
@@ -269,7 +306,7 @@ def test_salary_texts() -> None:
         salary_usd_annual_max=135_200,
     )
     assert salary_as_posted(hourly) == "$55–$65 an hour"
-    assert salary_usd_annual(hourly) == "$114k–$135k a year in USD"
+    assert salary_usd_annual(hourly) == "$114k–$135k a year: hourly × 2,080"
     euro = posting(
         2,
         salary_min=70_000,
@@ -281,3 +318,117 @@ def test_salary_texts() -> None:
     )
     assert salary_as_posted(euro) == "€70k a year"
     assert salary_usd_annual(euro) == "$76k a year in USD"
+
+    monthly = posting(
+        3,
+        salary_min=5_000,
+        salary_max=6_000,
+        salary_currency="EUR",
+        salary_period="month",
+        salary_usd_annual_min=65_000,
+        salary_usd_annual_max=78_000,
+    )
+    assert salary_as_posted(monthly) == "€5,000–€6,000 a month"
+    assert salary_usd_annual(monthly) == "€60k–€72k a year: monthly × 12; $65k–$78k in USD"
+
+
+def test_hourly_us_pay_is_compared_annualised(bm: Benchmarks) -> None:
+    hourly = posting(
+        1,
+        level="manager",
+        salary_min=55,
+        salary_max=65,
+        salary_currency="USD",
+        salary_period="hour",
+        salary_usd_annual_min=114_400,
+        salary_usd_annual_max=135_200,
+    )
+    item = compose(bm, [hourly]).items[0]
+    assert item.salary_usd == "$114k–$135k a year: hourly × 2,080"
+    assert item.phrase == "+13% vs the guide's Clinical Operations Manager median, US, $110k"
+
+
+def test_monthly_pay_in_a_guide_region_is_placed_in_the_local_range(bm: Benchmarks) -> None:
+    munich = posting(
+        1,
+        level="manager",
+        country="DE",
+        hub=None,
+        salary_min=5_000,
+        salary_max=6_000,
+        salary_currency="EUR",
+        salary_period="month",
+        salary_usd_annual_min=65_000,
+        salary_usd_annual_max=78_000,
+    )
+    item = compose(bm, [munich]).items[0]
+    # €66k a year (monthly × 12) is below €70k-€120k, compared in euros, not in USD.
+    assert item.comparison is not None and item.comparison.position == "below"
+    assert item.phrase is not None and "€70k–€120k ($75k–$130k)" in item.phrase
+
+
+def test_entry_roles_say_so_instead_of_assistant(bm: Benchmarks) -> None:
+    cra = posting(
+        1,
+        title="Clinical Research Associate II",
+        family="clinical_research_associate",
+        level="assistant",
+        **usd_year(95_000, 120_000),
+    )
+    junior_manager = posting(
+        2, title="Associate Clinical Trial Manager", level="assistant", **usd_year(80_000, 90_000)
+    )
+    cra_item, manager_item = compose(bm, [cra, junior_manager]).items
+    assert cra_item.level_label == "Entry role"
+    assert cra_item.phrase == (
+        "no comparison (the guide gives no figure for entry roles such as CRA/CTA)"
+    )
+    assert manager_item.level_label == "Assistant"
+    assert manager_item.phrase == (
+        "+6% vs the guide's Assistant Clinical Operations Manager median, US, $80k"
+    )
+
+
+def test_each_posting_gets_the_market_reference_with_its_count(bm: Benchmarks) -> None:
+    key = ("clinical_trial_management", "senior", "US", "USD")
+    values = tuple(sorted([120_000.0 + 2_000 * i for i in range(41)]))
+    hub_values = (140_000.0, 150_000.0, 170_000.0)
+    market_pay = MarketPay(
+        90, {key: values, ("clinical_trial_management", "senior", "hub:Boston", "USD"): hub_values}
+    )
+    few = MarketPay(90, {key: values[:2]})
+    ctm = posting(
+        1,
+        title="Senior Clinical Trial Manager",
+        family="clinical_trial_management",
+        level="senior",
+        **usd_year(150_000, 164_000),
+    )
+    sub = Subscription(email="reader@example.org")
+    market_summary = MarketSummary(window_days=1, total_new=1, market_pay=market_pay)
+    item = compose_digest(sub, [ctm], market_summary, bm, "daily", NOW).items[0]
+    assert item.market == (
+        "46th percentile of 41 senior clinical trial management postings in the US;"
+        " 67th of 3 in Boston (90 days)"
+    )
+    sparse = MarketSummary(window_days=1, total_new=1, market_pay=few)
+    item = compose_digest(sub, [ctm], sparse, bm, "daily", NOW).items[0]
+    assert item.market == (
+        "too few to say (2 senior clinical trial management postings in the US, 90 days)"
+    )
+
+
+def test_dates_say_posted_or_first_seen(bm: Benchmarks) -> None:
+    items = compose(bm, [posting(1), posting(2, posted_at=None, first_seen=NOW)]).items
+    dated = {i.posting.source_id: i.dated for i in items}
+    assert dated == {"1": "Posted", "2": "First seen"}
+
+
+def test_a_role_posted_long_before_we_listed_it_says_so(bm: Benchmarks) -> None:
+    old = posting(1, posted_at=NOW - timedelta(days=21), first_seen=NOW - timedelta(hours=2))
+    fresh = posting(2, posted_at=NOW - timedelta(hours=20), first_seen=NOW - timedelta(hours=2))
+    items = {i.posting.source_id: i for i in compose(bm, [old, fresh]).items}
+    assert items["1"].listed_later == NOW - timedelta(hours=2)
+    assert items["2"].listed_later is None
+    text = render_digest(compose(bm, [old]), "https://x.example/u").text
+    assert "Posted: 20 Oct 2026 (first listed by us 10 Nov 2026)" in text

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from core.benchmarks import load_benchmarks
-from core.models import MarketSummary, MatchedPosting, Subscription
+from core.models import MarketPay, MarketSummary, MatchedPosting, PayStat, Subscription
 from digests.compose import Digest, compose_digest
 from digests.render import RenderedDigest, is_web_url, render_digest
 
@@ -32,6 +32,7 @@ def postings() -> list[MatchedPosting]:
             country="US",
             workplace="remote",
             level="senior",
+            family="clinical_trial_management",
             salary_min=150_000,
             salary_max=164_000,
             salary_currency="USD",
@@ -50,6 +51,7 @@ def postings() -> list[MatchedPosting]:
             country="DE",
             workplace="hybrid",
             level="manager",
+            family="clinical_trial_management",
             salary_min=70_000,
             salary_max=90_000,
             salary_currency="EUR",
@@ -66,6 +68,7 @@ def postings() -> list[MatchedPosting]:
             location_text="Durham, NC",
             country="US",
             workplace="onsite",
+            family="clinical_research_associate",
             salary_min=55,
             salary_max=65,
             salary_currency="USD",
@@ -76,6 +79,13 @@ def postings() -> list[MatchedPosting]:
     ]
 
 
+PAY = (
+    PayStat("manager", "US", "USD", 5, 118_000),
+    PayStat("senior", "US", "USD", 3, 151_000),
+    PayStat("vp", "US", "USD", 1, None),
+)
+
+
 def weekly_market() -> MarketSummary:
     return MarketSummary(
         window_days=7,
@@ -84,8 +94,20 @@ def weekly_market() -> MarketSummary:
         by_hub={"Boston": 4, "Raleigh-Durham": 2},
         remote_share=0.42,
         salary_transparency=0.58,
-        median_usd_by_level={"manager": 118_000, "senior": 151_000},
+        pay=PAY,
+        pay_90=PAY,
         top_companies=[("Acme <Bio>", 4), ("Beta Pharma", 2)],
+        market_pay=MarketPay(
+            90,
+            {
+                ("clinical_trial_management", "senior", "US", "USD"): (
+                    130_000.0,
+                    140_000.0,
+                    160_000.0,
+                    170_000.0,
+                ),
+            },
+        ),
     )
 
 
@@ -101,7 +123,7 @@ def rendered() -> RenderedDigest:
 
 def test_subject_passes_through(rendered: RenderedDigest) -> None:
     assert rendered.subject == (
-        "3 new Clinical Operations roles, 1 remote, 2 above the guide's median"
+        "3 new Clinical Operations roles, 1 remote, 1 above the guide's median"
     )
 
 
@@ -150,16 +172,20 @@ def test_html_has_level_bars(rendered: RenderedDigest) -> None:
 def test_each_posting_shows_everything(rendered: RenderedDigest) -> None:
     for part in (html.unescape(rendered.html), rendered.text):
         assert "$150k–$164k a year" in part
-        assert "+12% vs Senior median $140k" in part
+        assert "+12% vs the guide's Senior Clinical Operations Manager median, US, $140k" in part
+        assert "50th percentile of 4 senior clinical trial management postings in the US" in part
         assert "€70k–€90k a year" in part
         assert "($76k–$98k a year in USD)" in part
         assert (
-            "within the guide's Western Europe range $75k–$130k; -21% vs US Manager median $110k"
-            in part
+            "within the guide's range for Clinical Operations Managers in Western Europe,"
+            " €70k–€120k ($75k–$130k)" in part
+        )
+        assert "too few to say (0 manager-level clinical trial management postings in Germany" in (
+            part
         )
         assert "$55–$65 an hour" in part
-        assert "($114k–$135k a year in USD)" in part
-        assert "+13% vs national median $110,680" in part
+        assert "($114k–$135k a year: hourly × 2,080)" in part
+        assert "no comparison (the guide gives no figure for entry roles such as CRA/CTA)" in part
         for word in ("Remote", "Hybrid", "On-site", "Boston, MA", "Berlin, Germany"):
             assert word in part
 
@@ -172,7 +198,7 @@ def test_text_part_is_complete(rendered: RenderedDigest) -> None:
     assert "https://boards.example/jobs/3" in text
     for line in digest().market_lines:
         assert line in text
-    assert "Manager    ████████████████████ 5" in text
+    assert "Manager          ████████████████████ 5" in text
     assert "- Boston: 4" in text
     assert "- Acme <Bio>: 4" in text
     assert f"Unsubscribe: {UNSUB}" in text
@@ -180,6 +206,15 @@ def test_text_part_is_complete(rendered: RenderedDigest) -> None:
     assert "<" not in text.replace(EVIL_TITLE, "").replace(EVIL_COMPANY, "").replace(
         "Acme <Bio>", ""
     )
+
+
+def test_weekly_pay_chart_shows_counts_and_too_few(rendered: RenderedDigest) -> None:
+    page = html.unescape(rendered.html)
+    assert "n = 3, +8%" in page and "$151k posted" in page
+    assert "n = 1" in page and "too few to say" in page
+    assert "Senior           posted █████████████        $151k (n = 3, +8%)" in rendered.text
+    assert "VP               posted                      too few to say (n = 1)" in rendered.text
+    assert "guide  ████████████████████ $240k" in rendered.text
 
 
 def test_senior_match_comes_first(rendered: RenderedDigest) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from core.benchmarks import compare_to_benchmark, load_benchmarks
+from core.benchmarks import PostedPay, compare_to_benchmark, load_benchmarks
 from core.models import Location, Posting, Salary, Workplace
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import connect_writer
@@ -56,6 +56,7 @@ def posting(
         salary=pay,
         salary_basis="board" if pay else "none",
         relevant=relevant,
+        family="clinical_operations",
         level=level,  # type: ignore[arg-type]
         description=description,
     )
@@ -123,7 +124,7 @@ def days_since(first_seen: datetime) -> int:
 
 BENCHMARK_COLUMNS = (
     "benchmark_basis, benchmark_label, benchmark_usd, delta_pct, "
-    "region, region_usd_min, region_usd_max, region_position"
+    "region, region_usd_min, region_usd_max, region_position, no_comparison_reason"
 )
 
 
@@ -132,25 +133,25 @@ def test_postings_vs_benchmark_values(wh: duckdb.DuckDBPyConnection) -> None:
         f"SELECT source_id, salary_usd_mid, {BENCHMARK_COLUMNS} "
         "FROM postings_vs_benchmark ORDER BY source_id::INT"
     ).fetchall()
-    senior, director = "Senior Clinical Operations Manager", "Director of Clinical Operations"
+    senior = "Senior Clinical Operations Manager"
+    europe = ("Western Europe", 75_000, 130_000)
     assert rows == [
-        # US: the level's US median.
-        ("1", 157_000, "level", senior, 140_000, 12.1, None, None, None, None),
+        # US: the rung's US median.
+        ("1", 157_000, "level", senior, 140_000, 12.1, None, None, None, None, None),
         ("2", 101_000, "level", "Clinical Operations Manager", 110_000, -8.2,
-         None, None, None, None),
-        # Outside the US with a region: the region's range and the level's US median.
-        ("3", 90_000, "region_and_level", senior, 140_000, -35.7,
-         "Western Europe", 75_000, 130_000, "within"),
-        ("4", 150_000, "region_and_level", director, 180_000, -16.7,
-         "Western Europe", 75_000, 130_000, "above"),
-        # Level unknown outside the US: the region's range only, no median to compare with.
+         None, None, None, None, None),
+        # A guide region, a manager-ladder rung: the region's range, no median.
+        ("3", 90_000, "region", "Western Europe", None, None, *europe, "within", None),
+        # A guide region, a director: the guide has no regional figure for the level.
+        ("4", 150_000, "none", None, None, None, None, None, None, None, "level"),
+        # Level unknown in a guide region: the region's range (in USD, the range's currency).
         ("5", 85_000, "region", "Latin America", None, None,
-         "Latin America", 40_000, 70_000, "above"),
-        # No region for the country: the level's US median.
-        ("6", 157_000, "level", senior, 140_000, 12.1, None, None, None, None),
+         "Latin America", 40_000, 70_000, "above", None),
+        # No guide figure for the country.
+        ("6", 157_000, "none", None, None, None, None, None, None, None, "country"),
         # US, level unknown: the US national median.
         ("10", 115_000, "national", "US national median", 110_680, 3.9,
-         None, None, None, None),
+         None, None, None, None, None),
     ]  # fmt: skip
 
 
@@ -168,12 +169,15 @@ def test_postings_vs_benchmark_agrees_with_the_digest_comparison(
     rows = query(wh, "SELECT * FROM postings_vs_benchmark")
     assert rows
     for row in rows:
-        c = compare_to_benchmark(
-            bm, row["level"], row["country"], row["salary_usd_annual_min"],
+        posted = PostedPay(
+            row["family"], row["level"], row["title"], row["country"], row["salary_currency"],
+            row["salary_annual_mid"], None, row["salary_usd_annual_min"],
             row["salary_usd_annual_max"],
         )  # fmt: skip
+        c = compare_to_benchmark(bm, posted)
         assert c is not None
         assert (row["benchmark_basis"], row["region"]) == (c.basis, c.region)
+        assert row["no_comparison_reason"] == c.reason
         assert row["benchmark_usd"] == c.reference_usd
         if c.region is not None:
             assert row["region_position"] == c.position

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from core.benchmarks import Benchmarks
+from core.benchmarks import RUNGS, Benchmarks
 from warehouse.db import transaction
 
 
@@ -122,15 +122,63 @@ def benchmark_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
                 version,
             )
         )
+    for key, words in b.mapping.reasons.items():
+        rows.append(
+            (
+                "reason",
+                key,
+                words,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                version,
+            )
+        )
+    return rows
+
+
+def mapping_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
+    """One row per (family, rung): (family, level, family_label, figure, regional,
+    title_pattern, reason, version); entry families get `none` for every rung."""
+    mapping = b.mapping
+    version = f"{mapping.version} ({mapping.as_of.isoformat()})"
+    rows: list[tuple[Any, ...]] = []
+    for family in mapping.families:
+        for rung in RUNGS:
+            rule = family.rules.get(rung) or mapping.rule(family.key, rung)
+            rows.append(
+                (
+                    family.key,
+                    rung,
+                    family.label,
+                    rule.figure,
+                    rule.regional,
+                    rule.title_pattern,
+                    rule.reason,
+                    version,
+                )
+            )
     return rows
 
 
 def store_benchmarks(con: duckdb.DuckDBPyConnection, benchmarks: Benchmarks) -> int:
-    """Replace the benchmarks table with the figures of the given version."""
+    """Replace the benchmarks and benchmark_mapping tables with the given version's."""
     rows = benchmark_rows(benchmarks)
     with transaction(con):
         con.execute("DELETE FROM benchmarks")
         con.executemany(
             "INSERT INTO benchmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        con.execute("DELETE FROM benchmark_mapping")
+        con.executemany(
+            "INSERT INTO benchmark_mapping VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            mapping_rows(benchmarks),
         )
     return len(rows)

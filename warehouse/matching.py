@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from core.benchmarks import Benchmarks, compare_to_benchmark, load_benchmarks
-from core.models import (
-    MAX_DIGEST_ITEMS,
-    WINDOW_DAYS,
-    Audience,
-    MarketSummary,
-    MatchedPosting,
-    Matches,
-)
+from core.benchmarks import Benchmarks, PostedPay, compare_to_benchmark, load_benchmarks
+from core.models import MAX_DIGEST_ITEMS, WINDOW_DAYS, Audience, MatchedPosting, Matches
+from warehouse.market import market_summary, top_skills
 
 __all__ = ["WINDOW_DAYS", "market_summary", "match_subscriptions", "top_skills"]
 MATCHED_FIELDS = (
@@ -70,8 +63,8 @@ FRESH_WHERE = """p.relevant AND p.closed_at IS NULL
 
 # The fresh postings with a pay to compare to the guide (compare_to_benchmark decides).
 PAID_SQL = """{subs}
-SELECT p.source, p.source_id, p.level, p.country,
-    p.salary_usd_annual_min, p.salary_usd_annual_max
+SELECT p.source, p.source_id, p.family, p.level, p.title, p.country, p.salary_currency,
+    p.salary_annual_min, p.salary_annual_max, p.salary_usd_annual_min, p.salary_usd_annual_max
 FROM postings p
 WHERE {fresh}
   AND (p.salary_usd_annual_min IS NOT NULL OR p.salary_usd_annual_max IS NOT NULL)
@@ -237,8 +230,8 @@ def _upload_comparisons(cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmark
     posting, with whether it is above the median it was compared to."""
     paid_sql = PAID_SQL.format(subs=SUBS_SQL, fresh=FRESH_WHERE)
     rows = []
-    for source, source_id, level, country, low, high in cursor.execute(paid_sql).fetchall():
-        comparison = compare_to_benchmark(benchmarks, level, country, low, high)
+    for source, source_id, *fields in cursor.execute(paid_sql).fetchall():
+        comparison = compare_to_benchmark(benchmarks, PostedPay(*fields))
         if comparison is not None:
             rows.append((source, source_id, comparison.above_median))
     cursor.execute(
@@ -246,63 +239,3 @@ def _upload_comparisons(cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmark
         " (source VARCHAR, source_id VARCHAR, above_median BOOLEAN)"
     )
     _append(cursor, COMPARED_TABLE, rows)
-
-
-def market_summary(
-    con: duckdb.DuckDBPyConnection, window_days: int, now: datetime
-) -> MarketSummary:
-    """The relevant postings first seen in the window: counts, pay, remote share, skills."""
-    since = now - timedelta(days=window_days)
-    base = "FROM postings WHERE relevant AND first_seen >= ?"
-    total_row = con.execute(
-        "SELECT count(*), avg(CASE WHEN workplace = 'remote' THEN 1.0 ELSE 0.0 END),"
-        f" avg(CASE WHEN salary_usd_annual_min IS NOT NULL THEN 1.0 ELSE 0.0 END) {base}",
-        [since],
-    ).fetchone()
-    assert total_row is not None
-    by_level = con.execute(
-        f"SELECT coalesce(level, 'unspecified'), count(*) {base} GROUP BY 1 ORDER BY 2 DESC",
-        [since],
-    ).fetchall()
-    by_hub = con.execute(
-        f"SELECT hub, count(*) {base} AND hub IS NOT NULL GROUP BY 1 ORDER BY 2 DESC", [since]
-    ).fetchall()
-    medians = con.execute(
-        "SELECT level, median((salary_usd_annual_min + salary_usd_annual_max) / 2)"
-        f" {base} AND level IS NOT NULL AND salary_usd_annual_min IS NOT NULL GROUP BY 1",
-        [since],
-    ).fetchall()
-    companies = con.execute(
-        f"SELECT company, count(*) {base} AND company IS NOT NULL"
-        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
-        [since],
-    ).fetchall()
-    return MarketSummary(
-        window_days=window_days,
-        total_new=int(total_row[0]),
-        by_level={str(k): int(v) for k, v in by_level},
-        by_hub={str(k): int(v) for k, v in by_hub},
-        remote_share=float(total_row[1]) if total_row[1] is not None else None,
-        salary_transparency=float(total_row[2]) if total_row[2] is not None else None,
-        median_usd_by_level={str(k): float(v) for k, v in medians},
-        top_companies=[(str(k), int(v)) for k, v in companies],
-        top_skills=top_skills(con, since),
-    )
-
-
-def top_skills(
-    con: duckdb.DuckDBPyConnection, since: datetime, limit: int = 6
-) -> list[tuple[str, int]]:
-    """The guide's skills most often named in descriptions of relevant postings since `since`.
-
-    The skills and their patterns come from the `skills` table, the one list the
-    `skills_demand` view also counts, so the digest and the view always agree.
-    """
-    rows = con.execute(
-        "SELECT s.skill, count(*) FROM skills s"
-        " JOIN postings p ON p.relevant AND p.first_seen >= ?"
-        "  AND regexp_matches(coalesce(p.description, ''), s.pattern)"
-        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
-        [since, limit],
-    ).fetchall()
-    return [(str(k), int(v)) for k, v in rows]
