@@ -8,6 +8,8 @@ from email import policy
 from pathlib import Path
 
 from cli.subscription_file import load_subscriptions
+from warehouse.subscriptions import save_subscription
+
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from digests.mailer import OutboxMailer
@@ -16,7 +18,6 @@ from pipeline.ingest import fetch_options, fetch_source, make_session, store_and
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
 from warehouse.benchmarks import store_benchmarks
-from warehouse.subscriptions import save_subscription
 
 
 def sample_digests(db, tmp_path: Path, cadence: str) -> dict[str, str]:
