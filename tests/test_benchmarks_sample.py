@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
-from cli.subscription_file import load_subscriptions
-from warehouse.subscriptions import save_subscription
-
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from digests.mailer import OutboxMailer
+from opstore.subscriptions import save_subscription
 from pipeline.digest import send_digests
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
+from subscriptions.input import load_subscriptions
 from tests.conftest import SAMPLE
+from tests.helpers import ops_of
 from warehouse.benchmarks import store_benchmarks
 
 
@@ -28,7 +28,7 @@ def sample_digests(db, tmp_path: Path, cadence: str) -> dict[str, str]:
         for source in load_sources(SAMPLE / "sources.yaml"):
             store_and_parse(db, fetch_source(session, source, fetch_options(settings)))
     for sub in load_subscriptions(SAMPLE / "subscriptions.yaml"):
-        save_subscription(db, sub, datetime.now(UTC))
+        save_subscription(ops_of(db), sub, datetime.now(UTC))
     outbox = tmp_path / "outbox"
     send_digests(db, cadence, Settings(), load_benchmarks(), OutboxMailer(outbox), "outbox")
     texts = {}
