@@ -54,6 +54,15 @@ def list_sources(ctx: typer.Context, file: FileOption = None, db: DbOption = Non
     print_rows(columns, rows, "table")
 
 
+def _as_ingest_stores(source: SourceRef, payloads: list[Any]) -> list[Any]:
+    """The postings ingest would store: parsed the same way, one per id (a later payload,
+    such as a detail page, refines an earlier one)."""
+    from pipeline.ingest import parse_safely
+
+    by_id = {p.source_id: p for raw in payloads for p in parse_safely(source, raw).postings}
+    return list(by_id.values())
+
+
 @sources_app.command("check")
 @friendly_errors
 def check(
@@ -62,7 +71,7 @@ def check(
     replay: Annotated[Path | None, typer.Option(help="Folder of recorded responses.")] = None,
 ) -> None:
     """Fetch one board now and show what would be ingested (nothing is stored)."""
-    from pipeline.ingest import board_parser, fetch_options, fetch_source, make_session
+    from pipeline.ingest import fetch_options, fetch_source, make_session
 
     source = next((s for s in _configured(file) if s.name == name), None)
     if source is None:
@@ -71,8 +80,7 @@ def check(
     settings = get_settings().model_copy(update={"replay_dir": replay} if replay else {})
     with make_session(settings) as session:
         fetched = fetch_source(session, source, fetch_options(settings))
-    parse = board_parser(source.kind)
-    postings = [p for raw in fetched.payloads for p in parse(raw, source).postings]
+    postings = _as_ingest_stores(source, fetched.payloads)
     rows = [(p.title, p.level, p.workplace.value, p.location_text,
              f"{p.salary.min:,.0f}-{p.salary.max:,.0f} {p.salary.currency}/{p.salary.period}"
              if p.salary else "", p.relevant)
