@@ -9,6 +9,7 @@ import typer
 
 from cli.app import SAMPLE_DIR, DbOption, app, db_path, friendly_errors
 from cli.app import as_str as _str
+from cli.stopping import stoppable
 from cli.subscription_commands import subscribe_file as _subscribe_file
 
 
@@ -29,12 +30,13 @@ def run(
         sources = sources or SAMPLE_DIR / "sources.yaml"
         replay = replay or SAMPLE_DIR
         _subscribe_file(SAMPLE_DIR / "subscriptions.yaml", db_path(db))
-    result = run_flow(
-        sources_file=_str(sources),
-        replay_dir=_str(replay),
-        db_path=_str(db),
-        outbox_dir=_str(outbox),
-    )
+    with stoppable("run"):
+        result = run_flow(
+            sources_file=_str(sources),
+            replay_dir=_str(replay),
+            db_path=_str(db),
+            outbox_dir=_str(outbox),
+        )
     print_run_summary(result, db_path(db))
 
 
@@ -49,7 +51,8 @@ def ingest(
     from cli.summary import print_ingest_summary
     from flows.ingest import ingest as ingest_flow
 
-    summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
+    with stoppable("ingest"):
+        summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
     print_ingest_summary(summary)
     if summary["failed"]:
         raise typer.Exit(code=2)
@@ -66,7 +69,8 @@ def digest(
     from cli.summary import print_digest_summary
     from flows.digest import digest as digest_flow
 
-    summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
+    with stoppable("digest"):
+        summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
     print_digest_summary(summary)
     if summary["failed"]:
         raise typer.Exit(code=2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -14,13 +13,14 @@ from core.benchmarks import load_benchmarks
 from core.errors import SourceError, TransientSourceError
 from core.models import SourceRef
 from core.settings import Settings
-from flows.common import current_run_id, run_settings
-from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
+from flows.common import StoppableTaskRunner, current_run_id, run_settings
+from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_or_fail
+from pipeline.run_record import recorded_run
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.postings import known_ids
-from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
+from warehouse.runs import SourceOutcome, record_source_outcome
 
 
 def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -40,7 +40,7 @@ def fetch_task(source: SourceRef, settings: Settings, known: frozenset[str]) -> 
 def store_task(fetched: FetchResult, settings: Settings, run_id: str) -> SourceOutcome:
     """Store one source's payloads, parse and upsert, holding the writer briefly."""
     with writer(settings.db_path) as con:
-        outcome = store_and_parse(con, fetched)
+        outcome = store_or_fail(con, fetched)
         record_source_outcome(con, run_id, outcome)
     return outcome
 
@@ -65,7 +65,7 @@ def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
     }
 
 
-@flow(name="ingest")
+@flow(name="ingest", task_runner=StoppableTaskRunner())  # type: ignore[arg-type]
 def ingest(
     sources_file: str | None = None,
     replay_dir: str | None = None,
@@ -77,24 +77,21 @@ def ingest(
     run_id = current_run_id()
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     benchmarks = load_benchmarks(settings.benchmarks_file)
-    with writer(settings.db_path) as con:
-        start_run(con, run_id, "ingest", datetime.now(UTC))
-        store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
-        known = {s.name: known_ids(con, s.name) for s in sources}
-    fetcher = fetch_task.with_options(
-        retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
-    )
-    futures = {fetcher.submit(s, settings, known[s.name]): s for s in sources}
-    outcomes: list[SourceOutcome] = []
-    for future in as_completed(list(futures)):
-        outcome = store_task(_fetched(future, futures[future]), settings, run_id)
-        if outcome.status == "failed":
-            logger.warning("source %s failed: %s", outcome.source, outcome.error)
-        outcomes.append(outcome)
-    outcomes.sort(key=lambda o: o.source)
-    summary = _summary(outcomes)
-    with writer(settings.db_path) as con:
-        finish_run(
-            con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
+    with recorded_run(settings.db_path, run_id, "ingest") as record:
+        with writer(settings.db_path) as con:
+            store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
+            known = {s.name: known_ids(con, s.name) for s in sources}
+        fetcher = fetch_task.with_options(
+            retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
         )
-    return summary
+        futures = {fetcher.submit(s, settings, known[s.name]): s for s in sources}
+        outcomes: list[SourceOutcome] = []
+        for future in as_completed(list(futures)):
+            outcome = store_task(_fetched(future, futures[future]), settings, run_id)
+            if outcome.status == "failed":
+                logger.warning("source %s failed: %s", outcome.source, outcome.error)
+            outcomes.append(outcome)
+        outcomes.sort(key=lambda o: o.source)
+        record.summary = _summary(outcomes)
+        record.status = "partial" if record.summary["failed"] else "ok"
+    return record.summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -237,3 +238,27 @@ def store_and_parse(
         parse_errors=counts.errors,
         unchanged_payloads=counts.unchanged,
     )
+
+
+def store_or_fail(con: duckdb.DuckDBPyConnection, fetched: FetchResult) -> SourceOutcome:
+    """`store_and_parse`, or, when storing itself breaks, a failed outcome saying why (what
+    was committed before stays): one source never stops the others."""
+    try:
+        return store_and_parse(con, fetched)
+    except Exception as error:
+        _rollback_if_open(con)
+        first = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+        return SourceOutcome(
+            source=fetched.source.name,
+            status="failed",
+            started_at=fetched.started_at,
+            finished_at=datetime.now(UTC),
+            error=clean_text(f"could not store: {first}")[:2000],
+            payloads=len(fetched.payloads),
+        )
+
+
+def _rollback_if_open(con: duckdb.DuckDBPyConnection) -> None:
+    """End a transaction an error left open (DuckDB refuses anything else until then)."""
+    with contextlib.suppress(duckdb.Error):  # none was open
+        con.execute("ROLLBACK")
