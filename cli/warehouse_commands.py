@@ -12,6 +12,7 @@ from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
 from cli.output import FORMATS, print_rows
 from core.settings import get_settings
 from warehouse.db import connect_reader, writer
+from warehouse.guard import QueryLimits, deadline, lock_down
 
 
 @app.command()
@@ -36,7 +37,7 @@ def sql(
     if not text or not text.strip():
         fail("give a QUERY or --file")
         return
-    con = connect_reader(db_path(db), get_settings().read_wait_seconds)
+    con = guarded_reader(db_path(db))
     try:
         results = _run_statements(con, text)
     finally:
@@ -54,12 +55,42 @@ def _run_statements(
 ) -> list[tuple[list[str], list[tuple[object, ...]]]]:
     """Each statement's columns and rows, in order; statements that return nothing are left out."""
     results: list[tuple[list[str], list[tuple[object, ...]]]] = []
+    settings = get_settings()
     for statement in con.extract_statements(text):
-        cursor = con.execute(statement)
-        columns = [d[0] for d in cursor.description or []]
-        if columns:
-            results.append((columns, cursor.fetchall()))
+        with deadline(con, settings.sql_timeout_seconds):
+            cursor = con.execute(statement)
+            columns = [d[0] for d in cursor.description or []]
+            if columns:
+                rows = cursor.fetchmany(settings.sql_max_rows + 1)
+                if len(rows) > settings.sql_max_rows:
+                    rows = rows[: settings.sql_max_rows]
+                    typer.echo(
+                        f"note: showing the first {settings.sql_max_rows} rows"
+                        " (JOBALERTS_SQL_MAX_ROWS); `jobalerts export` writes them all",
+                        err=True,
+                    )
+                results.append((columns, rows))
     return results
+
+
+def query_limits() -> QueryLimits:
+    """The limits of one analyst's query, from the settings."""
+    settings = get_settings()
+    return QueryLimits(
+        settings.sql_timeout_seconds, settings.sql_memory_limit, settings.sql_threads
+    )
+
+
+def guarded_reader(path: Path, writable: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The warehouse read-only under the query guard; `writable` is an export's output."""
+    limits = query_limits()
+    con = connect_reader(path, get_settings().read_wait_seconds, allow_files=bool(writable))
+    try:
+        lock_down(con, limits, [writable] if writable else [])
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @app.command()
@@ -96,12 +127,13 @@ def export(
 
     if bool(view) == bool(query):
         fail("give exactly one of --view or --query")
-    con = connect_reader(db_path(db), get_settings().read_wait_seconds, allow_files=True)
+    con = guarded_reader(db_path(db), writable=output)
     try:
-        if view:
-            count = export_view(con, view, fmt, output)
-        else:
-            count = export_query(con, str(query), fmt, output)
+        with deadline(con, get_settings().sql_timeout_seconds):
+            if view:
+                count = export_view(con, view, fmt, output)
+            else:
+                count = export_query(con, str(query), fmt, output)
     finally:
         con.close()
     typer.echo(f"wrote {count} rows to {output}")
