@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,27 +28,52 @@ def sql(
 ) -> None:
     """Query the warehouse read-only: no writes, no access to other files.
 
-    Several statements (in a file, say) print one result each; csv and json take one.
+    Several statements (in a file, say) print one result each; csv and json take one. With
+    no QUERY: an interactive prompt at a terminal (.help lists its commands), otherwise the
+    statements read from standard input (`echo 'select 1;' | jobalerts sql`).
     """
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
     if query and file:
         fail("give a QUERY or --file, not both")
+    if not query and not file:
+        _prompt_or_stdin(db_path(db), fmt)
+        return
     text = file.read_text() if file else query
     if not text or not text.strip():
         fail("give a QUERY or --file")
         return
-    con = guarded_reader(db_path(db))
-    try:
-        results = _run_statements(con, text)
-    finally:
-        con.close()
+    results = _guarded_run(db_path(db), text)
     if fmt != "table" and len(results) > 1:
         fail(f"{fmt} output takes one query; this text has {len(results)} that return rows")
     for number, (columns, rows) in enumerate(results):
         if number:
             typer.echo("")
         print_rows(columns, rows, fmt)
+
+
+def _guarded_run(path: Path, text: str) -> list[tuple[list[str], list[tuple[object, ...]]]]:
+    """Open the warehouse under the guard, run the text's statements, close it again."""
+    con = guarded_reader(path)
+    try:
+        return _run_statements(con, text)
+    finally:
+        con.close()
+
+
+def _prompt_or_stdin(path: Path, fmt: str) -> None:
+    from cli.sql_shell import interactive, run_stdin
+
+    if not path.exists():
+        fail(f"no warehouse at {path}: run `jobalerts ingest` or `make run` first")
+
+    def run(text: str) -> list[tuple[list[str], list[tuple[object, ...]]]]:
+        return _guarded_run(path, text)
+
+    if sys.stdin.isatty():
+        interactive(run, path.parent / ".jobalerts_sql_history")
+    else:
+        raise typer.Exit(code=run_stdin(run, fmt))
 
 
 def _run_statements(
