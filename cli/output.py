@@ -87,7 +87,9 @@ def print_rows(
         if vertical or (vertical is None and too_wide(columns, rows, width)):
             print_vertical(columns, rows)
             return
-        table = Table(*columns, show_lines=False)
+        table = Table(show_lines=False)
+        for name in columns:
+            table.add_column(name, overflow="fold")  # wrap a long value, never cut it
         for row in rows:
             table.add_row(*[shown(v) for v in row])
         Console(width=width).print(table)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cli.app import SAMPLE_DIR, DbOption, app, db_path, friendly_errors
+from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
 from cli.app import as_str as _str
 from cli.stopping import stoppable
 from cli.subscription_commands import subscribe_file as _subscribe_file
+from core.models import CADENCES
 
 
 @app.command()
@@ -66,6 +67,8 @@ def digest(
     outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
 ) -> None:
     """Send the digests of one cadence (SMTP when configured, else the outbox)."""
+    if cadence not in CADENCES:  # before Prefect starts
+        fail(f"unknown cadence {cadence!r}: choose {' or '.join(CADENCES)}")
     from cli.summary import print_digest_summary
     from flows.digest import digest as digest_flow
 

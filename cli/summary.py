@@ -10,6 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 console = Console(width=max(120, Console().width))
+# The query `make run` suggests (the README's first query is the same): open relevant postings.
+TRY_QUERY = (
+    "select level, count(*) as postings, median(salary_usd_annual_max) as median_max_usd"
+    " from current_postings group by 1 order by 2 desc"
+)
 
 
 def print_ingest_summary(summary: dict[str, Any]) -> None:
@@ -69,8 +74,4 @@ def print_run_summary(result: dict[str, Any], db: Path) -> None:
     console.print(f"\nWarehouse: {db}")
     outbox = {result[c]["transport"] for c in ("daily", "weekly") if c in result}
     console.print(f"Digests:   {', '.join(sorted(outbox))}")
-    console.print(
-        'Try:       .venv/bin/jobalerts sql "select level, count(*) as postings, '
-        "median(salary_usd_annual_max) as median_max_usd from current_postings "
-        'group by 1 order by 2 desc"'
-    )
+    console.print(f'Try:       .venv/bin/jobalerts sql "{TRY_QUERY}"', soft_wrap=True)

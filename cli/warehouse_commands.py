@@ -144,7 +144,9 @@ def export(
     output: Annotated[Path, typer.Argument(help="File to write.")],
     view: Annotated[str | None, typer.Option(help="A view or table to export.")] = None,
     query: Annotated[str | None, typer.Option(help="One SELECT to export.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="parquet or csv (default: from the extension).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export a view, a table or one SELECT to Parquet or CSV (the warehouse stays read-only)."""
@@ -153,6 +155,7 @@ def export(
 
     if bool(view) == bool(query):
         fail("give exactly one of --view or --query")
+    fmt = export_format(output, fmt)
     con = guarded_reader(db_path(db), writable=output)
     try:
         with deadline(con, get_settings().sql_timeout_seconds):
@@ -163,6 +166,21 @@ def export(
     finally:
         con.close()
     typer.echo(f"wrote {count} rows to {output}")
+
+
+EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+def export_format(output: Path, fmt: str | None) -> str:
+    """The format of an export: --format, or the file's extension; a mismatch is refused."""
+    implied = EXTENSIONS.get(output.suffix.lower())
+    if fmt is None and implied is None:
+        raise ValueError(
+            f"cannot tell the format of {output.name!r}: name it .parquet or .csv, or give --format"
+        )
+    if fmt is not None and implied is not None and fmt != implied:
+        raise ValueError(f"--format {fmt} does not match {output.name!r} (a {implied} name)")
+    return fmt or str(implied)
 
 
 @app.command()
