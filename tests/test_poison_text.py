@@ -130,3 +130,31 @@ def test_reparse_survives_stored_poison(tmp_path, sample_copy) -> None:
     again = run_cli("reparse", env_db=db)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "re-parsed" in again.stdout
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_ingest_exits_2_when_a_source_failed_and_keeps_the_rest(settings_env, sample_copy) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    sources = poison_sample(sample_copy)
+    doc = yaml.safe_load(sources.read_text())
+    doc["sources"].append({"name": "gh-gone", "kind": "greenhouse", "board": "goneco",
+                           "company": "Gone"})  # fmt: skip
+    sources.write_text(yaml.safe_dump(doc))
+    (sample_copy / "gone.json").write_text("")
+    responses = yaml.safe_load((sample_copy / "responses.yaml").read_text())
+    responses.append({"url": GH.format("goneco"), "file": "gone.json", "status": 404})
+    (sample_copy / "responses.yaml").write_text(yaml.safe_dump(responses))
+    result = CliRunner().invoke(
+        app, ["ingest", "--sources", str(sources), "--replay", str(sample_copy)]
+    )
+    assert result.exit_code == 2, result.output[-2000:]
+    con = connect_reader(get_settings().db_path)
+    try:
+        assert con.execute("SELECT status FROM runs").fetchall() == [("partial",)]
+        kept = con.execute("SELECT count(*) FROM postings WHERE source = 'aaa-poison'").fetchone()
+    finally:
+        con.close()
+    assert kept == (3,)
