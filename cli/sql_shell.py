@@ -161,10 +161,13 @@ def interactive(run: Runner, history: Path) -> None:
         if text is None:
             typer.echo("")
             break
-        if text.startswith((".", "\\")):
-            run_command(text, state, run)
-        else:
-            run_statement(text, state, run)
+        try:
+            if text.startswith((".", "\\")):
+                run_command(text, state, run)
+            else:
+                run_statement(text, state, run)
+        except KeyboardInterrupt:  # Ctrl-C stops the statement, not the prompt
+            typer.echo("\ncancelled", err=True)
     if readline is not None:
         _save_history(readline, history)
 

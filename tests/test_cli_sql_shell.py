@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -104,6 +105,11 @@ def test_the_interactive_prompt(warehouse) -> None:
         assert "status" in columns and "started_at" in columns
         term.send("SET memory_limit = '100GB';")
         assert "error:" in term.expect("sql> ")  # the guard holds in the prompt too
+        term.send("select count(*) from range(100000000000000);")
+        time.sleep(1.0)
+        term.process.send_signal(signal.SIGINT)  # Ctrl-C: the statement stops
+        stopped = term.expect("sql> ")
+        assert "interrupted" in stopped or "cancelled" in stopped
         term.send("select 'still here' as alive;")
         assert "still here" in term.expect("sql> ")
         term.send(".quit")
