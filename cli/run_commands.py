@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cli.app import SAMPLE_DIR, DbOption, app, db_path, friendly_errors
+from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
 from cli.app import as_str as _str
+from cli.stopping import stoppable
 from cli.subscription_commands import subscribe_file as _subscribe_file
+from core.models import CADENCES
 
 
 @app.command()
@@ -29,12 +31,13 @@ def run(
         sources = sources or SAMPLE_DIR / "sources.yaml"
         replay = replay or SAMPLE_DIR
         _subscribe_file(SAMPLE_DIR / "subscriptions.yaml", db_path(db))
-    result = run_flow(
-        sources_file=_str(sources),
-        replay_dir=_str(replay),
-        db_path=_str(db),
-        outbox_dir=_str(outbox),
-    )
+    with stoppable("run"):
+        result = run_flow(
+            sources_file=_str(sources),
+            replay_dir=_str(replay),
+            db_path=_str(db),
+            outbox_dir=_str(outbox),
+        )
     print_run_summary(result, db_path(db))
 
 
@@ -49,7 +52,8 @@ def ingest(
     from cli.summary import print_ingest_summary
     from flows.ingest import ingest as ingest_flow
 
-    summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
+    with stoppable("ingest"):
+        summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
     print_ingest_summary(summary)
     if summary["failed"]:
         raise typer.Exit(code=2)
@@ -63,10 +67,13 @@ def digest(
     outbox: Annotated[Path | None, typer.Option(help="Outbox folder.")] = None,
 ) -> None:
     """Send the digests of one cadence (SMTP when configured, else the outbox)."""
+    if cadence not in CADENCES:  # before Prefect starts
+        fail(f"unknown cadence {cadence!r}: choose {' or '.join(CADENCES)}")
     from cli.summary import print_digest_summary
     from flows.digest import digest as digest_flow
 
-    summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
+    with stoppable("digest"):
+        summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
     print_digest_summary(summary)
     if summary["failed"]:
         raise typer.Exit(code=2)

@@ -11,9 +11,12 @@ from sqlalchemy import Connection
 
 from cli.app import DbOption, app, db_path, fail, friendly_errors
 from cli.output import print_rows
+from core.models import CADENCES, Subscription
 from core.settings import get_settings
+from core.validation import email_key
 from opstore.db import OpsStore
 from opstore.subscriptions import (
+    active_subscriptions,
     deactivate,
     deactivate_id,
     save_subscription,
@@ -60,10 +63,20 @@ def subscribe(
     company: Annotated[ListOption, typer.Option(help="Only these companies.")] = None,
     exclude_company: Annotated[ListOption, typer.Option(help="Never these companies.")] = None,
     min_salary: Annotated[
-        float | None, typer.Option(help="Minimum annual salary (in --currency).")
+        str | None,
+        typer.Option(help="Minimum annual salary (in --currency): 120000, 120,000 or 120k."),
     ] = None,
     currency: Annotated[str, typer.Option(help="Currency of --min-salary.")] = "USD",
-    no_salary: Annotated[bool, typer.Option(help="Include postings without salary.")] = True,
+    salary_required: Annotated[
+        bool,
+        typer.Option(
+            "--salary-required/--salary-optional",
+            help="Only postings that state a salary (default: postings without one too).",
+        ),
+    ] = False,
+    no_salary: Annotated[
+        bool | None, typer.Option("--no-salary/--no-no-salary", hidden=True)
+    ] = None,
     no_news: Annotated[
         bool, typer.Option("--no-news", help="Email even when nothing new matched.")
     ] = False,
@@ -92,12 +105,16 @@ def subscribe(
             "exclude_companies": exclude_company,
             "min_salary": min_salary,
             "currency": currency,
-            "include_no_salary": no_salary,
+            "include_no_salary": (not salary_required) if no_salary is None else no_salary,
             "no_news": no_news,
         }
     )
     with store_for(db_path(db)).transaction() as con:
+        before = _current(con, sub)
         sub_id = save_subscription(con, sub, datetime.now(UTC))
+    if before is not None:
+        typer.echo(f"updated {sub.email} ({sub.cadence}) #{sub_id}: {_changes(before, sub)}")
+        return
     extra = ""
     if sub.min_salary_currency and sub.min_salary_usd is not None:
         extra = (
@@ -105,6 +122,36 @@ def subscribe(
             f" = ${sub.min_salary_usd:,.0f} a year"
         )
     typer.echo(f"subscribed {sub.email} ({sub.cadence}) as #{sub_id}{extra}")
+
+
+def _current(con: Connection, sub: Subscription) -> Subscription | None:
+    """The active subscription of this address and cadence, if there is one."""
+    key = email_key(sub.email)
+    found = [s for s in active_subscriptions(con, sub.cadence) if email_key(s.email) == key]
+    return found[0] if found else None
+
+
+FILTER_FIELDS = ("keywords", "levels", "families", "workplaces", "locations", "countries",
+                 "companies", "exclude_companies", "min_salary_usd", "min_salary_amount",
+                 "min_salary_currency", "include_no_salary", "no_news")  # fmt: skip
+
+
+def _changes(before: Subscription, after: Subscription) -> str:
+    """What a re-subscription changed, field by field ("nothing changed" when the same)."""
+    changed = [
+        f"{name} {_shown(getattr(before, name))} -> {_shown(getattr(after, name))}"
+        for name in FILTER_FIELDS
+        if getattr(before, name) != getattr(after, name)
+    ]
+    return "; ".join(changed) if changed else "nothing changed"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return "none" if value is None else str(value)
 
 
 @app.command()
@@ -118,6 +165,8 @@ def unsubscribe(
     db: DbOption = None,
 ) -> None:
     """Stop digests to an address, or to the subscription an email's link token names."""
+    if cadence is not None and cadence not in CADENCES:
+        fail(f"unknown cadence {cadence!r}: choose {' or '.join(CADENCES)}")
     with store_for(db_path(db)).transaction() as con:
         if token:
             count = _unsubscribe_token(con, token)
@@ -126,6 +175,9 @@ def unsubscribe(
         else:
             fail("give an EMAIL or --token")
             return
+    if not count and email:
+        which = f" {cadence}" if cadence else ""
+        fail(f"no active{which} subscription for {email}")
     typer.echo(f"unsubscribed {count} subscription(s)")
 
 

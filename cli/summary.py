@@ -12,6 +12,11 @@ from rich.table import Table
 from warehouse.snapshot import snapshot_path
 
 console = Console(width=max(120, Console().width))
+# The query `make run` suggests (the README's first query is the same): open relevant postings.
+TRY_QUERY = (
+    "select level, count(*) as postings, median(salary_usd_annual_max) as median_max_usd"
+    " from current_postings group by 1 order by 2 desc"
+)
 
 
 def print_ingest_summary(summary: dict[str, Any]) -> None:
@@ -79,8 +84,4 @@ def print_run_summary(result: dict[str, Any], db: Path) -> None:
     console.print(f"Snapshot:  {snapshot_path(db)} (what readers open, read-only)")
     outbox = {result[c]["transport"] for c in ("daily", "weekly") if c in result}
     console.print(f"Digests:   {', '.join(sorted(outbox))}")
-    console.print(
-        'Try:       .venv/bin/jobalerts sql "select level, count(*) as postings, '
-        "median(salary_usd_annual_max) as median_max_usd from current_postings "
-        'group by 1 order by 2 desc"'
-    )
+    console.print(f'Try:       .venv/bin/jobalerts sql "{TRY_QUERY}"', soft_wrap=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,14 @@ from cli.app import SAMPLE_DIR, DbOption, app, db_path, fail, friendly_errors
 from cli.output import FORMATS, print_rows
 from core.settings import get_settings
 from warehouse.db import writer
-from warehouse.snapshot import publish, read_info, snapshot_reader
+from warehouse.guard import QueryLimits, deadline, lock_down
+from warehouse.snapshot import (
+    connect_snapshot,
+    ensure_snapshot,
+    publish,
+    read_info,
+    snapshot_reader,
+)
 
 
 @app.command()
@@ -27,26 +35,53 @@ def sql(
 ) -> None:
     """Query the warehouse read-only: no writes, no access to other files.
 
-    Several statements (in a file, say) print one result each; csv and json take one.
+    Several statements (in a file, say) print one result each; csv and json take one. With
+    no QUERY: an interactive prompt at a terminal (.help lists its commands), otherwise the
+    statements read from standard input (`echo 'select 1;' | jobalerts sql`).
     """
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
     if query and file:
         fail("give a QUERY or --file, not both")
+    if not query and not file:
+        _prompt_or_stdin(db_path(db), fmt)
+        return
     text = file.read_text() if file else query
     if not text or not text.strip():
         fail("give a QUERY or --file")
         return
-    with snapshot_reader(db_path(db), get_settings().read_wait_seconds) as con:
-        results = _run_statements(con, text)
-        age = read_info(con).describe()
+    results = _guarded_run(db_path(db), text)
     if fmt != "table" and len(results) > 1:
         fail(f"{fmt} output takes one query; this text has {len(results)} that return rows")
     for number, (columns, rows) in enumerate(results):
         if number:
             typer.echo("")
         print_rows(columns, rows, fmt)
-    typer.echo(age, err=True)
+    typer.echo(snapshot_age(db_path(db)), err=True)
+
+
+def _guarded_run(path: Path, text: str) -> list[tuple[list[str], list[tuple[object, ...]]]]:
+    """Open the warehouse under the guard, run the text's statements, close it again."""
+    con = guarded_reader(path)
+    try:
+        return _run_statements(con, text)
+    finally:
+        con.close()
+
+
+def _prompt_or_stdin(path: Path, fmt: str) -> None:
+    from cli.sql_shell import interactive, run_stdin
+
+    if not path.exists():
+        fail(f"no warehouse at {path}: run `jobalerts ingest` or `make run` first")
+
+    def run(text: str) -> list[tuple[list[str], list[tuple[object, ...]]]]:
+        return _guarded_run(path, text)
+
+    if sys.stdin.isatty():
+        interactive(run, path.parent / ".jobalerts_sql_history")
+    else:
+        raise typer.Exit(code=run_stdin(run, fmt))
 
 
 def _run_statements(
@@ -54,12 +89,53 @@ def _run_statements(
 ) -> list[tuple[list[str], list[tuple[object, ...]]]]:
     """Each statement's columns and rows, in order; statements that return nothing are left out."""
     results: list[tuple[list[str], list[tuple[object, ...]]]] = []
+    settings = get_settings()
     for statement in con.extract_statements(text):
-        cursor = con.execute(statement)
-        columns = [d[0] for d in cursor.description or []]
-        if columns:
-            results.append((columns, cursor.fetchall()))
+        with deadline(con, settings.sql_timeout_seconds):
+            cursor = con.execute(statement)
+            columns = [d[0] for d in cursor.description or []]
+            if columns:
+                rows = cursor.fetchmany(settings.sql_max_rows + 1)
+                if len(rows) > settings.sql_max_rows:
+                    rows = rows[: settings.sql_max_rows]
+                    typer.echo(
+                        f"note: showing the first {settings.sql_max_rows} rows"
+                        " (JOBALERTS_SQL_MAX_ROWS); `jobalerts export` writes them all",
+                        err=True,
+                    )
+                results.append((columns, rows))
     return results
+
+
+def query_limits() -> QueryLimits:
+    """The limits of one analyst's query, from the settings."""
+    settings = get_settings()
+    return QueryLimits(
+        settings.sql_timeout_seconds, settings.sql_memory_limit, settings.sql_threads
+    )
+
+
+def guarded_reader(path: Path, writable: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The warehouse's read snapshot, read-only under the query guard; `writable` is an
+    export's output."""
+    limits = query_limits()
+    snapshot = ensure_snapshot(path, get_settings().read_wait_seconds)
+    con = connect_snapshot(snapshot, allow_files=bool(writable))
+    try:
+        lock_down(con, limits, [writable] if writable else [])
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def snapshot_age(path: Path) -> str:
+    """How old the read snapshot is, in words (printed after every `sql`)."""
+    con = connect_snapshot(ensure_snapshot(path, get_settings().read_wait_seconds))
+    try:
+        return read_info(con).describe()
+    finally:
+        con.close()
 
 
 @app.command()
@@ -85,7 +161,9 @@ def export(
     output: Annotated[Path, typer.Argument(help="File to write.")],
     view: Annotated[str | None, typer.Option(help="A view or table to export.")] = None,
     query: Annotated[str | None, typer.Option(help="One SELECT to export.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="parquet or csv (default: from the extension).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export a view, a table or one SELECT to Parquet or CSV (the warehouse stays read-only)."""
@@ -94,13 +172,32 @@ def export(
 
     if bool(view) == bool(query):
         fail("give exactly one of --view or --query")
-    wait = get_settings().read_wait_seconds
-    with snapshot_reader(db_path(db), wait, allow_files=True) as con:
-        if view:
-            count = export_view(con, view, fmt, output)
-        else:
-            count = export_query(con, str(query), fmt, output)
+    fmt = export_format(output, fmt)
+    con = guarded_reader(db_path(db), writable=output)
+    try:
+        with deadline(con, get_settings().sql_timeout_seconds):
+            if view:
+                count = export_view(con, view, fmt, output)
+            else:
+                count = export_query(con, str(query), fmt, output)
+    finally:
+        con.close()
     typer.echo(f"wrote {count} rows to {output}")
+
+
+EXTENSIONS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+def export_format(output: Path, fmt: str | None) -> str:
+    """The format of an export: --format, or the file's extension; a mismatch is refused."""
+    implied = EXTENSIONS.get(output.suffix.lower())
+    if fmt is None and implied is None:
+        raise ValueError(
+            f"cannot tell the format of {output.name!r}: name it .parquet or .csv, or give --format"
+        )
+    if fmt is not None and implied is not None and fmt != implied:
+        raise ValueError(f"--format {fmt} does not match {output.name!r} (a {implied} name)")
+    return fmt or str(implied)
 
 
 @app.command()

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     benchmarks_file: Path = REPO_ROOT / "config" / "benchmarks.yaml"
     replay_dir: Path | None = None
     read_wait_seconds: float = 10.0
+    # `jobalerts sql` / `export`: what one query may use (locked: a query cannot lift them)
+    sql_timeout_seconds: float = 60.0
+    sql_memory_limit: str = "1GB"
+    sql_threads: int = 2
+    sql_max_rows: int = 10_000  # rows `jobalerts sql` prints; `export` writes them all
     user_agent: str = (
         "ClinOpsJobAlerts/0.1 (+https://github.com/clinops-job-alerts; jobs@example.org)"
     )

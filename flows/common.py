@@ -14,6 +14,7 @@ from prefect.client.schemas.objects import FlowRun, State
 from prefect.exceptions import MissingContextError
 from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.settings import Settings, get_settings
 from pipeline.alerting import check_alerts
@@ -91,3 +92,19 @@ def record_unfinished_run(flow_name: str, run: FlowRun, state: State, settings: 
         return
     if changed:
         check_operator_alerts(settings, logger)
+
+
+class StoppableTaskRunner(ThreadPoolTaskRunner[Any]):
+    """Prefect's thread pool, except that a stopped flow (SIGTERM, Ctrl-C: a BaseException
+    that is no Exception) does not wait for tasks still blocked on the network: their work
+    was never committed, and the process must leave within seconds."""
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if exc_value is None or isinstance(exc_value, Exception) or self._executor is None:
+            super().__exit__(exc_type, exc_value, traceback)
+            return
+        for event in self._cancel_events.values():
+            event.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = None
+        TaskRunner.__exit__(self, exc_type, exc_value, traceback)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from prefect import Flow, flow, get_run_logger, task
@@ -24,10 +23,9 @@ from flows.common import (
 )
 from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
 from pipeline.report import digest_report
+from pipeline.run_record import recorded_run
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
-from warehouse.runs import finish_run, start_run
-from warehouse.snapshot import publish
 
 
 def smtp_from_block(settings: Settings) -> Settings:
@@ -56,17 +54,14 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     """
     benchmarks = load_benchmarks(settings.benchmarks_file)
     mailer, transport = make_mailer(settings)
-    with writer(settings.db_path) as con:
-        start_run(con, run_id, f"digest-{cadence}", datetime.now(UTC))
-        store_benchmarks(con, benchmarks)
-    check_operator_alerts(settings)  # a run of this cadence that died before ending shows now
-    outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
-    summary = asdict(outcome)
-    status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
-    with writer(settings.db_path) as con:
-        finish_run(con, run_id, status, summary, datetime.now(UTC))
-        publish(con, settings.db_path, run_id, f"digest-{cadence}: run finished")
-    return summary
+    with recorded_run(settings.db_path, run_id, f"digest-{cadence}") as record:
+        with writer(settings.db_path) as con:
+            store_benchmarks(con, benchmarks)
+        check_operator_alerts(settings)  # a run of this cadence that died before ending shows
+        outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
+        record.summary = asdict(outcome)
+        record.status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
+    return record.summary
 
 
 CADENCES = ("daily", "weekly")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger, task
@@ -16,22 +15,24 @@ from core.errors import HostDownError, RateLimitedError, SourceError, TransientS
 from core.models import SourceRef
 from core.settings import Settings
 from flows.common import (
+    StoppableTaskRunner,
     check_operator_alerts,
     current_run_id,
     publish_report,
     record_unfinished_run,
     run_settings,
 )
-from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_and_parse
+from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_or_fail
 from pipeline.report import ingest_report
+from pipeline.run_record import recorded_run
 from sources.politeness import for_run
 from sources.redaction import redact
 from sources.registry import load_sources
 from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
 from warehouse.postings import known_ids
-from warehouse.runs import SourceOutcome, finish_run, record_source_outcome, start_run
-from warehouse.snapshot import publish, publish_if_due
+from warehouse.runs import SourceOutcome, record_source_outcome
+from warehouse.snapshot import publish_if_due
 
 
 def _worth_retrying(error: object) -> bool:
@@ -67,7 +68,7 @@ def fetch_task(
 def store_task(fetched: FetchResult, settings: Settings, run_id: str) -> SourceOutcome:
     """Store one source's payloads, parse and upsert, holding the writer briefly."""
     with writer(settings.db_path) as con:
-        outcome = store_and_parse(con, fetched)
+        outcome = store_or_fail(con, fetched)
         record_source_outcome(con, run_id, outcome)
         publish_if_due(con, settings.db_path, run_id, f"ingest: stored {outcome.source}")
     return outcome
@@ -100,7 +101,12 @@ def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
     record_unfinished_run("ingest", flow_run, state, settings)
 
 
-@flow(name="ingest", on_failure=[_ended_badly], on_crashed=[_ended_badly])
+@flow(
+    name="ingest",
+    task_runner=StoppableTaskRunner(),  # type: ignore[arg-type]
+    on_failure=[_ended_badly],
+    on_crashed=[_ended_badly],
+)
 def ingest(
     sources_file: str | None = None,
     replay_dir: str | None = None,
@@ -112,28 +118,24 @@ def ingest(
     run_id = current_run_id()
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     benchmarks = load_benchmarks(settings.benchmarks_file)
-    with writer(settings.db_path) as con:
-        start_run(con, run_id, "ingest", datetime.now(UTC))
-        store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
-        known = {s.name: known_ids(con, s.name) for s in sources}
-    check_operator_alerts(settings)  # a run of this flow that died before ending shows now
-    fetcher = fetch_task.with_options(
-        retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
-    )
-    futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
-    outcomes: list[SourceOutcome] = []
-    for future in as_completed(list(futures)):
-        outcome = store_task(_fetched(future, futures[future]), settings, run_id)
-        if outcome.status == "failed":
-            logger.warning("source %s failed: %s", outcome.source, outcome.error)
-        outcomes.append(outcome)
-    outcomes.sort(key=lambda o: o.source)
-    summary = _summary(outcomes)
-    with writer(settings.db_path) as con:
-        finish_run(
-            con, run_id, "partial" if summary["failed"] else "ok", summary, datetime.now(UTC)
+    with recorded_run(settings.db_path, run_id, "ingest") as record:
+        with writer(settings.db_path) as con:
+            store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
+            known = {s.name: known_ids(con, s.name) for s in sources}
+        check_operator_alerts(settings)  # a run of this flow that died before ending shows now
+        fetcher = fetch_task.with_options(
+            retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
         )
-        publish(con, settings.db_path, run_id, "ingest: run finished")
-    publish_report("ingest-report", ingest_report(summary), "Sources, counts and failures")
+        futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
+        outcomes: list[SourceOutcome] = []
+        for future in as_completed(list(futures)):
+            outcome = store_task(_fetched(future, futures[future]), settings, run_id)
+            if outcome.status == "failed":
+                logger.warning("source %s failed: %s", outcome.source, outcome.error)
+            outcomes.append(outcome)
+        outcomes.sort(key=lambda o: o.source)
+        record.summary = _summary(outcomes)
+        record.status = "partial" if record.summary["failed"] else "ok"
+    publish_report("ingest-report", ingest_report(record.summary), "Sources, counts and failures")
     check_operator_alerts(settings)
-    return summary
+    return record.summary

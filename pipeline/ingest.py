@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -13,6 +14,7 @@ import requests
 from core.errors import LayoutChangedError, RateLimitedError, SourceError, SourceSkippedError
 from core.models import BoardParse, ParseError, RawPayload, SourceRef
 from core.settings import Settings
+from pipeline.sanitize import clean_json_escapes, clean_text, cleaned
 from sources.options import FetchOptions
 from sources.politeness import HostHealth
 from sources.redaction import redact
@@ -35,6 +37,20 @@ def board_parser(kind: str) -> BoardParser:
     """The payload mapper of a kind of board: `parsers.boards.<kind>.parse_payload`."""
     parser: BoardParser = importlib.import_module(f"parsers.boards.{kind}").parse_payload
     return parser
+
+
+def parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
+    """The one way a payload is parsed: text made valid at this boundary (lone surrogate
+    escapes in the body, then every string of the result), and a parser that raises becomes
+    a parse error of the payload instead of stopping the run."""
+    body = clean_json_escapes(raw.body)
+    safe_raw = raw if body is raw.body else replace(raw, body=body)
+    try:
+        parsed = board_parser(source.kind)(safe_raw, source)
+    except Exception as error:  # a parser bug or a hostile payload: record it, go on
+        message = clean_text(f"parser crashed: {error.__class__.__name__}: {error}")
+        return BoardParse(errors=[ParseError(source.name, None, message[:2000])])
+    return cleaned(parsed)
 
 
 @dataclass
@@ -161,8 +177,12 @@ def _store_payload(
     """
     raw_id, still_applied = raw_store.store_raw(con, raw)
     if not still_applied or counts.applied:
-        parse = parsed if parsed is not None else _parse_safely(source, raw)
-        _parse_and_upsert(con, parse, raw_id, now, counts)
+        parse = parsed if parsed is not None else parse_safely(source, raw)
+        try:
+            _parse_and_upsert(con, parse, raw_id, now, counts)
+        except duckdb.Error as error:  # the warehouse refused this payload's rows: record it
+            _record_unstorable(con, source, raw_id, error, now)
+            counts.errors += 1
         return
     mapped = postings_store.payload_postings(con, raw_id)
     counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
@@ -170,19 +190,22 @@ def _store_payload(
     counts.unchanged += 1
 
 
-def _parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
-    """A stored payload's parse; a parser that raises (e.g. RecursionError on absurdly nested
-    JSON) becomes a payload-level parse error instead of stopping the run."""
-    try:
-        return board_parser(source.kind)(raw, source)
-    except Exception as error:
-        message = f"parser crashed: {error.__class__.__name__}: {error}"[:500]
-        return BoardParse(errors=[ParseError(source.name, None, message)])
+def _record_unstorable(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceRef,
+    raw_id: int,
+    error: duckdb.Error,
+    now: datetime,
+) -> None:
+    """A payload whose postings the warehouse refused: a parse error beside it (the payload
+    stays unparsed, so a later run or `reparse` tries it again); the run goes on."""
+    message = clean_text(f"could not store its postings: {str(error).splitlines()[0]}")[:2000]
+    raw_store.replace_parse_errors(con, [raw_id], [(raw_id, source.name, None, message)], now)
 
 
 def _listed_ids(source: SourceRef, raw: RawPayload) -> list[str]:
     """The ids a list page names: it maps no postings, so the warehouse holds none for it."""
-    return _parse_safely(source, raw).listed_ids
+    return parse_safely(source, raw).listed_ids
 
 
 def _close(
@@ -238,3 +261,27 @@ def store_and_parse(
         parse_errors=counts.errors,
         unchanged_payloads=counts.unchanged,
     )
+
+
+def store_or_fail(con: duckdb.DuckDBPyConnection, fetched: FetchResult) -> SourceOutcome:
+    """`store_and_parse`, or, when storing itself breaks, a failed outcome saying why (what
+    was committed before stays): one source never stops the others."""
+    try:
+        return store_and_parse(con, fetched)
+    except Exception as error:
+        _rollback_if_open(con)
+        first = str(error).splitlines()[0] if str(error) else error.__class__.__name__
+        return SourceOutcome(
+            source=fetched.source.name,
+            status="failed",
+            started_at=fetched.started_at,
+            finished_at=datetime.now(UTC),
+            error=clean_text(f"could not store: {first}")[:2000],
+            payloads=len(fetched.payloads),
+        )
+
+
+def _rollback_if_open(con: duckdb.DuckDBPyConnection) -> None:
+    """End a transaction an error left open (DuckDB refuses anything else until then)."""
+    with contextlib.suppress(duckdb.Error):  # none was open
+        con.execute("ROLLBACK")

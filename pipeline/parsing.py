@@ -10,18 +10,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from types import TracebackType
 
-from core.models import BoardParse, ParseError, RawPayload, SourceRef
-from pipeline.ingest import board_parser
+from core.models import BoardParse, RawPayload, SourceRef
+from pipeline.ingest import parse_safely
 
 
 def parse_one(job: tuple[SourceRef, RawPayload]) -> BoardParse:
     """Parse one payload; a parser that raises becomes a ParseError, never a crash."""
     source, raw = job
-    try:
-        return board_parser(source.kind)(raw, source)
-    except Exception as error:  # a parser bug must not lose the run: record it
-        message = f"parser crashed: {error.__class__.__name__}: {error}"
-        return BoardParse(errors=[ParseError(source.name, None, message)])
+    return parse_safely(source, raw)
 
 
 PARENT_CHECK_SECONDS = 0.5

@@ -49,13 +49,25 @@ def _number(value: Any, label: str) -> float | None:
         return None
     if isinstance(value, bool):
         raise SubscriptionError(f"{label} must be a number, not {value!r}")
-    try:
-        number = float(str(value).replace(",", "").replace("_", ""))
-    except ValueError:
-        number = math.nan
+    number = _amount(str(value))
     if not math.isfinite(number):
-        raise SubscriptionError(f"{label} must be a number, not {value!r}")
+        raise SubscriptionError(
+            f"{label} must be a number, not {value!r} (write 120000, 120,000 or 120k)"
+        )
     return number
+
+
+_SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6}
+
+
+def _amount(text: str) -> float:
+    """120000, 120,000, 120_000, $120k, 1.2m as a number; NaN when it is none of these."""
+    cleaned = text.strip().replace(",", "").replace("_", "").lstrip("$€£").strip().lower()
+    suffix = cleaned[-1:] if cleaned[-1:] in ("k", "m") else ""
+    try:
+        return float(cleaned[: len(cleaned) - len(suffix)]) * _SUFFIXES[suffix]
+    except ValueError:
+        return math.nan
 
 
 def _flag(entry: dict[str, Any], key: str, default: bool) -> bool:

@@ -94,9 +94,9 @@ def test_subscribe_validates_and_saves(warehouse) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--min-salary", "nan"], "error: min_salary must be a number, not nan\n"),
-        (["--min-salary", "inf"], "error: min_salary must be a number, not inf\n"),
-        (["--min-salary", "-inf"], "error: min_salary must be a number, not -inf\n"),
+        (["--min-salary", "nan"], "error: min_salary must be a number, not 'nan'"),
+        (["--min-salary", "inf"], "error: min_salary must be a number, not 'inf'"),
+        (["--min-salary", "-inf"], "error: min_salary must be a number, not '-inf'"),
         (["--country", "ZZ"], "error: unknown country ZZ: use ISO 3166-1 alpha-2 codes"),
         (["--country", "gb", "--country", "XX"], "error: unknown country XX: use ISO 3166-1"),
     ],

@@ -277,3 +277,37 @@ def test_docs_have_example_queries() -> None:
 @pytest.mark.parametrize("sql", doc_queries(), ids=lambda q: q.strip().splitlines()[0][:50])
 def test_every_documented_query_runs(wh: duckdb.DuckDBPyConnection, sql: str) -> None:
     wh.execute(sql).fetchall()
+
+
+def test_skills_demand_by_level_shares_within_each_level(wh: duckdb.DuckDBPyConnection) -> None:
+    rows = wh.execute(
+        "SELECT level, sum(postings) FROM skills_demand_by_level WHERE skill = 'GCP / ICH'"
+        " GROUP BY 1"
+    ).fetchall()
+    total = wh.execute("SELECT postings FROM skills_demand WHERE skill = 'GCP / ICH'").fetchone()
+    assert total is not None and sum(n for _, n in rows) == total[0]  # the same postings
+    shares = wh.execute(
+        "SELECT s.level, s.postings, s.share_pct, l.n FROM skills_demand_by_level s JOIN"
+        " (SELECT coalesce(level, 'unspecified') AS level, count(*) AS n FROM current_postings"
+        "  GROUP BY 1) l USING (level)"
+    ).fetchall()
+    assert shares and all(round(100.0 * p / n, 1) == pct for _, p, pct, n in shares)
+
+
+def test_market_by_posted_week_counts_by_the_boards_date(wh: duckdb.DuckDBPyConnection) -> None:
+    posted = wh.execute("SELECT sum(new_postings) FROM market_by_posted_week").fetchone()
+    seen = wh.execute("SELECT sum(new_postings) FROM market_by_week").fetchone()
+    assert posted == seen  # the same postings, dated differently
+    wh.execute("CREATE TEMP TABLE keep AS SELECT source, source_id, posted_at FROM postings")
+    wh.execute("UPDATE postings SET posted_at = TIMESTAMPTZ '2026-09-01 10:00:00+00'"
+               " WHERE source_id = '1'")  # fmt: skip
+    try:
+        weeks = wh.execute(
+            "SELECT week::DATE, sum(new_postings), sum(dated_by_first_seen)"
+            " FROM market_by_posted_week GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    finally:
+        wh.execute("UPDATE postings p SET posted_at = k.posted_at FROM keep k"
+                   " WHERE p.source = k.source AND p.source_id = k.source_id")  # fmt: skip
+    assert weeks[0][:2] == (date(2026, 8, 31), 1)
+    assert weeks[0][2] == 0  # dated by the board

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.guard import without_final_semicolon
+
 FORMATS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)"}
 
 
@@ -23,7 +25,7 @@ def single_select(con: duckdb.DuckDBPyConnection, query: str) -> str:
     statements = con.extract_statements(query)
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise ValueError("export takes exactly one SELECT statement")
-    return query.strip().rstrip(";")
+    return without_final_semicolon(query)
 
 
 def export(con: duckdb.DuckDBPyConnection, query: str, fmt: str, output: Path) -> int:
@@ -32,7 +34,8 @@ def export(con: duckdb.DuckDBPyConnection, query: str, fmt: str, output: Path) -
         raise ValueError(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
     select = single_select(con, query)
     target = str(output).replace("'", "''")
-    row = con.execute(f"COPY ({select}) TO '{target}' {FORMATS[fmt]}").fetchone()
+    # the newline ends a trailing `--` comment before the closing parenthesis
+    row = con.execute(f"COPY ({select}\n) TO '{target}' {FORMATS[fmt]}").fetchone()
     return int(row[0]) if row else 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,11 +32,37 @@ class SourceOutcome:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datetime) -> None:
-    """Record that a run began."""
+    """Record that a run began, and which process on which host runs it."""
     con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL) ON CONFLICT DO NOTHING",
-        [run_id, flow, now],
+        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary, pid, host)"
+        " VALUES (?, ?, ?, NULL, 'running', NULL, ?, ?) ON CONFLICT DO NOTHING",
+        [run_id, flow, now, os.getpid(), socket.gethostname()],
     )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def abort_orphaned_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Mark `aborted` the runs left `running` by a process of this host that is gone (or by
+    a program too old to say which); return their ids. Runs of live processes stay."""
+    rows = con.execute("SELECT run_id, pid, host FROM runs WHERE status = 'running'").fetchall()
+    here = socket.gethostname()
+    orphans = [r[0] for r in rows if r[1] is None or (r[2] == here and not _alive(int(r[1])))]
+    if orphans:
+        con.execute(
+            "UPDATE runs SET status = 'aborted', finished_at = ?,"
+            " summary = coalesce(summary, ?) WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
+            [now, json.dumps({"note": "its process ended without finishing the run"}), orphans],
+        )
+    return orphans
 
 
 def finish_run(

@@ -25,9 +25,10 @@ QUERIES: dict[str, str] = {
     "Salary coverage": """
         SELECT salary_basis AS basis, count(*) AS postings FROM current_postings
         GROUP BY 1 ORDER BY 2 DESC""",
-    "Last runs": """
+    "Last runs (the latest 3 of each flow)": """
         SELECT flow, status, started_at, finished_at FROM runs
-        ORDER BY started_at DESC LIMIT 5""",
+        QUALIFY row_number() OVER (PARTITION BY flow ORDER BY started_at DESC) <= 3
+        ORDER BY flow, started_at DESC""",
     "Sources failing in their last run": """
         SELECT source, status, http_status, error, finished_at FROM source_health
         WHERE status <> 'ok' ORDER BY source""",

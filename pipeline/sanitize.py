@@ -1,0 +1,74 @@
+"""Text from boards made valid in one place, the parse boundary: what DuckDB or email refuse
+is replaced, never dropped with its posting.
+
+- Lone UTF-16 surrogates (the JSON escape "\\udc80" decodes to one; DuckDB cannot encode it)
+  and the non-characters U+FFFE / U+FFFF become U+FFFD, the replacement character.
+- NUL and the other C0 control characters (but tab, newline and carriage return) and DEL
+  become a space: mail transports and terminals refuse or misread them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+REPLACEMENT = "\ufffd"
+_INVALID = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANY_BAD = re.compile("[\ud800-\udfff\ufffe\uffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In JSON text: an escaped backslash (kept as it is), a surrogate pair (kept), or a lone
+# surrogate escape (replaced). Scanning left to right keeps "\\\\udc80" (literal text) intact.
+_JSON_ESCAPE = re.compile(
+    rb"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+def clean_text(text: str) -> str:
+    """The text with surrogates and non-characters replaced, control characters as spaces."""
+    if _ANY_BAD.search(text) is None:
+        return text
+    return _CONTROLS.sub(" ", _INVALID.sub(REPLACEMENT, text))
+
+
+def cleaned(value: T) -> T:
+    """`value` with every string inside it cleaned: dataclasses, lists, tuples, dicts."""
+    result: T = _clean(value)
+    return result
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _clean(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, list | tuple):
+        items = [_clean(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        pairs = {_clean(k): _clean(v) for k, v in value.items()}
+        same = all(k in value and value[k] is v for k, v in pairs.items())
+        return value if same and len(pairs) == len(value) else pairs
+    return value
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    token = match.group(0)
+    return token if len(token) != 6 else rb"\ufffd"
+
+
+def clean_json_escapes(body: bytes) -> bytes:
+    """JSON bytes with each lone surrogate escape (\\udc80) written as \\ufffd; pairs kept."""
+    if b"\\u" not in body:
+        return body
+    return _JSON_ESCAPE.sub(_json_escape, body)
