@@ -61,8 +61,8 @@ _SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6}
 
 
 def _amount(text: str) -> float:
-    """120000, 120,000, 120_000, $120k, 1.2m as a number; NaN when it is none of these."""
-    cleaned = text.strip().replace(",", "").replace("_", "").lstrip("$€£").strip().lower()
+    """120000, 120,000, 120_000, 90 000, $120k, 1.2m as a number; NaN when it is none of these."""
+    cleaned = "".join(text.split()).replace(",", "").replace("_", "").lstrip("$€£").lower()
     suffix = cleaned[-1:] if cleaned[-1:] in ("k", "m") else ""
     try:
         return float(cleaned[: len(cleaned) - len(suffix)]) * _SUFFIXES[suffix]

@@ -29,7 +29,6 @@ LIST_FIELDS = (
 )
 CHECKBOX_FIELDS = ("levels", "families", "workplaces")
 MAX_FIELD_CHARS = 2_000
-AMOUNT = re.compile(r"^\s*([0-9][0-9,. _]*)\s*([kK])?\s*$")
 
 
 @dataclass
@@ -51,19 +50,6 @@ def _list(form: Mapping[str, Any], name: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
 
 
-def parse_amount(text: str) -> float | None:
-    """'120k', '120,000', '95 000' → a number; '' → None; SubscriptionError otherwise."""
-    if not text.strip():
-        return None
-    match = AMOUNT.match(text)
-    if not match:
-        raise SubscriptionError(
-            f"{text.strip()[:20]!r} is not an amount: write it like 120000 or 120k"
-        )
-    digits = re.sub(r"[,. _]", "", match.group(1))
-    return float(digits) * (1000 if match.group(2) else 1)
-
-
 def form_values(form: Mapping[str, Any]) -> dict[str, Any]:
     """The form's fields as the page shows them again (lists split, text trimmed)."""
     values: dict[str, Any] = {name: _list(form, name) for name in LIST_FIELDS}
@@ -81,17 +67,18 @@ def _entry(values: Mapping[str, Any], email: str) -> dict[str, Any]:
         email=email,
         cadence=values["cadence"] or "daily",
         currency=values["currency"] or None,
+        min_salary=values["min_salary"] or None,
         include_no_salary=values["include_no_salary"],
         no_news=values["no_news"],
     )
     return entry
 
 
-def _field_error(entry: Mapping[str, Any], name: str, min_salary: float | None) -> str | None:
+def _field_error(entry: Mapping[str, Any], name: str) -> str | None:
     """The library's complaint about one field alone, or None when that field is fine."""
     probe: dict[str, Any] = {"email": PROBE_EMAIL}
     if name == "min_salary":
-        probe.update(min_salary=min_salary, currency=entry["currency"])
+        probe.update(min_salary=entry["min_salary"], currency=entry["currency"])
     elif name != "email":
         probe[name] = entry[name]
     else:
@@ -108,29 +95,18 @@ def read_form(form: Mapping[str, Any], *, email: str | None = None) -> FormResul
     values = form_values(form)
     result = FormResult(values=values)
     entry = _entry(values, email if email is not None else values["email"])
-    try:
-        amount = parse_amount(values["min_salary"])
+    try:  # the common case: all fine, one validation
+        result.subscription = subscription_from(entry)
+        return result
     except SubscriptionError as error:
-        result.errors["min_salary"] = str(error)
-        amount = None
-    if not result.errors:
-        try:  # the common case: all fine, one validation
-            result.subscription = subscription_from({**entry, "min_salary": amount})
-            return result
-        except SubscriptionError:
-            pass  # find which fields, one at a time
+        whole = str(error)
     names = ("email", "cadence", *LIST_FIELDS, "min_salary")
     for name in names if email is None else names[1:]:
-        if name in result.errors:
-            continue
-        message = _field_error(entry, name, amount)
+        message = _field_error(entry, name)
         if message:
             result.errors[name] = message
-    if not result.errors:
-        try:
-            result.subscription = subscription_from({**entry, "min_salary": amount})
-        except SubscriptionError as error:
-            result.errors["form"] = str(error)
+    if not result.errors:  # each field fine alone, not together (a company both in and out)
+        result.errors["form"] = whole
     return result
 
 
