@@ -39,6 +39,9 @@ def run(
             outbox_dir=_str(outbox),
         )
     print_run_summary(result, db_path(db))
+    digests = [result[c] for c in ("daily", "weekly") if c in result]
+    if result["ingest"]["failed"] or any(d["failed"] for d in digests):
+        raise typer.Exit(code=2)
 
 
 @app.command()

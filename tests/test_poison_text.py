@@ -147,13 +147,15 @@ def test_ingest_exits_2_when_a_source_failed_and_keeps_the_rest(settings_env, sa
     responses = yaml.safe_load((sample_copy / "responses.yaml").read_text())
     responses.append({"url": GH.format("goneco"), "file": "gone.json", "status": 404})
     (sample_copy / "responses.yaml").write_text(yaml.safe_dump(responses))
-    result = CliRunner().invoke(
-        app, ["ingest", "--sources", str(sources), "--replay", str(sample_copy)]
-    )
-    assert result.exit_code == 2, result.output[-2000:]
+    for command in ("ingest", "run"):
+        result = CliRunner().invoke(
+            app, [command, "--sources", str(sources), "--replay", str(sample_copy)]
+        )
+        assert result.exit_code == 2, result.output[-2000:]
     con = connect_reader(get_settings().db_path)
     try:
-        assert con.execute("SELECT status FROM runs").fetchall() == [("partial",)]
+        statuses = con.execute("SELECT flow, status FROM runs WHERE flow = 'ingest'").fetchall()
+        assert statuses == [("ingest", "partial")] * 2
         kept = con.execute("SELECT count(*) FROM postings WHERE source = 'aaa-poison'").fetchone()
     finally:
         con.close()

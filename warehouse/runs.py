@@ -7,6 +7,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -33,29 +34,47 @@ class SourceOutcome:
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datetime) -> None:
     """Record that a run began, and which process on which host runs it."""
+    pid = os.getpid()
     con.execute(
-        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary, pid, host)"
-        " VALUES (?, ?, ?, NULL, 'running', NULL, ?, ?) ON CONFLICT DO NOTHING",
-        [run_id, flow, now, os.getpid(), socket.gethostname()],
+        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary, pid, host,"
+        " process_start) VALUES (?, ?, ?, NULL, 'running', NULL, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [run_id, flow, now, pid, socket.gethostname(), process_start(pid)],
     )
 
 
-def _alive(pid: int) -> bool:
+def process_start(pid: int) -> int | None:
+    """When a process started (clock ticks after boot, from /proc), None when unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return int(fields[19]) if len(fields) > 19 else None  # field 22 of stat(5)
+
+
+def _alive(pid: int, started: int | None) -> bool:
+    """True while the process that ran the run lives (not another one that got its pid)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process: alive
-    return True
+        pass  # someone else's process: alive
+    return started is None or process_start(pid) in (None, started)
 
 
 def abort_orphaned_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
     """Mark `aborted` the runs left `running` by a process of this host that is gone (or by
     a program too old to say which); return their ids. Runs of live processes stay."""
-    rows = con.execute("SELECT run_id, pid, host FROM runs WHERE status = 'running'").fetchall()
+    rows = con.execute(
+        "SELECT run_id, pid, host, process_start FROM runs WHERE status = 'running'"
+    ).fetchall()
     here = socket.gethostname()
-    orphans = [r[0] for r in rows if r[1] is None or (r[2] == here and not _alive(int(r[1])))]
+    orphans = [
+        run_id
+        for run_id, pid, host, started in rows
+        if pid is None or (host == here and not _alive(int(pid), started))
+    ]
     if orphans:
         con.execute(
             "UPDATE runs SET status = 'aborted', finished_at = ?,"

@@ -1,7 +1,9 @@
 -- Which process runs a flow: a run left 'running' by a process that is gone (killed, say)
--- is marked 'aborted' when the next run starts.
+-- is marked 'aborted' when the next run starts. `process_start` (the process's start time in
+-- clock ticks after boot, from /proc) tells a reused pid from the run's own process.
 ALTER TABLE runs ADD COLUMN pid INTEGER;
 ALTER TABLE runs ADD COLUMN host VARCHAR;
+ALTER TABLE runs ADD COLUMN process_start BIGINT;
 
 -- Views analysts asked for. skills_demand per level: each skill's count and share among the
 -- open relevant postings of that level.
