@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cli.subscription_file import load_subscriptions
 
 from core.errors import SubscriptionError
 from core.validation import validate_email
+from subscriptions.input import load_subscriptions
 
 TOO_LONG = [
     "x" * 300 + "@example.org",  # local part beyond 64
