@@ -86,7 +86,10 @@ def test_the_ops_store_keys_and_journals_are_copied_and_derived_files_left_out(
     data = tmp_path / "data"
     db = data / "warehouse.duckdb"
     with writer(db) as con:
-        con.execute("INSERT INTO runs VALUES ('r1', 'ingest', now(), now(), 'ok', NULL)")
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status)"
+            " VALUES ('r1', 'ingest', now(), 'ok')"
+        )
     ops = sqlite3.connect(data / "ops.sqlite3")
     ops.execute("PRAGMA journal_mode = WAL")
     ops.execute("CREATE TABLE subscriptions (email TEXT)")
@@ -171,7 +174,10 @@ def test_restore_puts_the_backup_back_and_moves_the_current_files_aside(tmp_path
     data = tmp_path / "data"
     db = data / "warehouse.duckdb"
     with writer(db) as con:
-        con.execute("INSERT INTO runs VALUES ('before', 'ingest', now(), now(), 'ok', NULL)")
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status)"
+            " VALUES ('before', 'ingest', now(), 'ok')"
+        )
     ops = sqlite3.connect(data / "ops.sqlite3")
     ops.execute("CREATE TABLE subscriptions (email TEXT)")
     ops.execute("INSERT INTO subscriptions VALUES ('kept@example.org')")
@@ -182,7 +188,10 @@ def test_restore_puts_the_backup_back_and_moves_the_current_files_aside(tmp_path
     folder = Path(backup(settings, tmp_path / "backups").folder)
 
     with writer(db) as con:  # life goes on after the backup
-        con.execute("INSERT INTO runs VALUES ('after', 'ingest', now(), now(), 'ok', NULL)")
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status)"
+            " VALUES ('after', 'ingest', now(), 'ok')"
+        )
     (data / "unsubscribe.key").write_text("new key")
     (data / "ops.sqlite3-wal").write_bytes(b"a stale log that must not replay")
 
@@ -232,7 +241,10 @@ def test_restore_refuses_a_backup_that_differs_from_its_manifest(tmp_path: Path)
 def test_restore_replaces_a_warehouse_duckdb_cannot_open(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     with writer(db) as con:
-        con.execute("INSERT INTO runs VALUES ('r', 'ingest', now(), now(), 'ok', NULL)")
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status)"
+            " VALUES ('r', 'ingest', now(), 'ok')"
+        )
     folder = Path(backup(Settings(db_path=db), tmp_path / "b").folder)
     db.write_bytes(b"\0" * 100)  # the disk ate it
     restore(Settings(db_path=db), folder)

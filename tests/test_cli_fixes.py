@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.settings import get_settings
-from warehouse.db import connect_reader, connect_writer, writer
+from tests.helpers import ops_of, ops_rows
+from warehouse.db import connect_writer, writer
 from warehouse.runs import finish_run, start_run
 
 runner = CliRunner()
@@ -60,9 +61,7 @@ def test_unsubscribe_refuses_unknown_cadences_and_names_unknown_addresses(wareho
 def test_min_salary_accepts_120k(warehouse) -> None:
     result = invoke("subscribe", "k@example.org", "--min-salary", "120k")
     assert result.exit_code == 0, result.stderr
-    con = connect_reader(warehouse)
-    assert con.execute("SELECT min_salary_usd FROM subscriptions").fetchone() == (120000.0,)
-    con.close()
+    assert ops_rows(ops_of(warehouse), "SELECT min_salary_usd FROM subscriptions") == [(120000.0,)]
     bad = invoke("subscribe", "k@example.org", "--min-salary", "lots")
     assert bad.exit_code == 1 and len(bad.stderr.splitlines()) == 1 and "120k" in bad.stderr
 
@@ -84,9 +83,9 @@ def test_salary_required_is_named_for_what_it_does_and_the_old_name_still_works(
     assert invoke("subscribe", "s@example.org", "--salary-required").exit_code == 0
     assert invoke("subscribe", "o@example.org", "--no-no-salary").exit_code == 0
     assert "--no-salary" not in invoke("subscribe", "--help").stdout
-    con = connect_reader(warehouse)
-    rows = con.execute("SELECT email, include_no_salary FROM subscriptions ORDER BY 1").fetchall()
-    con.close()
+    rows = ops_rows(
+        ops_of(warehouse), "SELECT email, include_no_salary FROM subscriptions ORDER BY 1"
+    )
     assert rows == [("o@example.org", False), ("s@example.org", False)]
 
 

@@ -57,7 +57,6 @@ def muse_page(title: str = "Clinical Trial Manager") -> bytes:
 
 GOOD_MUSE = muse_page()
 HTML = b"<html><body><h1>Service unavailable</h1></body></html>"
-PARSE_STAGE = pytest.mark.xfail(strict=True, reason="parse-stage sanitising: harden-app")
 
 
 @dataclass(frozen=True)
@@ -104,10 +103,7 @@ CASES = {
         kept=True,
     ),
     "deep_json": _case(body(b"[" * 200_000 + b"]" * 200_000), "failed", 2, kept=True),
-    "surrogates": pytest.param(
-        _case(body(muse_page("Clinical Trial Manager \udc80")), "ok", 0, kept=True),
-        marks=PARSE_STAGE,
-    ),
+    "surrogates": _case(body(muse_page("Clinical Trial Manager \udc80")), "ok", 0, kept=True),
     "nul": _case(body(muse_page("Clinical Trial\u0000 Manager")), "ok", 0, kept=True),
     "invalid_utf8": _case(
         body(GOOD_MUSE.replace(b"Clinical Trial Manager", b"Clinical \xff\xfe Manager", 1)),

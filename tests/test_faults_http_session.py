@@ -280,7 +280,11 @@ def test_keys_stored_before_the_upgrade_are_masked_by_migration_9(
             [raw_id, url, now],
         )
     summary = json.dumps({"sources": [{"url": leaky}]})
-    con.execute("INSERT INTO runs VALUES ('r', 'ingest', ?, ?, 'ok', ?)", [now, now, summary])
+    con.execute(
+        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary)"
+        " VALUES ('r', 'ingest', ?, ?, 'ok', ?)",
+        [now, now, summary],
+    )
     con.execute(
         "INSERT INTO source_runs (run_id, source, started_at, finished_at, status, error, url)"
         " VALUES ('r', 'muse', ?, ?, 'failed', ?, ?)",

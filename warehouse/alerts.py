@@ -119,7 +119,8 @@ def end_unfinished_run(
     """Record that a run ended without recording its end (an exception, a crash): adds the run
     if it never got as far as starting; changes nothing that already ended. True if it did."""
     con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL) ON CONFLICT DO NOTHING",
+        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary)"
+        " VALUES (?, ?, ?, NULL, 'running', NULL) ON CONFLICT DO NOTHING",
         [run_id, flow, now],
     )
     changed = con.execute(
