@@ -9,138 +9,60 @@ import duckdb
 from core.benchmarks import RUNGS, Benchmarks
 from warehouse.db import transaction
 
+COLUMNS = (
+    "kind", "key", "label", "currency", "low", "median", "average", "high",
+    "usd_low", "usd_high", "years", "note", "source", "version",
+)  # fmt: skip
+
+
+def _row(kind: str, key: str, label: str, **values: Any) -> tuple[Any, ...]:
+    """A `benchmarks` row: the columns named, NULL for the others."""
+    unknown = set(values) - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"no benchmarks column {', '.join(sorted(unknown))}")
+    named = {"kind": kind, "key": key, "label": label, **values}
+    return tuple(named.get(column) for column in COLUMNS)
+
 
 def benchmark_rows(b: Benchmarks) -> list[tuple[Any, ...]]:
-    """One row per figure: (kind, key, label, currency, low, median, average, high,
-    usd_low, usd_high, years, note, source, version)."""
+    """One row per figure, in the order of `COLUMNS`."""
     version = f"{b.version} ({b.as_of.isoformat()})"
-    rows: list[tuple[Any, ...]] = [
-        (
-            "national",
-            "US",
-            "US national median",
-            "USD",
-            b.range_min_usd,
-            b.national_median_usd,
-            None,
-            b.range_max_usd,
-            b.range_min_usd,
-            b.range_max_usd,
-            None,
-            b.national_median_source,
-            b.citation,
-            version,
+    cited = {"source": b.citation, "version": version}
+    rows = [
+        _row(
+            "national", "US", "US national median", currency="USD", low=b.range_min_usd,
+            median=b.national_median_usd, high=b.range_max_usd, usd_low=b.range_min_usd,
+            usd_high=b.range_max_usd, note=b.national_median_source, **cited,
         ),
-        (
-            "outlook",
-            "growth_pct",
-            "Growth outlook",
-            None,
-            None,
-            b.growth_pct,
-            None,
-            None,
-            None,
-            None,
-            None,
-            b.growth_period,
-            b.citation,
-            version,
+        _row(
+            "outlook", "growth_pct", "Growth outlook", median=b.growth_pct,
+            note=b.growth_period, **cited,
         ),
-        (
-            "outlook",
-            "annual_openings",
-            "Annual openings",
-            None,
-            None,
-            b.annual_openings,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "BLS projection",
-            b.citation,
-            version,
+        _row(
+            "outlook", "annual_openings", "Annual openings", median=b.annual_openings,
+            note="BLS projection", **cited,
         ),
-    ]
+    ]  # fmt: skip
     for lv in b.levels:
         years = f"{lv.years_min}-{lv.years_max}" if lv.years_max else f"{lv.years_min}+"
         rows.append(
-            (
-                "level",
-                lv.key,
-                lv.name,
-                "USD",
-                None,
-                lv.median_usd,
-                lv.average_usd,
-                None,
-                None,
-                None,
-                years,
-                lv.label,
-                b.citation,
-                version,
+            _row(
+                "level", lv.key, lv.name, currency="USD", median=lv.median_usd,
+                average=lv.average_usd, years=years, note=lv.label, **cited,
             )
-        )
+        )  # fmt: skip
     for r in b.regions:
         rows.append(
-            (
-                "region",
-                r.key,
-                r.name,
-                r.currency,
-                r.local_min,
-                None,
-                None,
-                r.local_max,
-                r.usd_min,
-                r.usd_max,
-                None,
-                ",".join(r.countries),
-                b.citation,
-                version,
+            _row(
+                "region", r.key, r.name, currency=r.currency, low=r.local_min,
+                high=r.local_max, usd_low=r.usd_min, usd_high=r.usd_max,
+                note=",".join(r.countries), **cited,
             )
-        )
+        )  # fmt: skip
     for h in b.hubs:
-        rows.append(
-            (
-                "hub",
-                h.name,
-                h.name,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "; ".join(h.aliases),
-                b.citation,
-                version,
-            )
-        )
+        rows.append(_row("hub", h.name, h.name, note="; ".join(h.aliases), **cited))
     for key, words in b.mapping.reasons.items():
-        rows.append(
-            (
-                "reason",
-                key,
-                words,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                version,
-            )
-        )
+        rows.append(_row("reason", key, words, version=version))
     return rows
 
 
