@@ -1,0 +1,100 @@
+"""Time and peak memory of a bench step: `with step("ingest") as figures: ...`.
+
+Peak RSS is sampled every 20 ms over this process and its children (parsing workers), summed,
+from `/proc`; where `/proc` is missing (not Linux) only the time is measured.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC = Path("/proc")
+SAMPLE_EVERY = 0.02
+
+
+@dataclass
+class StepFigures:
+    """What one step cost: wall seconds and the peak resident memory seen, in bytes."""
+
+    name: str
+    seconds: float = 0.0
+    peak_rss: int = 0
+
+    @property
+    def peak_mb(self) -> float:
+        """Peak resident memory in MiB."""
+        return self.peak_rss / 2**20
+
+    def line(self) -> str:
+        """One printable line: `name: 12.3 s, peak RSS 456 MB`."""
+        return f"{self.name}: {self.seconds:.1f} s, peak RSS {self.peak_mb:,.0f} MB"
+
+
+def _rss_of(pid: int) -> int:
+    """Resident bytes of one process (0 when it is gone)."""
+    try:
+        fields = (PROC / str(pid) / "statm").read_text().split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _children_of(pid: int) -> list[int]:
+    """Every live descendant of `pid`, found through `/proc/<pid>/task/*/children`."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        for task in (PROC / str(parent) / "task").glob("*/children"):
+            try:
+                kids = [int(kid) for kid in task.read_text().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            pending.extend(kids)
+    return found
+
+
+def tree_rss(pid: int | None = None) -> int:
+    """Resident bytes of a process and all its descendants now."""
+    root = pid or os.getpid()
+    return sum(_rss_of(each) for each in [root, *_children_of(root)])
+
+
+class _Sampler(threading.Thread):
+    """Samples the process tree's RSS until stopped, keeping the peak."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="rss-sampler")
+        self.peak = tree_rss()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(SAMPLE_EVERY):
+            self.peak = max(self.peak, tree_rss())
+
+
+@contextmanager
+def step(name: str, *, quiet: bool = False) -> Iterator[StepFigures]:
+    """Measure the block; print its line at the end unless `quiet`."""
+    figures = StepFigures(name)
+    sampler = _Sampler() if PROC.exists() else None
+    if sampler is not None:
+        sampler.start()
+    started = time.perf_counter()
+    try:
+        yield figures
+    finally:
+        figures.seconds = time.perf_counter() - started
+        if sampler is not None:
+            sampler.stopping.set()
+            sampler.join()
+            figures.peak_rss = max(sampler.peak, tree_rss())
+        if not quiet:
+            print(figures.line(), flush=True)
