@@ -19,14 +19,17 @@ def test_a_step_sees_memory_held_only_inside_it() -> None:
     before = tree_rss()
     with step("allocate", quiet=True) as figures:
         block = bytearray(200 * MB)
-        block[:: 4096] = b"x" * len(block[:: 4096])  # touch every page
+        block[::4096] = b"x" * len(block[::4096])  # touch every page
         del block
     assert figures.seconds > 0
     assert figures.peak_rss >= before + 150 * MB
 
 
 def test_a_step_counts_its_child_processes() -> None:
-    code = "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(0.5)"
+    code = (
+        "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]);"
+        " import time; time.sleep(0.5)"
+    )
     with step("child", quiet=True) as figures:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert figures.peak_rss >= tree_rss() + 120 * MB
