@@ -1,7 +1,9 @@
 """Time and peak memory of a bench step: `with step("ingest") as figures: ...`.
 
-Peak RSS is sampled every 20 ms over this process and its children (parsing workers), summed,
-from `/proc`; where `/proc` is missing (not Linux) only the time is measured.
+Peak RSS is the larger of this process's own high-water mark (`VmHWM`, reset at the start of
+the step through `/proc/self/clear_refs`) and the RSS of this process and its children (parsing
+workers), summed, sampled every 20 ms. Where `/proc` is missing (not Linux) only the time is
+measured.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +69,24 @@ def tree_rss(pid: int | None = None) -> int:
     return sum(_rss_of(each) for each in [root, *_children_of(root)])
 
 
+def _reset_high_water_mark() -> None:
+    """Start this process's `VmHWM` again from its current RSS (Linux 4.0+)."""
+    with suppress(OSError):
+        (PROC / "self" / "clear_refs").write_text("5")
+
+
+def own_high_water_mark() -> int:
+    """This process's peak resident bytes since the last reset (0 when unknown)."""
+    try:
+        status = (PROC / "self" / "status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 class _Sampler(threading.Thread):
     """Samples the process tree's RSS until stopped, keeping the peak."""
 
@@ -86,6 +106,7 @@ def step(name: str, *, quiet: bool = False) -> Iterator[StepFigures]:
     figures = StepFigures(name)
     sampler = _Sampler() if PROC.exists() else None
     if sampler is not None:
+        _reset_high_water_mark()
         sampler.start()
     started = time.perf_counter()
     try:
@@ -95,6 +116,6 @@ def step(name: str, *, quiet: bool = False) -> Iterator[StepFigures]:
         if sampler is not None:
             sampler.stopping.set()
             sampler.join()
-            figures.peak_rss = max(sampler.peak, tree_rss())
+            figures.peak_rss = max(sampler.peak, tree_rss(), own_high_water_mark())
         if not quiet:
             print(figures.line(), flush=True)
