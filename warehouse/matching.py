@@ -9,7 +9,7 @@ import duckdb
 
 from core.benchmarks import Benchmarks, PostedPay, compare_to_benchmark, load_benchmarks
 from core.models import MAX_DIGEST_ITEMS, WINDOW_DAYS, Audience, MatchedPosting, Matches
-from warehouse.market import market_summary, top_skills
+from warehouse.market import market_summary, new_at_sql, top_skills
 
 __all__ = ["WINDOW_DAYS", "market_summary", "match_subscriptions", "top_skills"]
 MATCHED_FIELDS = (
@@ -57,9 +57,10 @@ AUDIENCE_COLUMNS = (
     " keywords VARCHAR[], locations VARCHAR[], companies VARCHAR[],"
     " exclude_companies VARCHAR[], since TIMESTAMPTZ"
 )
-# Postings new enough for at least one of those subscriptions.
-FRESH_WHERE = """p.relevant AND p.closed_at IS NULL
-    AND p.first_seen >= (SELECT min(since) FROM subs)"""
+# When a posting became new: its posted day when the board gives one, else first seen.
+NEW_AT = new_at_sql("p")
+# Postings new enough for at least one of those subscriptions (SQL of constants only).
+FRESH_WHERE = f"p.relevant AND p.closed_at IS NULL AND {NEW_AT} >= (SELECT min(since) FROM subs)"  # noqa: S608
 
 # The fresh postings with a pay to compare to the guide (compare_to_benchmark decides).
 PAID_SQL = """{subs}
@@ -106,7 +107,7 @@ MATCH_SQL = """{subs}, fresh AS (
     GROUP BY ALL
 ), candidates AS (
     SELECT p.source, p.source_id, p.level, p.workplace, p.family, p.countries_all,
-        p.salary_usd_annual_max, p.first_seen, h.terms,
+        p.salary_usd_annual_max, {new_at} AS new_at, h.terms,
         coalesce(c.above_median, false) AS above_median,
         row_number() OVER (ORDER BY c.source IS NOT NULL DESC,
             coalesce(p.posted_at, p.first_seen) DESC NULLS LAST,
@@ -119,7 +120,7 @@ MATCH_SQL = """{subs}, fresh AS (
         p.workplace = 'remote' AS remote, p.above_median,
         coalesce(p.level <> '' AND list_contains(s.levels, p.level), false) AS level_match
     FROM subs s
-    JOIN candidates p ON p.first_seen >= s.since
+    JOIN candidates p ON p.new_at >= s.since
     WHERE (len(s.levels) = 0 OR list_contains(s.levels, p.level))
       AND (len(s.workplaces) = 0 OR list_contains(s.workplaces, p.workplace))
       AND (len(s.families) = 0 OR list_contains(s.families, p.family))
@@ -174,6 +175,7 @@ def match_subscriptions(
             fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
             compared=COMPARED_TABLE,
             delivered=DELIVERED_TABLE,
+            new_at=NEW_AT,
         )
         cursor.execute(sql, [limit])
         matches = _read_matches(cursor)
