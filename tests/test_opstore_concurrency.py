@@ -34,6 +34,9 @@ from pipeline.stores import ops_store
 from subscriptions.input import subscription_from
 from tests.test_web_command import bound_address
 
+# CLI processes report their flows to the session's Prefect API (see conftest.prefect_api).
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
 REPO = Path(__file__).resolve().parents[1]
 ATOM = (REPO / "tests" / "data" / "recordings" / "feed" / "atom.xml").read_bytes()
 BOARDS = 6

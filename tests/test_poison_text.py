@@ -121,6 +121,7 @@ def test_poison_postings_are_kept_and_the_run_finishes(settings_env, sample_copy
     assert runs == [("ok",)]
 
 
+@pytest.mark.usefixtures("prefect_api")
 def test_reparse_survives_stored_poison(tmp_path, sample_copy) -> None:
     """Through the real CLI: ingest the poison, then reparse the stored payloads."""
     sources = poison_sample(sample_copy)

@@ -18,6 +18,9 @@ from tests.slow_board import slow_board, sources_file
 from tests.smtp_server import CollectingHandler, smtp_server
 from warehouse.db import connect_reader
 
+# CLI processes report their flows to the session's Prefect API (see conftest.prefect_api).
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample"
 STOP_WITHIN = 5.0

@@ -8,12 +8,14 @@ ingest stays in progress for as long as the test needs.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -33,7 +35,14 @@ from warehouse.snapshot import connect_snapshot, publish, read_info, snapshot_pa
 
 REPO = Path(__file__).resolve().parents[1]
 JOBALERTS = Path(sys.executable).with_name("jobalerts")
-RSS = (Path(__file__).parent / "data" / "recordings" / "feed" / "teamtailor.rss").read_text()
+# CLI processes report their flows to the session's Prefect API (see conftest.prefect_api).
+pytestmark = pytest.mark.usefixtures("prefect_api")
+# The recorded feed, dated today as a live feed is (digests take roles posted in their window).
+RSS = re.sub(
+    r"<pubDate>[^<]*</pubDate>",
+    f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>",
+    (Path(__file__).parent / "data" / "recordings" / "feed" / "teamtailor.rss").read_text(),
+)
 
 # The analyst: opens the snapshot read-only, says what it sees, then runs a long query again
 # and again, checking that what it sees never changes, until told to stop on stdin.
@@ -41,6 +50,7 @@ ANALYST = """
 import sys, threading
 from pathlib import Path
 from warehouse.snapshot import connect_snapshot
+
 con = connect_snapshot(Path(sys.argv[1]))
 def state():
     return con.execute(

@@ -18,6 +18,9 @@ import yaml
 from tests.smtp_server import CollectingHandler, smtp_server
 from warehouse.db import connect_reader
 
+# CLI processes report their flows to the session's Prefect API (see conftest.prefect_api).
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
 REPO = Path(__file__).resolve().parents[1]
 POSTINGS, PER_BOARD = 2400, 100
 BOARDS = POSTINGS // PER_BOARD

@@ -108,6 +108,7 @@ def run_digest(folder: Path, env: dict[str, str], cadence: str) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.usefixtures("prefect_api")  # its `digest` process reports to the session API
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_subscriber_signs_up_confirms_changes_gets_a_digest_and_leaves(
     tmp_path: Path, width: int
