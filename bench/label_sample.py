@@ -63,7 +63,9 @@ def _words(line: str, lo: int, hi: int) -> str:
     return line[lo:hi].strip()
 
 
-def draw_salary(seed: int, exclude: set[str], per_board: int = 2, limit: int = 340) -> list[dict[str, Any]]:
+def draw_salary(
+    seed: int, exclude: set[str], per_board: int = 2, limit: int = 340
+) -> list[dict[str, Any]]:
     """Unlabelled salary drafts from postings not in ``exclude``, at random (seeded)."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
     jobs = list(load_jobs(DEFAULT_ASHBY))

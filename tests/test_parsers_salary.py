@@ -452,3 +452,55 @@ def test_level_bands_in_brackets() -> None:
     text = "Level 2 Scientist ($100,000 - $120,000)\nLevel 3 Scientist ($118,000 - $150,000)"
     got = parse_salary(text, title="Scientist, Level 3")
     assert got is not None and (got.min, got.max) == (118_000, 150_000)
+
+
+# Classes found on the third blind draw's dev rows (each written here in other words).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- Growth: $1,000/year in professional development funds",
+        "- $500 per quarter towards your home office equipment",
+        "- Experience running paid campaigns with $50K+/month budgets",
+        "- Life cover - 3 times your salary, up to $300k",
+        "- Pension: we match 5% of base salary, up to $10,000",
+        "a $6-$9 https://example.org/report trillion dollar market",
+    ],
+)
+def test_money_that_is_not_pay_after_the_figure(text: str) -> None:
+    assert parse_salary(text, "US") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Pay is $120,000 to $140,000 salary with OTE $240,000 to $280,000 + equity", 120e3, 140e3),
+        ("Base $90k - $100k. OTE $180k - $200k + stock options", 90e3, 100e3),
+        (
+            "- Disability cover - 2x your salary, up to $150k\nSalary: $70,000-85,000 + 10%",
+            70e3,
+            85e3,
+        ),
+    ],
+)
+def test_plus_equity_after_ote_keeps_it_ote(text: str, low: float, high: float) -> None:
+    got = parse_salary(text, "US")
+    assert got is not None and (got.min, got.max) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "low", "high", "currency", "period"),
+    [
+        ("💰 90-120k OTE (50/50 split)", "US", 90e3, 120e3, "USD", "year"),
+        ("$150,000$190,000 USD", "US", 150e3, 190e3, "USD", "year"),
+        ("£55,000£70,000", "GB", 55e3, 70e3, "GBP", "year"),
+        ("Maaş: aylık 55.000 TL", "TR", 55e3, 55e3, "TRY", "month"),
+        ("Salário: R$ 6.000 - R$ 9.000 por mês", "BR", 6e3, 9e3, "BRL", "month"),
+        ("CTC: ₹12-18 LPA", "IN", 12e5, 18e5, "INR", "year"),
+    ],
+)
+def test_more_forms(
+    text: str, country: str, low: float, high: float, currency: str, period: str
+) -> None:
+    got = parse_salary(text, country)
+    assert got is not None
+    assert (got.min, got.max, got.currency, got.period) == (low, high, currency, period)
