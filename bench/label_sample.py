@@ -6,7 +6,8 @@ The split into dev and held-out is by a hash of the source, fixed before any lab
 
 A later blind salary draw: ``python -m bench.label_sample --salary-draw 1617 OUT_DIR`` draws new
 snippets (two per board at most) from postings that no existing label uses, split into
-``dev-3`` / ``held-out-3`` by the same hash before anything is labelled or parsed.
+``dev-3`` / ``held-out-3`` by the same hash before anything is labelled or parsed; seed 1618
+drew a fourth set (``dev-4`` / ``held-out-4``) the same way, after the third was labelled.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _words(line: str, lo: int, hi: int) -> str:
 
 
 def draw_salary(
-    seed: int, exclude: set[str], per_board: int = 2, limit: int = 340
+    seed: int, exclude: set[str], suffix: str, per_board: int = 2, limit: int = 340
 ) -> list[dict[str, Any]]:
     """Unlabelled salary drafts from postings not in ``exclude``, at random (seeded)."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
@@ -80,7 +81,7 @@ def draw_salary(
         per[job.board] = per.get(job.board, 0) + 1
         postal = (job.data.get("address") or {}).get("postalAddress") or {}
         country = country_code(str(postal.get("addressCountry") or ""))
-        split = split_of(source, "-3")
+        split = split_of(source, suffix)
         rows.append({"source": source, "split": split, "country": country, "text": snippet})
         if len(rows) >= limit:
             break
@@ -118,10 +119,14 @@ def main(out: str) -> int:
     return 0
 
 
+DRAWS = {1617: ("-3", 340), 1618: ("-4", 240)}
+
+
 def main_salary_draw(seed: int, out: str) -> int:
     """Write ``OUT/salary_draw_<seed>.yaml``: a new blind draw, no labels yet."""
     labelled = yaml.safe_load(SALARY_LABELS.read_text(encoding="utf-8")) or []
-    rows = draw_salary(seed, {str(r["source"]) for r in labelled})
+    suffix, limit = DRAWS[seed]
+    rows = draw_salary(seed, {str(r["source"]) for r in labelled}, suffix, limit=limit)
     path = Path(out) / f"salary_draw_{seed}.yaml"
     path.write_text(yaml.safe_dump(rows, allow_unicode=True, width=100, sort_keys=False))
     return 0
