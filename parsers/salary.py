@@ -132,10 +132,14 @@ _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|_|to|and|through|thru|until|bis|à|hasta)\s{
 _ASIDE = r"(?:\s?\[[^\]\n]{0,120}\])?"
 # Two marked amounts side by side ("$180,000 $240,000 USD" from adjacent HTML cells) are a range.
 _JUXTAPOSED = r"[ \t\u00a0]{0,2}(?<=[\d \t\u00a0])(?=[$€£]\s?\d)"
+# A period after the lower bound: "$100,000 pa - $200,000 pa", "$60,000 a year to $80,000".
+_BOUND_PERIOD = (
+    r"\s(?:p\.?a\.?|per (?:annum|year|hour|month)|an? (?:year|hour|month)|annually|yearly|hourly)"
+)
 PARTNER_REACH = 200
 AFTER_REACH = 90
 _PARTNER_AFTER = re.compile(
-    rf"{_ASIDE}(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?(?:{_SEP}|{_JUXTAPOSED})(?P<pre>{_PRE})?\s{{0,2}}"
+    rf"{_ASIDE}(?:\s?/\s?[A-Za-z]{{1,5}}\.?|{_BOUND_PERIOD})?(?:{_SEP}|{_JUXTAPOSED})(?P<pre>{_PRE})?\s{{0,2}}"
     rf"(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
 )
 _PARTNER_BEFORE = re.compile(
@@ -194,7 +198,7 @@ _CONTEXT_WORD = re.compile(
 _FOLLOW_EXCLUDE = re.compile(
     r"^[\s/]{0,3}(?:[A-Za-z]+[\s/]){0,3}?(?:sign[- ]?on|signing|bonus|stipend|in equity|equity"
     r"|in stock|stock|budget|allowance|credit|grant|in funding|funding|raised|arr|revenue"
-    r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user"
+    r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user|sales"
     r"|per month per|commission|for (?:learning|continuing|education|wellness|home)"
     r"|wellness|learning|education|fitness|home office|towards|toward|deals?|acv|quotas?"
     r"|in (?:arr|revenue|sales|spend|value|assets|losses|impact|savings|gmv)|users|customers"
@@ -236,7 +240,7 @@ _CLAUSE_END = re.compile(r"[.;\n•]")
 _FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\b(?:plus|and|with)\b|,|\d")
 # "$100K+ ARR": a '+' touching the figure means "or more", not "plus something".
 _OR_MORE = re.compile(
-    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in)\b|/)", re.IGNORECASE
+    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in|per)\b|/)", re.IGNORECASE
 )
 # "(post-tax)" between a figure and what it is for.
 _PAREN_ASIDE = re.compile(r"^\s?\([^()\n]{1,20}\)")
@@ -537,7 +541,7 @@ def _finish(
 ) -> _Candidate | None:
     """Add period and context verdicts to an amount or range."""
     before = text[max(prev_end, start - 80) : start]
-    after = text[end : end + AFTER_REACH]
+    after = _OR_MORE.sub("", text[end : end + AFTER_REACH])
     kind, paylike = _classify(before, after)
     if kind == "hard":
         return None

@@ -504,3 +504,28 @@ def test_more_forms(
     got = parse_salary(text, country)
     assert got is not None
     assert (got.min, got.max, got.currency, got.period) == (low, high, currency, period)
+
+
+# Classes found on the fourth blind draw's dev rows (again in other words).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- A record of closing $250k sales and beating $2M+ quotas",
+        "- You ran paid social at a scale of $400K+ per month",
+    ],
+)
+def test_achievements_are_not_pay(text: str) -> None:
+    assert parse_salary(text, "US") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "period"),
+    [
+        ("- A competitive package ( $90,000 pa- $120,000 pa)", 90e3, 120e3, "year"),
+        ("Pay: $60,000 a year to $75,000 a year", 60e3, 75e3, "year"),
+        ("$30 per hour - $38 per hour", 30, 38, "hour"),
+    ],
+)
+def test_period_after_each_bound(text: str, low: float, high: float, period: str) -> None:
+    got = parse_salary(text, "US")
+    assert got is not None and (got.min, got.max, got.period) == (low, high, period)
