@@ -456,6 +456,8 @@ def _candidate(
 ) -> _Candidate | None:
     """Inspect one currency-marked (or bare 'NNk') amount and its neighbourhood."""
     num, mag, pre, post, bare = _groups(m)
+    if bare and num == "401":
+        return None  # a 401(k) plan, never pay
     start, end = m.start(), m.end()
     value = _to_number(num)
     if _scale(mag) is None or value is None:
@@ -490,9 +492,14 @@ def _candidate(
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
     thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
     cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
-    if bare and cand is not None and not (cand.paylike and (is_range or post)):
+    if bare and cand is not None and not (cand.paylike and (is_range or post or _based(text, end))):
         return None
     return cand
+
+
+def _based(text: str, end: int) -> bool:
+    """True when a base-pay word follows the figure directly ("65k Base Salary")."""
+    return bool(_FOLLOW_BASE.match(text[end : end + AFTER_REACH]))
 
 
 def _range_end(text: str, m: re.Match[str]) -> int:

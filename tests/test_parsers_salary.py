@@ -529,3 +529,9 @@ def test_achievements_are_not_pay(text: str) -> None:
 def test_period_after_each_bound(text: str, low: float, high: float, period: str) -> None:
     got = parse_salary(text, "US")
     assert got is not None and (got.min, got.max, got.period) == (low, high, period)
+
+
+def test_bare_figure_named_base_salary() -> None:
+    got = parse_salary("- 70k Base Salary + uncapped commission\n- OTE $90-$100k", "US")
+    assert got is not None and (got.min, got.max) == (70e3, 70e3)
+    assert parse_salary("- 401k Base Salary deferrals", "US") is None
