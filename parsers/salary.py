@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core.models import Period, Salary
 from parsers.currency import SYMBOLS, USD_PER_UNIT, bare_sign, local_currency, to_usd
+from parsers.location import country_code
 
 ANNUAL_FACTOR: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
 MIN_USD_ANNUAL = 1_000.0
@@ -147,7 +148,7 @@ _PARTNER_BEFORE = re.compile(
 )
 
 _PERIOD_AFTER = re.compile(
-    r"^[\s)*]{0,3}(?-i:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross|bruto|brut)\s)?"
+    r"^[\s)*]{0,3}(?-i:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross|bruto|brut)(?:\s|(?=/)))?"
     r"(?:/\s?|per\s|pro\s|par\s|por\s|al\s|all'|i\s|pr\.?\s|p\s?/\s?|an\s|a\s|each\s|every\s)?\s?"
     r"(?P<p>hourly|hour|hrs?|h|ph|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
     r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary"
@@ -169,6 +170,7 @@ _PERIOD_BEFORE = re.compile(
 )
 _HARD_EXCLUDE = (
     r"raised|raise|funding|funded|series [a-e]|valuation|revenue|arr|market|industry|worth"
+    r"|living wage|minimum wage"
     r"|sign[- ]?on|signing|bonus|bonuses|equity|stock|rsus?|401\s?\(?k|tuition|stipend"
     r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
@@ -738,6 +740,27 @@ def _for_title(text: str, chosen: list[_Candidate], title: str) -> list[_Candida
     return chosen
 
 
+_PLACE_LABEL = re.compile(r"^[\s\-•*·]*(?P<name>[^\W\d_][^\n:]{1,30}?)\s*:\s*$")
+
+
+def _place_label(text: str, cand: _Candidate) -> str | None:
+    """The country a list item names before its figure ("- Netherlands: 63.000 EUR")."""
+    line = text[text.rfind("\n", 0, cand.start) + 1 : cand.start]
+    label = _PLACE_LABEL.match(line)
+    return country_code(label.group("name")) if label else None
+
+
+def _for_place(text: str, chosen: list[_Candidate], country: str | None) -> list[_Candidate]:
+    """Pay listed per country is one figure per place: the posting country's when it is listed
+    (without one, the places' envelope stands, as for pay zones)."""
+    if len(chosen) < 2 or not country:
+        return chosen
+    places = [_place_label(text, c) for c in chosen]
+    if country in places and len({p for p in places if p}) > 1:
+        return [c for c, place in zip(chosen, places, strict=True) if place == country]
+    return chosen
+
+
 def parse_salary(text: str, country_hint: str | None = None, title: str = "") -> Salary | None:
     """Find the base pay stated in ``text``; None when there is none.
 
@@ -754,6 +777,7 @@ def parse_salary(text: str, country_hint: str | None = None, title: str = "") ->
     if not found:
         return None
     chosen = _for_title(text, _choose(found, country_hint), title)
+    chosen = _for_place(text, chosen, country_hint)
     low = min(c.low for c in chosen)
     high = max(c.high for c in chosen)
     first, last = chosen[0], chosen[-1]

@@ -535,3 +535,29 @@ def test_bare_figure_named_base_salary() -> None:
     got = parse_salary("- 70k Base Salary + uncapped commission\n- OTE $90-$100k", "US")
     assert got is not None and (got.min, got.max) == (70e3, 70e3)
     assert parse_salary("- 401k Base Salary deferrals", "US") is None
+
+
+PER_COUNTRY = "- Ireland: 70.000 EUR\n- UK: 60.000 GBP\n- Germany: 65.000 EUR\n- Poland: 40.000 EUR"
+
+
+@pytest.mark.parametrize(
+    ("country", "low", "high", "currency"),
+    [("DE", 65e3, 65e3, "EUR"), ("GB", 60e3, 60e3, "GBP"), ("IE", 70e3, 70e3, "EUR")]
+    + [(None, 40e3, 70e3, "EUR"), ("FR", 40e3, 70e3, "EUR")],
+)
+def test_pay_listed_per_country_takes_the_postings(
+    country: str | None, low: float, high: float, currency: str
+) -> None:
+    """The posting country's line when it is listed; else the envelope (as for zones)."""
+    got = parse_salary(PER_COUNTRY, country)
+    assert got is not None and (got.min, got.max, got.currency) == (low, high, currency)
+
+
+def test_a_living_wage_policy_is_not_the_pay() -> None:
+    text = "- Nobody at our Brazil office earns less than the living wage of R$ 3.000 per month"
+    assert parse_salary(text, "BR") is None
+
+
+def test_gross_slash_period() -> None:
+    got = parse_salary("SALARY: 12 000- 16 000 PLN gross/monthly", "PL")
+    assert got is not None and (got.min, got.max, got.period) == (12e3, 16e3, "month")
