@@ -542,8 +542,13 @@ PER_COUNTRY = "- Ireland: 70.000 EUR\n- UK: 60.000 GBP\n- Germany: 65.000 EUR\n-
 
 @pytest.mark.parametrize(
     ("country", "low", "high", "currency"),
-    [("DE", 65e3, 65e3, "EUR"), ("GB", 60e3, 60e3, "GBP"), ("IE", 70e3, 70e3, "EUR")]
-    + [(None, 40e3, 70e3, "EUR"), ("FR", 40e3, 70e3, "EUR")],
+    [
+        ("DE", 65e3, 65e3, "EUR"),
+        ("GB", 60e3, 60e3, "GBP"),
+        ("IE", 70e3, 70e3, "EUR"),
+        (None, 40e3, 70e3, "EUR"),
+        ("FR", 40e3, 70e3, "EUR"),
+    ],
 )
 def test_pay_listed_per_country_takes_the_postings(
     country: str | None, low: float, high: float, currency: str
