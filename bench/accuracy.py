@@ -41,6 +41,8 @@ SPLITS = (
     "held-out-4",
     "dev-5",
     "held-out-5",
+    "dev-6",
+    "held-out-6",
 )
 EXCLUSIONS = REPO / "tests" / "data" / "accuracy_exclusions.yaml"
 
@@ -62,6 +64,8 @@ BARS: dict[str, float] = {
     "salary_labelled[held-out-4]": 0.97,
     "salary_labelled[dev-5]": 0.97,
     "salary_labelled[held-out-5]": 0.97,
+    "salary_labelled[dev-6]": 0.97,
+    "salary_labelled[held-out-6]": 0.97,
     "location_country_labelled[dev]": 0.985,
     "location_country_labelled[held-out]": 0.985,
     "location_city_labelled[dev]": 0.95,

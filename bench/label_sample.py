@@ -8,7 +8,7 @@ A later blind salary draw: ``python -m bench.label_sample --salary-draw 1617 OUT
 snippets (two per board at most) from postings that no existing label uses, split into
 ``dev-3`` / ``held-out-3`` by the same hash before anything is labelled or parsed; seed 1618
 drew a fourth set (``dev-4`` / ``held-out-4``) the same way, after the third was labelled, and
-seed 1619 a fifth (``dev-5`` / ``held-out-5``) after the fourth.
+seed 1619 a fifth (``dev-5`` / ``held-out-5``) after the fourth, seed 1620 a sixth after the fifth.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main(out: str) -> int:
     return 0
 
 
-DRAWS = {1617: ("-3", 340), 1618: ("-4", 240), 1619: ("-5", 240)}
+DRAWS = {1617: ("-3", 340), 1618: ("-4", 240), 1619: ("-5", 240), 1620: ("-6", 240)}
 
 
 def main_salary_draw(seed: int, out: str) -> int:
