@@ -491,12 +491,25 @@ def _candidate(
     )
     if currency is None:
         return None
+    currency = _other_sign(text, end, currency, country)
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
     thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
     cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
     if bare and cand is not None and not (cand.paylike and (is_range or post or _based(text, end))):
         return None
     return cand
+
+
+_OTHER_SIGN = re.compile(r"\s?/\s?([$€£¥]|[A-Z]{3}\b)")
+
+
+def _other_sign(text: str, end: int, currency: str, country: str | None) -> str:
+    """ "100k £/€": of two signs after one figure, the posting country's currency."""
+    alt = _OTHER_SIGN.match(text, end)
+    if alt is None:
+        return currency
+    other = _currency_of(None, alt.group(1), country)
+    return other if other and other == local_currency(country) else currency
 
 
 def _based(text: str, end: int) -> bool:

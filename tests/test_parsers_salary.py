@@ -566,3 +566,9 @@ def test_a_living_wage_policy_is_not_the_pay() -> None:
 def test_gross_slash_period() -> None:
     got = parse_salary("SALARY: 12 000- 16 000 PLN gross/monthly", "PL")
     assert got is not None and (got.min, got.max, got.period) == (12e3, 16e3, "month")
+
+
+@pytest.mark.parametrize(("country", "currency"), [("FR", "EUR"), ("GB", "GBP"), ("US", "GBP")])
+def test_two_signs_after_one_figure_take_the_postings(country: str, currency: str) -> None:
+    got = parse_salary("Compensation: 90k £/€ + stock options", country)
+    assert got is not None and (got.min, got.currency) == (90e3, currency)
