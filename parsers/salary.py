@@ -251,7 +251,7 @@ _LABELLED_ITEM = re.compile(r"(?:^|\n)\s{0,3}[-•*]?\s{0,3}[A-Z][\w .()/&-]{1,4
 
 
 _DIGIT = re.compile(r"\d")
-_URL = re.compile(r" ?\bhttps?://[^\s)\]]{1,2000}")
+_URL = re.compile(r"https?://[^\s)\]]{1,2000}\s?")
 
 
 @dataclass
@@ -758,8 +758,10 @@ _PLACE_LABEL = re.compile(r"^[\s\-•*·]*(?P<name>[^\W\d_][^\n:]{1,30}?)\s*:\s*
 
 def _place_label(text: str, cand: _Candidate) -> str | None:
     """The country a list item names before its figure ("- Netherlands: 63.000 EUR")."""
-    line = text[text.rfind("\n", 0, cand.start) + 1 : cand.start]
-    label = _PLACE_LABEL.match(line)
+    start = text.rfind("\n", max(0, cand.start - 60), cand.start) + 1
+    if not start and cand.start > 60:
+        return None  # no short line: not a labelled list item
+    label = _PLACE_LABEL.match(text[start : cand.start])
     return country_code(label.group("name")) if label else None
 
 
