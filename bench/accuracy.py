@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -123,11 +124,18 @@ def load_jobs(folder: Path) -> Iterator[Job]:
             yield Job(board, job)
 
 
+@lru_cache(maxsize=8)
+def load_yaml(path: Path) -> Any:
+    """A YAML file parsed once per process, with libyaml's loader when it is built in."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+
+
 def load_exclusions(path: Path = EXCLUSIONS) -> dict[str, set[tuple[str, str]]]:
     """Per measure, the (board, job id) pairs whose ground truth is wrong."""
     if not path.exists():
         return {}
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = load_yaml(path) or {}
     return {
         measure: {(str(e["board"]), str(e["job_id"])) for e in entries or []}
         for measure, entries in doc.items()
@@ -392,8 +400,8 @@ def measure_real_titles(rows: list[dict[str, str]], split: str) -> list[Measure]
 
 def run_labelled() -> list[Measure]:
     """Every measure on the hand-labelled sets in tests/data (dev and held-out)."""
-    salary = yaml.safe_load(SALARY_LABELS.read_text(encoding="utf-8"))
-    places = yaml.safe_load(LOCATION_LABELS.read_text(encoding="utf-8"))
+    salary = load_yaml(SALARY_LABELS)
+    places = load_yaml(LOCATION_LABELS)
     titles = load_titles(REAL_TITLES)
     measures: list[Measure] = []
     for split in SPLITS:
