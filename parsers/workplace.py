@@ -222,9 +222,14 @@ def _from_description(text: str) -> WorkplaceValue | None:
             votes[verdict] = votes.get(verdict, 0) + 1
     if votes.get("hybrid"):
         return "hybrid"
-    if votes.get("remote") or ("remote" in text and _REMOTE_LINE.search(text)):
+    if votes.get("remote") or _remote_line(text):
         return "remote"
     return "onsite" if votes.get("onsite") else None
+
+
+def _remote_line(text: str) -> bool:
+    """A line of lower-cased ``text`` that only says "100% remote" (substring checks first)."""
+    return ("100% remote" in text or "fully remote" in text) and bool(_REMOTE_LINE.search(text))
 
 
 def _judge(window: str) -> str | None:
