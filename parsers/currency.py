@@ -85,6 +85,7 @@ SYMBOLS: dict[str, str] = {
     "zł": "PLN",
     "Kč": "CZK",
     "₺": "TRY",
+    "TL": "TRY",
     "CHF": "CHF",
 }
 

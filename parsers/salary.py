@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from core.models import Period, Salary
 from parsers.currency import SYMBOLS, USD_PER_UNIT, bare_sign, local_currency, to_usd
+from parsers.location import country_code
 
 ANNUAL_FACTOR: dict[str, int] = {"hour": 2080, "day": 260, "week": 52, "month": 12, "year": 1}
 MIN_USD_ANNUAL = 1_000.0
@@ -62,6 +63,9 @@ _PERIOD_ALIASES: dict[str, Period] = {
     "woche": "week",
     "mois": "month",
     "mes": "month",
+    "mês": "month",
+    "mensal": "month",
+    "ano": "year",
     "maand": "month",
     "mese": "month",
     "månad": "month",
@@ -106,18 +110,21 @@ _NUM = (
     r"|\d{1,3}(?:(?:[,.] ?|[\u00a0\u202f '’])\d{3}){1,3}(?:[.,]\d{1,2})?(?![\d])"
     r"|\d{1,9}(?:[.,]\d{1,2})?(?![\d])"
 )
-_MAG = r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|lakhs?|lacs?|thousand|million|billion|trillion)(?![A-Za-z])"
+_MAG = (
+    r"\s?(?:[kK]|[mM]{1,2}|[bB]n?|L|LPA|lpa|lakhs?|lacs?|thousand|million|billion|trillion)"
+    r"(?![A-Za-z])"
+)
 _PRE = rf"(?:(?<![A-Za-z])(?:{_CODES})(?![A-Za-z])\s{{0,2}}(?:{_SYMS})?|(?:{_SYMS}))"
-_POST = rf"(?:(?<![A-Za-z])(?:{_CODES}|kr\.?|zł|Kč)(?![A-Za-z])|€|£|₺)"
+_POST = rf"(?:(?<![A-Za-z])(?:{_CODES}|kr\.?|zł|Kč|TL)(?![A-Za-z])|€|£|₺)"
 
 _MARKED = re.compile(
-    rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST}))?"
+    rf"(?P<pre>{_PRE})\s{{0,2}}(?P<n1>{_NUM})(?P<m1>{_MAG})?(?:\s{{0,2}}(?P<post1>{_POST})(?!\d))?"
     rf"|(?<![\d.,])(?P<n2>{_NUM})(?P<m2>{_MAG})?\s{{0,2}}(?P<post2>{_POST}|\$(?!\s?\d))"
     r"|(?<![\w$€£.,])(?P<n3>\d{2,3}(?:\.\d)?)(?P<m3>\s?[kK])(?![A-Za-z\d])"
 )
 # Where money may be: currency symbols (str.find, much faster than a regex scan), then two
 # simple regex scans for ISO codes and 'NNk' / lakh amounts.
-_SYMBOL_CHARS = ("$", "£", "€", "¥", "₹", "₱", "₩", "₪", "₺", "zł", "Kč", " kr")
+_SYMBOL_CHARS = ("$", "£", "€", "¥", "₹", "₱", "₩", "₪", "₺", "zł", "Kč", " kr", " TL")
 _ANCHORS = (re.compile(_CODES), re.compile(r"\d ?(?:[kKL]|lakh)"))
 ANCHOR_REACH = 40
 MAX_ANCHORS = 2000
@@ -125,11 +132,15 @@ _SEP = r"\s{0,3}(?:-{1,2}|–|—|~|_|to|and|through|thru|until|bis|à|hasta)\s{
 # A bracketed aside between the bounds: "$126,000 [minimum in our lowest market] to $196,000".
 _ASIDE = r"(?:\s?\[[^\]\n]{0,120}\])?"
 # Two marked amounts side by side ("$180,000 $240,000 USD" from adjacent HTML cells) are a range.
-_JUXTAPOSED = r"[ \t\u00a0]{1,2}(?=[$€£])"
+_JUXTAPOSED = r"[ \t\u00a0]{0,2}(?<=[\d \t\u00a0])(?=[$€£]\s?\d)"
+# A period after the lower bound: "$100,000 pa - $200,000 pa", "$60,000 a year to $80,000".
+_BOUND_PERIOD = (
+    r"\s(?:p\.?a\.?|per (?:annum|year|hour|month)|an? (?:year|hour|month)|annually|yearly|hourly)"
+)
 PARTNER_REACH = 200
 AFTER_REACH = 90
 _PARTNER_AFTER = re.compile(
-    rf"{_ASIDE}(?:\s?/\s?[A-Za-z]{{1,5}}\.?)?(?:{_SEP}|{_JUXTAPOSED})(?P<pre>{_PRE})?\s{{0,2}}"
+    rf"{_ASIDE}(?:\s?/\s?[A-Za-z]{{1,5}}\.?|{_BOUND_PERIOD})?(?:{_SEP}|{_JUXTAPOSED})(?P<pre>{_PRE})?\s{{0,2}}"
     rf"(?P<n>{_NUM})(?P<m>{_MAG})?(?:\s{{0,2}}(?P<post>{_POST}))?"
 )
 _PARTNER_BEFORE = re.compile(
@@ -137,13 +148,13 @@ _PARTNER_BEFORE = re.compile(
 )
 
 _PERIOD_AFTER = re.compile(
-    r"^[\s)*]{0,3}(?-i:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross|bruto|brut)\s)?"
+    r"^[\s)*]{0,3}(?-i:[A-Z]{3}\s{0,2})?(?:,\s?)?(?:(?:brutto|gross|bruto|brut)(?:\s|(?=/)))?"
     r"(?:/\s?|per\s|pro\s|par\s|por\s|al\s|all'|i\s|pr\.?\s|p\s?/\s?|an\s|a\s|each\s|every\s)?\s?"
     r"(?P<p>hourly|hour|hrs?|h|ph|daily|day|weekly|week|wk|monthly|month|mo|yearly|year|yr"
     r"|annually|annualized|annualised|annual|annum|p\.?a\.?|salary"
     r"|stündlich\w*|stunde|monatlich\w*|monat|jährlich\w*|jahr|tag|woche"
-    r"|heure|hora|uur|ora|saatlik|timme|mois|mes|maand|mese|månad|måneden|måned"
-    r"|aylık|année|an|año|jaar|anno|året|år|yıllık)(?![A-Za-zåæøäöüéèñı])",
+    r"|heure|hora|uur|ora|saatlik|timme|mois|mês|mes|mensal|maand|mese|månad|måneden|måned"
+    r"|aylık|année|an|año|ano|jaar|anno|året|år|yıllık)(?![A-Za-zåæøäöüéèñı])",
     re.IGNORECASE,
 )
 _PERIOD_BEFORE = re.compile(
@@ -159,13 +170,14 @@ _PERIOD_BEFORE = re.compile(
 )
 _HARD_EXCLUDE = (
     r"raised|raise|funding|funded|series [a-e]|valuation|revenue|arr|market|industry|worth"
+    r"|living wage|minimum wage"
     r"|sign[- ]?on|signing|bonus|bonuses|equity|stock|rsus?|401\s?\(?k|tuition|stipend"
     r"|reimburse\w*|allowance|relocation|referral|budget|credit|grant|donat\w*|fund|fee|fees"
     r"|spend|investment|invested|assets|aum|loans?|customers?|savings|prize|award"
     r"|hra|hsa|fsa|fertility|commuter|wellness|learning|education|gym|fitness|phone|internet"
     r"|professional development|coworking|lunch|meals?|perks?|insurance|match|matching"
     r"|contribution|contributions|deals?|acv|quotas?|bookings|pipeline|gmv|volume|losses"
-    r"|saves?|saved|saving|housing|rent|subsid\w*|packaging|add[- ]?ons?|coverage|expenses"
+    r"|saves?|saved|saving|housing|rent|subsid\w*|packaging|add[- ]?ons?|coverage|cover|expenses"
     r"|valued|users|clients|impact|spent|spending|costs?|price|pricing|priced|tickets?"
 )
 _SOFT_EXCLUDE = r"ote|on[- ]target(?: earnings)?|variable|total compensation"
@@ -173,7 +185,7 @@ _COMMISSION = r"commissions?|uncapped"
 _SALARY_WORDS = (
     r"salary|salaries|base|pay|compensation|wage|wages|vergütung|gehalt|lohn|salaire"
     r"|rémunération|remuneration|salario|sueldo|lön|løn|lønn|maaş|ücret|stipendio"
-    r"|retribuzione|salaris"
+    r"|retribuzione|salaris|salário"
 )
 # Only these say "base pay" strongly enough to override an OTE word before them.
 _BASE_WORDS = frozenset(("base", "salary", "salaries"))
@@ -188,7 +200,7 @@ _CONTEXT_WORD = re.compile(
 _FOLLOW_EXCLUDE = re.compile(
     r"^[\s/]{0,3}(?:[A-Za-z]+[\s/]){0,3}?(?:sign[- ]?on|signing|bonus|stipend|in equity|equity"
     r"|in stock|stock|budget|allowance|credit|grant|in funding|funding|raised|arr|revenue"
-    r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user"
+    r"|reimbursement|relocation|referral|market|industry|per employee|per seat|per user|sales"
     r"|per month per|commission|for (?:learning|continuing|education|wellness|home)"
     r"|wellness|learning|education|fitness|home office|towards|toward|deals?|acv|quotas?"
     r"|in (?:arr|revenue|sales|spend|value|assets|losses|impact|savings|gmv)|users|customers"
@@ -202,10 +214,24 @@ _FOLLOW_EXCLUDE = re.compile(
 _FOLLOW_SOFT = re.compile(r"^\s{0,2}\(?(?:ote|on[- ]target)(?![A-Za-z])", re.IGNORECASE)
 _FOLLOW_BASE = re.compile(
     r"^\s{0,2}\(?(?:(?:cash|annual|gross|basic|fixed|guaranteed) )?(?:base|salary|pay)(?![A-Za-z])"
-    r"(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))"
-    r"|^\s{0,3}(?:plus|\+)\s{0,2}(?:super(?:annuation)?|equity|benefits|bonus|commission"
+    r"(?!\s{0,3}(?:salary\s{0,2})?:?\s{0,3}(?:[$€£]|[A-Z]{3}\b|\d))",
+    re.IGNORECASE,
+)
+# "+ equity" after a figure says it is pay, but not whether it is base or OTE.
+_FOLLOW_PLUS = re.compile(
+    r"^\s{0,3}(?:plus|\+)\s{0,2}(?:super(?:annuation)?|equity|benefits|bonus|commission"
     r"|stock|options|rsus?)(?![A-Za-z])",
     re.IGNORECASE,
+)
+# Money-that-is-not-pay words in the few words right after a figure ("$1,000/year in
+# Professional Development funds"): the same vocabulary as before it.
+_HARD_AFTER = re.compile(
+    rf"^(?:\W{{0,3}}[\w'’-]+){{0,5}}?\W{{0,3}}(?<![A-Za-z])(?:{_HARD_EXCLUDE})s?(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# A pay word that only refers to the salary ("2 times your salary", "3% of base salary").
+_PAY_REFERENCE = re.compile(
+    r"(?:\b(?:your|of|times|x)\s(?:annual\s|base\s|the\s)?)$", re.IGNORECASE
 )
 # The same pay in other currencies after a slash: "4,100 USD / 3,200 GBP / 5,600 CAD per month".
 _ALTERNATIVES = re.compile(
@@ -216,7 +242,7 @@ _CLAUSE_END = re.compile(r"[.;\n•]")
 _FOLLOW_STOP = re.compile(r"[\n.;!•|+(]|\b(?:plus|and|with)\b|,|\d")
 # "$100K+ ARR": a '+' touching the figure means "or more", not "plus something".
 _OR_MORE = re.compile(
-    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in)\b)", re.IGNORECASE
+    r"^\+(?=\s?(?:arr|acv|mrr|users|customers|clients|deals|employees|in|per)\b|/)", re.IGNORECASE
 )
 # "(post-tax)" between a figure and what it is for.
 _PAREN_ASIDE = re.compile(r"^\s?\([^()\n]{1,20}\)")
@@ -225,6 +251,7 @@ _LABELLED_ITEM = re.compile(r"(?:^|\n)\s{0,3}[-•*]?\s{0,3}[A-Z][\w .()/&-]{1,4
 
 
 _DIGIT = re.compile(r"\d")
+_URL = re.compile(r"https?://[^\s)\]]{1,2000}\s?")
 
 
 @dataclass
@@ -312,7 +339,7 @@ def _scale(mag: str | None) -> float | None:
     word = mag.strip().lower()
     if word in ("k", "thousand"):
         return 1000.0
-    if word in ("l", "lakh", "lakhs", "lac", "lacs"):
+    if word in ("l", "lpa", "lakh", "lakhs", "lac", "lacs"):
         return 100_000.0
     return None
 
@@ -365,6 +392,8 @@ def _nearest_kind(before: str) -> tuple[str, bool]:
         word = m.lastgroup or ""
         if word in ("hard", "commission") and m.start() < line_start:
             continue
+        if word == "pay" and _PAY_REFERENCE.search(before, max(0, m.start() - 20), m.start()):
+            continue  # "covering 2 times your salary, up to $200k" is not the salary
         if word == "weak" and kind == "commission":
             continue  # "commissions: earn up to $50,000" is still commission
         if (
@@ -389,12 +418,14 @@ def _classify(before: str, after: str) -> tuple[str, bool]:
     after = _PAREN_ASIDE.sub(" ", _OR_MORE.sub("", after), count=1)
     cut = _FOLLOW_STOP.search(after)
     near = after[: cut.start()] if cut else after
-    if _FOLLOW_EXCLUDE.match(near):
+    if _FOLLOW_EXCLUDE.match(near) or _HARD_AFTER.match(near):
         return "hard", paylike
     if _FOLLOW_SOFT.match(after):
-        return "soft", paylike
+        return "soft", True
     if _FOLLOW_BASE.match(after):
         return "pay", True
+    if _FOLLOW_PLUS.match(after):
+        return (kind if kind == "soft" else "pay"), True
     return kind, paylike
 
 
@@ -427,6 +458,8 @@ def _candidate(
 ) -> _Candidate | None:
     """Inspect one currency-marked (or bare 'NNk') amount and its neighbourhood."""
     num, mag, pre, post, bare = _groups(m)
+    if bare and num == "401":
+        return None  # a 401(k) plan, never pay
     start, end = m.start(), m.end()
     value = _to_number(num)
     if _scale(mag) is None or value is None:
@@ -458,12 +491,30 @@ def _candidate(
     )
     if currency is None:
         return None
+    currency = _other_sign(text, end, currency, country)
     low, high = _apply_scales(low_v, low_s, high_v, high_s)
     thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
     cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
-    if bare and cand is not None and not (cand.paylike and (is_range or post)):
+    if bare and cand is not None and not (cand.paylike and (is_range or post or _based(text, end))):
         return None
     return cand
+
+
+_OTHER_SIGN = re.compile(r"\s?/\s?([$€£¥]|[A-Z]{3}\b)")
+
+
+def _other_sign(text: str, end: int, currency: str, country: str | None) -> str:
+    """ "100k £/€": of two signs after one figure, the posting country's currency."""
+    alt = _OTHER_SIGN.match(text, end)
+    if alt is None:
+        return currency
+    other = _currency_of(None, alt.group(1), country)
+    return other if other and other == local_currency(country) else currency
+
+
+def _based(text: str, end: int) -> bool:
+    """True when a base-pay word follows the figure directly ("65k Base Salary")."""
+    return bool(_FOLLOW_BASE.match(text[end : end + AFTER_REACH]))
 
 
 def _range_end(text: str, m: re.Match[str]) -> int:
@@ -512,7 +563,7 @@ def _finish(
 ) -> _Candidate | None:
     """Add period and context verdicts to an amount or range."""
     before = text[max(prev_end, start - 80) : start]
-    after = text[end : end + AFTER_REACH]
+    after = _OR_MORE.sub("", text[end : end + AFTER_REACH])
     kind, paylike = _classify(before, after)
     if kind == "hard":
         return None
@@ -702,6 +753,29 @@ def _for_title(text: str, chosen: list[_Candidate], title: str) -> list[_Candida
     return chosen
 
 
+_PLACE_LABEL = re.compile(r"^[\s\-•*·]*(?P<name>[^\W\d_][^\n:]{1,30}?)\s*:\s*$")
+
+
+def _place_label(text: str, cand: _Candidate) -> str | None:
+    """The country a list item names before its figure ("- Netherlands: 63.000 EUR")."""
+    start = text.rfind("\n", max(0, cand.start - 60), cand.start) + 1
+    if not start and cand.start > 60:
+        return None  # no short line: not a labelled list item
+    label = _PLACE_LABEL.match(text[start : cand.start])
+    return country_code(label.group("name")) if label else None
+
+
+def _for_place(text: str, chosen: list[_Candidate], country: str | None) -> list[_Candidate]:
+    """Pay listed per country is one figure per place: the posting country's when it is listed
+    (without one, the places' envelope stands, as for pay zones)."""
+    if len(chosen) < 2 or not country:
+        return chosen
+    places = [_place_label(text, c) for c in chosen]
+    if country in places and len({p for p in places if p}) > 1:
+        return [c for c, place in zip(chosen, places, strict=True) if place == country]
+    return chosen
+
+
 def parse_salary(text: str, country_hint: str | None = None, title: str = "") -> Salary | None:
     """Find the base pay stated in ``text``; None when there is none.
 
@@ -712,10 +786,13 @@ def parse_salary(text: str, country_hint: str | None = None, title: str = "") ->
     """
     if not text or _DIGIT.search(text) is None:
         return None
+    if "://" in text:
+        text = _URL.sub("", text)  # "an $8-$12 https://... trillion industry"
     found = _candidates(text, country_hint)
     if not found:
         return None
     chosen = _for_title(text, _choose(found, country_hint), title)
+    chosen = _for_place(text, chosen, country_hint)
     low = min(c.low for c in chosen)
     high = max(c.high for c in chosen)
     first, last = chosen[0], chosen[-1]

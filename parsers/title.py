@@ -12,7 +12,9 @@ psychologists, pharmacists, clinical supply and data roles, even when the word "
 appears. Phrases that are clinical only by setting ("site manager", "site activation",
 "feasibility manager", "trial manager") are not relevant when the title names a non-clinical
 setting (construction, retail, restaurant, manufacturing, warehouse, telecom, energy,
-agriculture...) and no clinical one ("clinical", CRA/CRO, GCP, pharma, biotech).
+agriculture...) and no clinical one ("clinical", CRA/CRO, GCP, pharma, biotech). Clinical
+operations of care delivery (provider relations, payer, home health, hospice, dialysis,
+utilization management) are not clinical research.
 
 Level mapping onto the career guide's ladder (assistant < manager < senior < director < vp),
 the highest matching rung wins:
@@ -146,6 +148,12 @@ _NON_CLINICAL_SETTING = re.compile(
     r"|utilities|telecom\w*|network|mining|quarry|oil|gas|hvac|electrical|mechanical"
     r"|automotive|vehicle|agricultur\w*|farm|crop|field trial|events?|property|real estate"
     r"|school|childcare|data cent(?:er|re)|fundraising|philanthrop\w*|donor)\b"
+)
+# Care delivery: "clinical operations" of a provider or payer is not clinical research.
+_CARE_DELIVERY = re.compile(
+    r"\b(?:provider (?:relations|network|enrollment)|payer|home health|hospice|dialysis"
+    r"|care delivery|utili[sz]ation (?:management|review)"
+    r"|value based care|population health|revenue cycle)\b"
 )
 _CLINICAL_SETTING = re.compile(
     r"\b(?:clinical|contract research|gcp|pharma\w*|biopharma\w*|biotech\w*)\b"
@@ -283,6 +291,7 @@ def _parse_title(title: str) -> TitleInfo:
         found is not None
         and not _excluded(norm, found[1])
         and not _non_clinical_setting(norm)
+        and not _CARE_DELIVERY.search(norm)
         and not _other_field(title, norm)
     )
     return TitleInfo(

@@ -108,6 +108,11 @@ _DESC_REMOTE = re.compile(
     r"|\b(?:fully|100%) remote (?:role|position|job|opportunity)\b",
     re.IGNORECASE,
 )
+# A line or bullet that says only "100% remote" / "Fully remote (US)" is about this role.
+_REMOTE_LINE = re.compile(
+    r"(?:^|\n)[ \t]*[-•*·]?[ \t]*(?:fully|100%) remote(?: work| role| position)?[ \t]*"
+    r"(?:\([^)\n]{0,40}\))?[ \t.!]*(?=\n|$)"
+)
 _DESC_NOT_HYBRID = re.compile(
     r"\b(?:not|isn't|cannot|can't|no|non|nor)[- ](?:a |be |eligible for |open to |offer )?"
     r"(?:remote(?: work)? (?:or|and|nor|/) ?)?hybrid"
@@ -217,9 +222,14 @@ def _from_description(text: str) -> WorkplaceValue | None:
             votes[verdict] = votes.get(verdict, 0) + 1
     if votes.get("hybrid"):
         return "hybrid"
-    if votes.get("remote"):
+    if votes.get("remote") or _remote_line(text):
         return "remote"
     return "onsite" if votes.get("onsite") else None
+
+
+def _remote_line(text: str) -> bool:
+    """A line of lower-cased ``text`` that only says "100% remote" (substring checks first)."""
+    return ("100% remote" in text or "fully remote" in text) and bool(_REMOTE_LINE.search(text))
 
 
 def _judge(window: str) -> str | None:

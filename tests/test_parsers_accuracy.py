@@ -47,6 +47,10 @@ def test_labelled_sets_are_several_hundred_rows() -> None:
     cases = {name: m.cases for name, m in LABELLED.items()}
     assert cases["salary_labelled[dev]"] + cases["salary_labelled[held-out]"] >= 300
     assert cases["title_recall[dev]"] + cases["title_recall[held-out]"] >= 200
+    blind = [f"salary_labelled[{split}-{n}]" for n in (3, 4, 5, 6) for split in ("dev", "held-out")]
+    assert sum(cases[name] for name in blind) >= 300
+    held_out = sum(cases[name] for name in blind if "held-out" in name)
+    assert held_out >= sum(cases[name] for name in blind) / 4  # about a third held out
 
 
 def test_missing_data_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

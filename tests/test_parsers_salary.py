@@ -452,3 +452,123 @@ def test_level_bands_in_brackets() -> None:
     text = "Level 2 Scientist ($100,000 - $120,000)\nLevel 3 Scientist ($118,000 - $150,000)"
     got = parse_salary(text, title="Scientist, Level 3")
     assert got is not None and (got.min, got.max) == (118_000, 150_000)
+
+
+# Classes found on the third blind draw's dev rows (each written here in other words).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- Growth: $1,000/year in professional development funds",
+        "- $500 per quarter towards your home office equipment",
+        "- Experience running paid campaigns with $50K+/month budgets",
+        "- Life cover - 3 times your salary, up to $300k",
+        "- Pension: we match 5% of base salary, up to $10,000",
+        "a $6-$9 https://example.org/report trillion dollar market",
+    ],
+)
+def test_money_that_is_not_pay_after_the_figure(text: str) -> None:
+    assert parse_salary(text, "US") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("Pay is $120,000 to $140,000 salary with OTE $240,000 to $280,000 + equity", 120e3, 140e3),
+        ("Base $90k - $100k. OTE $180k - $200k + stock options", 90e3, 100e3),
+        (
+            "- Disability cover - 2x your salary, up to $150k\nSalary: $70,000-85,000 + 10%",
+            70e3,
+            85e3,
+        ),
+    ],
+)
+def test_plus_equity_after_ote_keeps_it_ote(text: str, low: float, high: float) -> None:
+    got = parse_salary(text, "US")
+    assert got is not None and (got.min, got.max) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "low", "high", "currency", "period"),
+    [
+        ("💰 90-120k OTE (50/50 split)", "US", 90e3, 120e3, "USD", "year"),
+        ("$150,000$190,000 USD", "US", 150e3, 190e3, "USD", "year"),
+        ("£55,000£70,000", "GB", 55e3, 70e3, "GBP", "year"),
+        ("Maaş: aylık 55.000 TL", "TR", 55e3, 55e3, "TRY", "month"),
+        ("Salário: R$ 6.000 - R$ 9.000 por mês", "BR", 6e3, 9e3, "BRL", "month"),
+        ("CTC: ₹12-18 LPA", "IN", 12e5, 18e5, "INR", "year"),
+    ],
+)
+def test_more_forms(
+    text: str, country: str, low: float, high: float, currency: str, period: str
+) -> None:
+    got = parse_salary(text, country)
+    assert got is not None
+    assert (got.min, got.max, got.currency, got.period) == (low, high, currency, period)
+
+
+# Classes found on the fourth blind draw's dev rows (again in other words).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- A record of closing $250k sales and beating $2M+ quotas",
+        "- You ran paid social at a scale of $400K+ per month",
+    ],
+)
+def test_achievements_are_not_pay(text: str) -> None:
+    assert parse_salary(text, "US") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "period"),
+    [
+        ("- A competitive package ( $90,000 pa- $120,000 pa)", 90e3, 120e3, "year"),
+        ("Pay: $60,000 a year to $75,000 a year", 60e3, 75e3, "year"),
+        ("$30 per hour - $38 per hour", 30, 38, "hour"),
+    ],
+)
+def test_period_after_each_bound(text: str, low: float, high: float, period: str) -> None:
+    got = parse_salary(text, "US")
+    assert got is not None and (got.min, got.max, got.period) == (low, high, period)
+
+
+def test_bare_figure_named_base_salary() -> None:
+    got = parse_salary("- 70k Base Salary + uncapped commission\n- OTE $90-$100k", "US")
+    assert got is not None and (got.min, got.max) == (70e3, 70e3)
+    assert parse_salary("- 401k Base Salary deferrals", "US") is None
+
+
+PER_COUNTRY = "- Ireland: 70.000 EUR\n- UK: 60.000 GBP\n- Germany: 65.000 EUR\n- Poland: 40.000 EUR"
+
+
+@pytest.mark.parametrize(
+    ("country", "low", "high", "currency"),
+    [
+        ("DE", 65e3, 65e3, "EUR"),
+        ("GB", 60e3, 60e3, "GBP"),
+        ("IE", 70e3, 70e3, "EUR"),
+        (None, 40e3, 70e3, "EUR"),
+        ("FR", 40e3, 70e3, "EUR"),
+    ],
+)
+def test_pay_listed_per_country_takes_the_postings(
+    country: str | None, low: float, high: float, currency: str
+) -> None:
+    """The posting country's line when it is listed; else the envelope (as for zones)."""
+    got = parse_salary(PER_COUNTRY, country)
+    assert got is not None and (got.min, got.max, got.currency) == (low, high, currency)
+
+
+def test_a_living_wage_policy_is_not_the_pay() -> None:
+    text = "- Nobody at our Brazil office earns less than the living wage of R$ 3.000 per month"
+    assert parse_salary(text, "BR") is None
+
+
+def test_gross_slash_period() -> None:
+    got = parse_salary("SALARY: 12 000- 16 000 PLN gross/monthly", "PL")
+    assert got is not None and (got.min, got.max, got.period) == (12e3, 16e3, "month")
+
+
+@pytest.mark.parametrize(("country", "currency"), [("FR", "EUR"), ("GB", "GBP"), ("US", "GBP")])
+def test_two_signs_after_one_figure_take_the_postings(country: str, currency: str) -> None:
+    got = parse_salary("Compensation: 90k £/€ + stock options", country)
+    assert got is not None and (got.min, got.currency) == (90e3, currency)

@@ -207,3 +207,16 @@ def test_distributed_in_a_title_is_not_remote() -> None:
 )
 def test_description_statements(description: str, value: str) -> None:
     assert parse_workplace("", "", description).value == value
+
+
+@pytest.mark.parametrize(
+    ("description", "want"),
+    [
+        ("What we offer:\n- 100% remote\n- Unlimited PTO", "remote"),
+        ("- Fully remote (EU time zones)\n- Equity", "remote"),
+        ("- 100% remote\nThis role is hybrid: 3 days a week in our Berlin office.", "hybrid"),
+        ("- a fully remote team across 10 countries", "unknown"),
+    ],
+)
+def test_a_line_that_only_says_remote(description: str, want: str) -> None:
+    assert parse_workplace("Engineer", "Boston", description).value == want
