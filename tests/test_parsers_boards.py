@@ -179,8 +179,8 @@ def test_greenhouse_html_entities_are_unescaped(gh) -> None:
 def test_greenhouse_missing_first_published_falls_back_to_updated_at(gh) -> None:
     engineer = by_title(gh, "Software Engineer, Clinical Data Platform")
     assert engineer.posted_at == datetime(2026, 11, 21, 21, 0, tzinfo=UTC)
-    ctm = by_title(gh, "Clinical Trial Manager")
-    assert ctm.posted_at == datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+    director = by_title(gh, "Director of Clinical Operations")  # updated 20 Nov
+    assert director.posted_at == datetime(2026, 11, 9, 14, 0, tzinfo=UTC)
 
 
 def test_greenhouse_remote_location_and_hub(gh) -> None:
