@@ -9,9 +9,11 @@ import requests
 from core.errors import LayoutChangedError, SourceError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
+from sources.paging import Pages
 from sources.robots import ensure_allowed
-from sources.session import Payloads, collect_payloads, fetch
+from sources.session import fetch
 
+KIND = "jsonld"
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 
@@ -28,34 +30,17 @@ def looks_like_html(raw: RawPayload) -> bool:
     return raw.body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
-    """Fetch each page robots.txt allows; a disallowed page stops the source unfetched.
-    A failure keeps the pages fetched before it."""
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
+    """Each page robots.txt allows, kept before it is checked to be HTML; a disallowed page
+    stops the source unfetched."""
     urls = page_urls(source)
     if not urls:
         raise SourceError(f"source {source.name!r} of kind jsonld needs a url or params.urls")
-    return collect_payloads(lambda payloads: _fetch_pages(session, source, options, urls, payloads))
-
-
-def _fetch_pages(
-    session: requests.Session,
-    source: SourceRef,
-    options: FetchOptions,
-    urls: list[str],
-    payloads: Payloads,
-) -> None:
+    web = replace(options, cross_host_redirects=True)
     for url in urls:
         ensure_allowed(session, source, url, options)
-        raw = fetch(
-            session,
-            source,
-            url,
-            replace(options, cross_host_redirects=True),
-            headers={"Accept": ACCEPT_HTML},
-        )
-        payloads.append(raw)
+        raw = fetch(session, source, url, web, headers={"Accept": ACCEPT_HTML})
+        yield raw
         if not looks_like_html(raw):
             what = raw.content_type or "none"
             raise LayoutChangedError(
@@ -63,3 +48,4 @@ def _fetch_pages(
                 url=url,
                 status=raw.status,
             )
+    return False
