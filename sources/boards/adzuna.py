@@ -14,6 +14,7 @@ from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.paging import Listed, Numbered, Page, Pages, paginate
+from sources.params import param_list
 from sources.session import fetch, listed
 
 KIND = "adzuna"
@@ -22,12 +23,6 @@ PER_PAGE = 50
 DEFAULT_COUNTRIES = ("us", "gb")
 DEFAULT_SEARCH = ("clinical trial manager", "clinical operations", "clinical project manager")
 SKIPPED = "Adzuna needs JOBALERTS_ADZUNA_APP_ID and JOBALERTS_ADZUNA_APP_KEY; skipped"
-
-
-def _listed(source: SourceRef, key: str, default: tuple[str, ...]) -> list[str]:
-    value = source.params.get(key)
-    found = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(v).strip() for v in found if str(v).strip()] or list(default)
 
 
 def page_url(country: str, term: str, page: int, keys: tuple[str, str], opts: FetchOptions) -> str:
@@ -50,8 +45,8 @@ def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -
     app_id, app_key = options.credential("adzuna_app_id"), options.credential("adzuna_app_key")
     if not app_id or not app_key:
         raise SourceSkippedError(SKIPPED)
-    for country in _listed(source, "countries", DEFAULT_COUNTRIES):
-        for term in _listed(source, "search", DEFAULT_SEARCH):
+    for country in param_list(source, "countries", DEFAULT_COUNTRIES):
+        for term in param_list(source, "search", DEFAULT_SEARCH):
             yield from _search(session, source, options, (country, term, (app_id, app_key)))
     return False
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import requests
 
-from core.errors import LayoutChangedError, SourceError
+from core.errors import SourceError
 from core.models import SourceRef
 from sources.options import FetchOptions
 from sources.paging import Pages
-from sources.session import fetch
+from sources.session import fetch, require_shape
 
 ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
 KIND = "feed"
@@ -31,11 +31,6 @@ def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -
     web = replace(options, cross_host_redirects=True)
     raw = fetch(session, source, url, web, headers={"Accept": ACCEPT_FEED})
     yield raw
-    if not looks_like_feed(raw.body):
-        what = raw.content_type or "none"
-        raise LayoutChangedError(
-            f"layout changed: expected an RSS or Atom feed (content-type {what})",
-            url=url,
-            status=raw.status,
-        )
+    what = f"an RSS or Atom feed (content-type {raw.content_type or 'none'})"
+    require_shape(looks_like_feed(raw.body), what, raw)
     return False

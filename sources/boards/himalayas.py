@@ -9,6 +9,7 @@ import requests
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.paging import Listed, Numbered, Page, Pages, paginate
+from sources.params import param_list
 from sources.session import fetch, listed
 
 KIND = "himalayas"
@@ -23,9 +24,7 @@ DEFAULT_SEARCH = (
 
 def search_terms(source: SourceRef) -> list[str]:
     """The configured keywords (a string or a list), else the defaults."""
-    value = source.params.get("search")
-    terms = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(t) for t in terms if str(t).strip()] or list(DEFAULT_SEARCH)
+    return param_list(source, "search", DEFAULT_SEARCH)
 
 
 def page_url(term: str, page: int, options: FetchOptions) -> str:

@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import requests
 
-from core.errors import LayoutChangedError, SourceError
+from core.errors import SourceError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.paging import Pages
+from sources.params import param_list
 from sources.robots import ensure_allowed
-from sources.session import fetch
+from sources.session import fetch, require_shape
 
 KIND = "jsonld"
 ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -19,10 +20,7 @@ ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 def page_urls(source: SourceRef) -> list[str]:
     """`params.urls` (a list or one string), else the source's `url`."""
-    value = source.params.get("urls")
-    urls = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    found = [str(u).strip() for u in urls if str(u).strip()]
-    return found or ([source.url] if source.url else [])
+    return param_list(source, "urls") or ([source.url] if source.url else [])
 
 
 def looks_like_html(raw: RawPayload) -> bool:
@@ -41,11 +39,6 @@ def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -
         ensure_allowed(session, source, url, options)
         raw = fetch(session, source, url, web, headers={"Accept": ACCEPT_HTML})
         yield raw
-        if not looks_like_html(raw):
-            what = raw.content_type or "none"
-            raise LayoutChangedError(
-                f"layout changed: expected an HTML page (content-type {what})",
-                url=url,
-                status=raw.status,
-            )
+        what = f"an HTML page (content-type {raw.content_type or 'none'})"
+        require_shape(looks_like_html(raw), what, raw)
     return False

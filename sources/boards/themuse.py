@@ -9,6 +9,7 @@ import requests
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.paging import Numbered, Page, Pages, paginate
+from sources.params import param_list
 from sources.session import fetch, json_object
 
 KIND = "themuse"
@@ -18,9 +19,7 @@ DEFAULT_CATEGORIES = ("Healthcare & Medicine",)
 
 def categories(source: SourceRef) -> list[str]:
     """The configured categories (a string or a list), else the defaults."""
-    value = source.params.get("categories")
-    found = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(c) for c in found if str(c).strip()] or list(DEFAULT_CATEGORIES)
+    return param_list(source, "categories", DEFAULT_CATEGORIES)
 
 
 def page_url(source: SourceRef, page: int, options: FetchOptions) -> str:

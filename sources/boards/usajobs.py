@@ -10,6 +10,7 @@ from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
 from sources.paging import Listed, Numbered, Page, Pages, paginate
+from sources.params import param_list
 from sources.session import decode_json, fetch, require_shape
 
 KIND = "usajobs"
@@ -21,9 +22,7 @@ SKIPPED = "USAJOBS needs JOBALERTS_USAJOBS_API_KEY and JOBALERTS_USAJOBS_EMAIL; 
 
 def search_terms(source: SourceRef) -> list[str]:
     """The configured keywords (a string or a list), else the defaults."""
-    value = source.params.get("search")
-    terms = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(t) for t in terms if str(t).strip()] or list(DEFAULT_SEARCH)
+    return param_list(source, "search", DEFAULT_SEARCH)
 
 
 def page_url(term: str, page: int, options: FetchOptions) -> str:

@@ -17,6 +17,7 @@ from core.models import RawPayload, SourceRef
 from sources.details import details, new_and_relevant
 from sources.options import FetchOptions
 from sources.paging import Listed, Offset, Page, Pages, paginate
+from sources.params import param_list
 from sources.session import fetch, json_object
 
 KIND = "workday"
@@ -42,11 +43,7 @@ def api_base(source: SourceRef, options: FetchOptions) -> str:
 
 def keywords(source: SourceRef) -> list[str]:
     """`params.search` (a list or one string), else the default clinical-operations terms."""
-    value = source.params.get("search")
-    if isinstance(value, str):
-        value = [value]
-    found = [str(v).strip() for v in value or () if str(v).strip()]
-    return found or list(DEFAULT_SEARCH)
+    return param_list(source, "search", DEFAULT_SEARCH)
 
 
 def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
