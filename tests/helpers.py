@@ -47,7 +47,7 @@ def subscription_rows(db: Any, *names: str) -> list[tuple]:
         return [tuple(r) for r in con.execute(query)]
 
 
-class Payloads(list):  # type: ignore[type-arg]
+class Payloads(list[Any]):
     """A connector's payloads, in order; `capped` as the drain reported it."""
 
     capped: bool = False
