@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import requests
@@ -14,17 +14,21 @@ from sources.options import FetchOptions
 from sources.session import fetch
 
 
-def titles_by(items: Iterable[Any], key: str, title: str) -> dict[str, str]:
-    """id -> title of the listed items (objects with a non-empty `key`), first one kept."""
-    found: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, dict) and item.get(key) not in (None, ""):
-            found.setdefault(str(item[key]), str(item.get(title) or ""))
-    return found
+def titles_by(items: Iterable[Any], key: str, title: str) -> list[tuple[str, str]]:
+    """(id, title) of the listed items that are objects with a non-empty `key`."""
+    return [
+        (str(item[key]), str(item.get(title) or ""))
+        for item in items
+        if isinstance(item, dict) and item.get(key) not in (None, "")
+    ]
 
 
-def new_and_relevant(titles: Mapping[str, str], known: frozenset[str]) -> list[str]:
-    """Ids (in listing order) of postings not stored yet whose title is relevant."""
+def new_and_relevant(listed: Iterable[tuple[str, str]], known: frozenset[str]) -> list[str]:
+    """Ids (in listing order, each once: its first title counts) of postings not stored yet
+    whose title is relevant."""
+    titles: dict[str, str] = {}
+    for key, title in listed:
+        titles.setdefault(key, title)
     return [key for key, title in titles.items() if key not in known and _relevant(title)]
 
 

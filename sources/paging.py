@@ -4,7 +4,8 @@ A connector says how to fetch the page at a cursor (`get`), how to read the page
 at a cursor (`read`: decode, check the shape, return a `Page`), and how cursors advance (a
 strategy: page numbers, offsets, or the cursor/next link a page names). `paginate` yields
 every raw page BEFORE reading it, so a page that fails to decode is still kept, and returns
-a `Listing`: the items read and whether `max_pages` (or a server repeating a page) cut the
+a `Listing`: what the reads found (e.g. ids and titles for detail requests; only that is
+kept, not the decoded pages) and whether `max_pages` (or a server repeating a page) cut the
 listing short.
 """
 
@@ -24,7 +25,8 @@ C = TypeVar("C")
 
 @dataclass(frozen=True)
 class Page:
-    """What a board read from one page: its items and its hints for the next page.
+    """What a board read from one page: its items, what to keep of them (`found`, small:
+    ids and titles), and its hints for the next page.
 
     `more` is False when the page says it is the last (a short page, the last of a page
     count, a page of postings already known); `link` is the next cursor the page names
@@ -33,6 +35,7 @@ class Page:
     """
 
     items: list[Any]
+    found: list[Any] = field(default_factory=list)
     more: bool = True
     link: Any = None
     step: int | None = None
@@ -41,9 +44,10 @@ class Page:
 
 @dataclass
 class Listing:
-    """Every item a listing's pages held, in order; `capped` when it ended before its end."""
+    """What the reads of a listing's pages found, in order; `capped` when it ended before
+    its end."""
 
-    items: list[Any] = field(default_factory=list)
+    found: list[Any] = field(default_factory=list)
     capped: bool = False
 
 
@@ -119,7 +123,7 @@ def paginate(
 ) -> Listed:
     """Yield each page as it arrives, up to `max_pages`; stop after an empty page, a page
     that says it is the last, or a page repeating the previous one (a server ignoring the
-    cursor: the listing is incomplete). Returns the items read and whether it was capped."""
+    cursor: the listing is incomplete). Returns what the reads found and whether it was capped."""
     listing = Listing()
     cursor = strategy.first()
     previous: list[Any] | None = None
@@ -130,7 +134,7 @@ def paginate(
         if page.items and page.items == previous:
             listing.capped = True
             return listing
-        listing.items += page.items
+        listing.found += page.found
         previous = page.items
         following = strategy.after(cursor, page) if page.items and page.more else None
         if following is None:

@@ -56,14 +56,15 @@ def run(server: HTTPServer, param: str, read: Any, strategy: Any, max_pages: int
 
 def read_items(raw: RawPayload, _cursor: Any) -> Page:
     doc = json_object(raw, "items")
-    return Page(doc["items"], link=doc.get("next"), step=doc.get("step"), total=doc.get("total"))
+    items = doc["items"]
+    return Page(items, items, link=doc.get("next"), step=doc.get("step"), total=doc.get("total"))
 
 
 def test_page_numbers_stop_at_the_page_count(httpserver: HTTPServer) -> None:
     serve(httpserver, lambda q: {"items": ITEMS[(int(q["page"]) - 1) * 2 :][:2], "total": 3})
     pages, listing = run(httpserver, "page", read_items, Numbered(1))
     assert asked(httpserver, "page") == ["1", "2", "3"]  # page 4 would hold job-6: not asked
-    assert len(pages) == 3 and listing.items == ITEMS[:6] and not listing.capped
+    assert len(pages) == 3 and listing.found == ITEMS[:6] and not listing.capped
 
 
 def test_page_numbers_stop_on_a_page_that_says_it_is_the_last(httpserver: HTTPServer) -> None:
@@ -71,11 +72,11 @@ def test_page_numbers_stop_on_a_page_that_says_it_is_the_last(httpserver: HTTPSe
 
     def short_is_last(raw: RawPayload, cursor: int) -> Page:
         items = json_object(raw, "items")["items"]
-        return Page(items, more=len(items) == 3)
+        return Page(items, items, more=len(items) == 3)
 
     _, listing = run(httpserver, "page", short_is_last, Numbered(0))
     assert asked(httpserver, "page") == ["0", "1", "2"]  # 3, 3, then 1: the short page ends
-    assert listing.items == ITEMS and not listing.capped
+    assert listing.found == ITEMS and not listing.capped
 
 
 def test_offsets_move_by_the_echoed_step_until_the_first_total(httpserver: HTTPServer) -> None:
@@ -87,14 +88,14 @@ def test_offsets_move_by_the_echoed_step_until_the_first_total(httpserver: HTTPS
     serve(httpserver, answer)
     _, listing = run(httpserver, "offset", read_items, Offset(size=50))
     assert asked(httpserver, "offset") == ["0", "3", "6"]
-    assert listing.items == ITEMS and not listing.capped
+    assert listing.found == ITEMS and not listing.capped
 
 
 def test_offsets_without_a_step_move_by_the_size(httpserver: HTTPServer) -> None:
     serve(httpserver, lambda q: {"items": ITEMS[int(q["offset"]) :][:2]})
     _, listing = run(httpserver, "offset", read_items, Offset(size=2))
     assert asked(httpserver, "offset") == ["0", "2", "4", "6", "8"]  # the empty page ends it
-    assert listing.items == ITEMS
+    assert listing.found == ITEMS
 
 
 def test_links_are_followed_until_none(httpserver: HTTPServer) -> None:
@@ -102,7 +103,7 @@ def test_links_are_followed_until_none(httpserver: HTTPServer) -> None:
     serve(httpserver, lambda q: {"items": chain[q["token"]][1], "next": chain[q["token"]][0]})
     _, listing = run(httpserver, "token", read_items, Linked("start"))
     assert asked(httpserver, "token") == ["start", "a", "b"]
-    assert listing.items == ITEMS and not listing.capped
+    assert listing.found == ITEMS and not listing.capped
 
 
 def test_a_link_seen_before_ends_the_listing(httpserver: HTTPServer) -> None:
@@ -110,7 +111,7 @@ def test_a_link_seen_before_ends_the_listing(httpserver: HTTPServer) -> None:
     serve(httpserver, lambda q: {"items": [q["token"]], "next": chain[q["token"]]})
     _, listing = run(httpserver, "token", read_items, Linked("start"))
     assert asked(httpserver, "token") == ["start", "a", "b"]
-    assert listing.items == ["start", "a", "b"]
+    assert listing.found == ["start", "a", "b"]
 
 
 def test_max_pages_caps_an_endless_listing(httpserver: HTTPServer) -> None:
@@ -130,7 +131,7 @@ def test_a_server_repeating_a_page_ends_the_listing_as_incomplete(httpserver: HT
     serve(httpserver, lambda q: {"items": ITEMS[:3]})  # the offset is ignored
     _, listing = run(httpserver, "offset", read_items, Offset(size=3))
     assert asked(httpserver, "offset") == ["0", "3"]
-    assert listing.items == ITEMS[:3] and listing.capped
+    assert listing.found == ITEMS[:3] and listing.capped
 
 
 def test_a_page_is_yielded_before_it_is_read(httpserver: HTTPServer) -> None:
@@ -144,3 +145,14 @@ def test_a_page_is_yielded_before_it_is_read(httpserver: HTTPServer) -> None:
     assert first.body == b"<html>down</html>"
     with pytest.raises(LayoutChangedError, match="not JSON"):
         next(pages)
+
+
+def test_only_what_the_reads_found_is_kept(httpserver: HTTPServer) -> None:
+    serve(httpserver, lambda q: {"items": ITEMS[int(q["page"]) * 3 :][:3]})
+
+    def ids_only(raw: RawPayload, _page: int) -> Page:
+        items = json_object(raw, "items")["items"]
+        return Page(items, [item[-1] for item in items])  # the decoded pages are not kept
+
+    _, listing = run(httpserver, "page", ids_only, Numbered(0))
+    assert listing.found == [str(i) for i in range(7)]

@@ -35,7 +35,7 @@ def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -
         return fetch(session, source, f"{url}?limit={PAGE_LIMIT}&offset={offset}", options)
 
     listing = yield from paginate(get, _read, Offset(PAGE_LIMIT), options.max_pages)
-    wanted = new_and_relevant(titles_by(listing.items, "id", "name"), options.known_ids)
+    wanted = new_and_relevant(listing.found, options.known_ids)
     yield from details(session, source, options, (f"{url}/{quote(i, safe='')}" for i in wanted))
     return listing.capped
 
@@ -46,7 +46,8 @@ def _read(raw: RawPayload, _offset: int) -> Page:
     items = doc["content"]
     total = _int(doc.get("totalFound"), -1)
     step = _step(doc.get("limit"), len(items))
-    return Page(items, step=step, total=total if total >= 0 else None)
+    found = titles_by(items, "id", "name")
+    return Page(items, found, step=step, total=total if total >= 0 else None)
 
 
 def _step(echoed: object, count: int) -> int:

@@ -53,7 +53,7 @@ def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -
 
     listing = yield from paginate(get, _read, Linked(""), options.max_pages)
     detail = f"{account_url(source, options, 'v2')}/jobs"
-    wanted = new_and_relevant(titles_by(listing.items, "shortcode", "title"), options.known_ids)
+    wanted = new_and_relevant(listing.found, options.known_ids)
     yield from details(session, source, options, (f"{detail}/{quote(c, safe='')}" for c in wanted))
     return listing.capped
 
@@ -63,4 +63,5 @@ def _read(raw: RawPayload, _token: str) -> Page:
     doc = json_object(raw, "results")
     results = [r for r in doc["results"] if isinstance(r, dict) and r.get("shortcode")]
     token = doc.get("nextPage")
-    return Page(results, link=token if isinstance(token, str) and token else None)
+    found = titles_by(results, "shortcode", "title")
+    return Page(results, found, link=token if isinstance(token, str) and token else None)

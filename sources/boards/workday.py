@@ -49,12 +49,11 @@ def keywords(source: SourceRef) -> list[str]:
 def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
     """Search each keyword, then fetch the details of new relevant postings."""
     api = api_base(source, options)
-    titles: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     for keyword in keywords(source):
         listing = yield from _search(session, source, options, api, keyword)
-        for path, title in listing.items:
-            titles.setdefault(path, title)
-    wanted = new_and_relevant(titles, options.known_ids)
+        found += listing.found
+    wanted = new_and_relevant(found, options.known_ids)
     yield from details(session, source, options, (f"{api}{path}" for path in wanted))
     return False
 
@@ -89,4 +88,4 @@ def _read(raw: RawPayload, _offset: int) -> Page:
         and isinstance(item.get("externalPath"), str)
         and item["externalPath"].startswith("/")
     ]
-    return Page(items, total=total if usable else None)
+    return Page(items, items, total=total if usable else None)
