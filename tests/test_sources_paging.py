@@ -57,7 +57,9 @@ def run(server: HTTPServer, param: str, read: Any, strategy: Any, max_pages: int
 def read_items(raw: RawPayload, _cursor: Any) -> Page:
     doc = json_object(raw, "items")
     items = doc["items"]
-    return Page(items, items, link=doc.get("next"), step=doc.get("step"), total=doc.get("total"))
+    return Page(
+        items, found=items, link=doc.get("next"), step=doc.get("step"), total=doc.get("total")
+    )
 
 
 def test_page_numbers_stop_at_the_page_count(httpserver: HTTPServer) -> None:
@@ -72,7 +74,7 @@ def test_page_numbers_stop_on_a_page_that_says_it_is_the_last(httpserver: HTTPSe
 
     def short_is_last(raw: RawPayload, cursor: int) -> Page:
         items = json_object(raw, "items")["items"]
-        return Page(items, items, more=len(items) == 3)
+        return Page(items, found=items, more=len(items) == 3)
 
     _, listing = run(httpserver, "page", short_is_last, Numbered(0))
     assert asked(httpserver, "page") == ["0", "1", "2"]  # 3, 3, then 1: the short page ends
@@ -152,7 +154,7 @@ def test_only_what_the_reads_found_is_kept(httpserver: HTTPServer) -> None:
 
     def ids_only(raw: RawPayload, _page: int) -> Page:
         items = json_object(raw, "items")["items"]
-        return Page(items, [item[-1] for item in items])  # the decoded pages are not kept
+        return Page(items, found=[item[-1] for item in items])  # the decoded pages are not kept
 
     _, listing = run(httpserver, "page", ids_only, Numbered(0))
     assert listing.found == [str(i) for i in range(7)]

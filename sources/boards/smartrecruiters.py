@@ -47,7 +47,7 @@ def _read(raw: RawPayload, _offset: int) -> Page:
     total = _int(doc.get("totalFound"), -1)
     step = _step(doc.get("limit"), len(items))
     found = titles_by(items, "id", "name")
-    return Page(items, found, step=step, total=total if total >= 0 else None)
+    return Page(items, found=found, step=step, total=total if total >= 0 else None)
 
 
 def _step(echoed: object, count: int) -> int:

@@ -64,4 +64,4 @@ def _read(raw: RawPayload, _token: str) -> Page:
     results = [r for r in doc["results"] if isinstance(r, dict) and r.get("shortcode")]
     token = doc.get("nextPage")
     found = titles_by(results, "shortcode", "title")
-    return Page(results, found, link=token if isinstance(token, str) and token else None)
+    return Page(results, found=found, link=token if isinstance(token, str) and token else None)

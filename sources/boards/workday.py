@@ -88,4 +88,4 @@ def _read(raw: RawPayload, _offset: int) -> Page:
         and isinstance(item.get("externalPath"), str)
         and item["externalPath"].startswith("/")
     ]
-    return Page(items, items, total=total if usable else None)
+    return Page(items, found=items, total=total if usable else None)
