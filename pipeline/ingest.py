@@ -9,18 +9,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import requests
 
-from core.errors import LayoutChangedError, RateLimitedError, SourceError, SourceSkippedError
+from core.errors import RateLimitedError, SourceError, SourceSkippedError
 from core.models import BoardParse, ParseError, RawPayload, SourceRef
-from core.settings import Settings
+from pipeline.fetching import FetchResult as FetchResult
+from pipeline.fetching import fetch_options as fetch_options
+from pipeline.fetching import fetch_source as fetch_source
+from pipeline.fetching import make_session as make_session
 from pipeline.sanitize import clean_json_escapes, clean_text, cleaned
-from sources.options import FetchOptions
-from sources.politeness import HostHealth
-from sources.redaction import redact
-from sources.registry import connector_for, lists_whole_board
-from sources.replay import use_replay
-from sources.session import Payloads, build_session, receiving
+from sources.registry import lists_whole_board
 from warehouse import postings as postings_store
 from warehouse import raw as raw_store
 from warehouse.db import transaction
@@ -51,73 +48,6 @@ def parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
         message = clean_text(f"parser crashed: {error.__class__.__name__}: {error}")
         return BoardParse(errors=[ParseError(source.name, None, message[:2000])])
     return cleaned(parsed)
-
-
-@dataclass
-class FetchResult:
-    """Payloads fetched for one source, and the error that stopped it, if any. `capped` when
-    a page cap cut a whole-board listing short: it is incomplete and closes nothing."""
-
-    source: SourceRef
-    payloads: list[RawPayload] = field(default_factory=list)
-    error: SourceError | None = None
-    capped: bool = False
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-def make_session(settings: Settings, hosts: HostHealth | None = None) -> requests.Session:
-    """The HTTP session for a run: the polite network, or recordings when replay is set.
-    `hosts` is the run's record of hosts found down or rate-limiting (shared by its sessions)."""
-    if settings.replay_dir is not None:
-        return use_replay(build_session(user_agent=settings.user_agent), settings.replay_dir)
-    return build_session(
-        user_agent=settings.user_agent,
-        retries=settings.http_retries,
-        backoff=settings.http_backoff,
-        max_retry_after=settings.http_max_retry_after,
-        min_host_delay=settings.http_min_host_delay,
-        cache_dir=settings.http_cache_dir,
-        hosts=hosts,
-    )
-
-
-def fetch_options(settings: Settings) -> FetchOptions:
-    """Connector options from settings."""
-    return FetchOptions(
-        timeout=settings.http_timeout,
-        deadline=settings.http_deadline,
-        max_bytes=settings.http_max_bytes,
-        base_urls=dict(settings.http_base_urls),
-        credentials=settings.credentials(),
-    )
-
-
-def fetch_source(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> FetchResult:
-    """Fetch one board; a SourceError propagates with every payload fetched before it.
-
-    Every body the session returned travels on, whatever the connector did with it: a
-    connector that fails to decode a page (or crashes) still hands its payloads to storage."""
-    started = datetime.now(UTC)
-    with receiving() as received:
-        try:
-            payloads = connector_for(source.kind)(session, source, options)
-        except SourceError as error:
-            error.payloads = _all_received(received, error.payloads)
-            error.args, error.url = (redact(str(error)),), redact(error.url)
-            raise
-        except Exception as error:  # a connector bug must not lose what was fetched
-            message = redact(f"connector failed: {error.__class__.__name__}: {error}")[:500]
-            raise LayoutChangedError(message, payloads=list(received)) from None
-    capped = isinstance(payloads, Payloads) and payloads.capped
-    return FetchResult(source=source, payloads=payloads, capped=capped, started_at=started)
-
-
-def _all_received(received: list[RawPayload], kept: list[RawPayload]) -> list[RawPayload]:
-    """Every payload received, in order, then any the connector kept that it made itself."""
-    seen = {id(raw) for raw in received}
-    return [*received, *(raw for raw in kept if id(raw) not in seen)]
 
 
 @dataclass

@@ -331,17 +331,6 @@ def fetch(
     return raw
 
 
-def fetch_listing(
-    session: requests.Session, source: SourceRef, url: str, options: FetchOptions, key: str
-) -> RawPayload:
-    """One GET of a whole board whose jobs are the list under `key`, shape checked."""
-    raw = fetch(session, source, url, options)
-    doc = decode_json(raw, [raw])
-    ok = isinstance(doc, dict) and isinstance(doc.get(key), list)
-    require_shape(ok, f"an object with a {key!r} list", raw, [raw])
-    return raw
-
-
 def other_region_on_404(region: str, regions: tuple[str, ...], attempt: Callable[[str], T]) -> T:
     """Try the configured region; when the board answers 404 there (it may live on the global
     or the EU host), try the others. If none has it, the first 404 stands."""
@@ -356,27 +345,8 @@ def other_region_on_404(region: str, regions: tuple[str, ...], attempt: Callable
         raise gone
 
 
-class Payloads(list[RawPayload]):
-    """The payloads of one fetch, in order. `capped` is set when a page cap (max_pages) ended
-    a whole-board listing before its last page: the listing is incomplete."""
-
-    capped: bool = False
-
-
-def collect_payloads(fill: Callable[[Payloads], None]) -> Payloads:
-    """Run `fill`, which appends each payload it fetches; a SourceError it raises carries the
-    payloads fetched before it, so they are stored all the same."""
-    payloads = Payloads()
-    try:
-        fill(payloads)
-    except SourceError as error:
-        error.payloads = error.payloads or payloads
-        raise
-    return payloads
-
-
-def decode_json(raw: RawPayload, payloads: list[RawPayload]) -> Any:
-    """The JSON document of a payload, or a LayoutChangedError that keeps the payloads."""
+def decode_json(raw: RawPayload) -> Any:
+    """The JSON document of a payload, or a LayoutChangedError (the drain keeps the payload)."""
     try:
         return json.loads(raw.body)
     except (ValueError, RecursionError) as error:  # bad bytes, bad JSON, absurd nesting
@@ -385,13 +355,28 @@ def decode_json(raw: RawPayload, payloads: list[RawPayload]) -> Any:
             f"content-type {raw.content_type or 'none'})",
             url=raw.url,
             status=raw.status,
-            payloads=payloads,
+            payloads=[raw],
         ) from error
 
 
-def require_shape(ok: bool, what: str, raw: RawPayload, payloads: list[RawPayload]) -> None:
+def require_shape(ok: bool, what: str, raw: RawPayload) -> None:
     """Raise LayoutChangedError when a decoded body lacks what the board always sends."""
     if not ok:
         raise LayoutChangedError(
-            f"layout changed: expected {what}", url=raw.url, status=raw.status, payloads=payloads
+            f"layout changed: expected {what}", url=raw.url, status=raw.status, payloads=[raw]
         )
+
+
+def json_object(raw: RawPayload, key: str, what: str = "") -> dict[str, Any]:
+    """A JSON object payload holding a list under `key`; LayoutChangedError otherwise."""
+    doc = decode_json(raw)
+    ok = isinstance(doc, dict) and isinstance(doc.get(key), list)
+    require_shape(ok, what or f"an object with a {key!r} list", raw)
+    found: dict[str, Any] = doc
+    return found
+
+
+def listed(raw: RawPayload, key: str, what: str = "") -> list[Any]:
+    """The list under `key` of a JSON object payload; LayoutChangedError when absent."""
+    items: list[Any] = json_object(raw, key, what)[key]
+    return items

@@ -45,3 +45,22 @@ def subscription_rows(db: Any, *names: str) -> list[tuple]:
     with ops_of(db).reader() as con:
         query = sa.select(*columns).order_by(subscriptions.c.id)
         return [tuple(r) for r in con.execute(query)]
+
+
+class Payloads(list[Any]):
+    """A connector's payloads, in order; `capped` as the drain reported it."""
+
+    capped: bool = False
+
+
+def fetch_board(board: Any, session: Any, source: Any, options: Any) -> Payloads:
+    """Drain a board module's `pages` as the pipeline does: its payloads (with `capped`), or
+    the SourceError that stopped it, carrying the payloads fetched before it."""
+    from pipeline.fetching import drain
+
+    fetched = drain(source, board.pages(session, source, options))
+    if fetched.error is not None:
+        raise fetched.error
+    payloads = Payloads(fetched.payloads)
+    payloads.capped = fetched.capped
+    return payloads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import sys
 from pathlib import Path
 
@@ -138,6 +139,21 @@ def test_nothing_imports_cli() -> None:
         if any(n.split(".")[0] == "cli" for n in imported_names(path))
     ]
     assert offenders == []
+
+
+def test_connectors_are_generators_drained_in_one_place() -> None:
+    """Each board kind yields its pages; only pipeline/fetching.py runs a kind's connector."""
+    from sources.registry import boards
+
+    assert all(inspect.isgeneratorfunction(module.pages) for module in boards().values())
+    registry = REPO / "sources" / "registry.py"
+    callers = [
+        str(path.relative_to(REPO))
+        for package in PACKAGES
+        for path in modules(package)
+        if path != registry and "connector_for(" in path.read_text()
+    ]
+    assert callers == ["pipeline/fetching.py"]
 
 
 def test_the_rules_catch_a_violation(tmp_path: Path) -> None:

@@ -22,11 +22,12 @@ from core.errors import (
 )
 from core.models import SourceRef
 from pipeline.ingest import fetch_source, store_and_parse
-from sources import themuse, usajobs
+from sources.boards import themuse, usajobs
 from sources.options import FetchOptions
 from sources.politeness import HostHealth
 from sources.retries import retry_after_seconds
 from sources.session import build_session, fetch
+from tests.helpers import fetch_board
 from tests.hostile_server import (
     Behaviour,
     body,
@@ -82,7 +83,7 @@ def test_a_body_shorter_than_its_content_length_is_transient() -> None:
         hostile_server({"/muse": truncated(b'{"results": [', claimed=5000)}) as server,
         pytest.raises(TransientSourceError, match="body cut short"),
     ):
-        themuse.fetch_board(session(retries=0), MUSE, options(server.url()))
+        fetch_board(themuse, session(retries=0), MUSE, options(server.url()))
 
 
 @pytest.mark.parametrize("slow", [drip(pause=0.1), drip_headers(pause=0.1)], ids=["body", "head"])
@@ -90,7 +91,7 @@ def test_a_slow_drip_is_cut_at_the_total_deadline(slow: Behaviour) -> None:
     with hostile_server({"/muse": slow}) as server:
         started = time.monotonic()
         with pytest.raises(TransientSourceError, match="deadline"):
-            themuse.fetch_board(session(retries=0), MUSE, options(server.url(), deadline=1.0))
+            fetch_board(themuse, session(retries=0), MUSE, options(server.url(), deadline=1.0))
         elapsed = time.monotonic() - started
     assert elapsed < 5.0  # the 5 s idle timeout never fired: only the 1 s deadline can cut it
 
@@ -99,17 +100,17 @@ def test_a_retry_after_beyond_the_cap_defers_the_source_and_its_host() -> None:
     hosts = HostHealth()
     with hostile_server({"/": status(429, Retry_After="86400")}) as server:
         with pytest.raises(RateLimitedError, match="86400 s is beyond the 5 s cap"):
-            themuse.fetch_board(session(hosts=hosts), MUSE, options(server.url()))
+            fetch_board(themuse, session(hosts=hosts), MUSE, options(server.url()))
         assert len(server.routes.seen) == 1  # not retried: deferred to the next run
         with pytest.raises(RateLimitedError, match="deferred to the next run"):
-            usajobs.fetch_board(session(hosts=hosts), USAJOBS, options(server.url()))
+            fetch_board(usajobs, session(hosts=hosts), USAJOBS, options(server.url()))
         assert len(server.routes.seen) == 1  # the host's other board did not ask again
 
 
 def test_a_429_storm_ends_rate_limited_after_bounded_retries() -> None:
     with hostile_server({"/": status(429, Retry_After="0")}) as server:
         with pytest.raises(RateLimitedError, match="429 after retries") as caught:
-            themuse.fetch_board(session(retries=2), MUSE, options(server.url()))
+            fetch_board(themuse, session(retries=2), MUSE, options(server.url()))
         assert len(server.routes.seen) == 3
     assert caught.value.status == 429
 
@@ -122,7 +123,7 @@ def test_sleeping_on_retry_after_does_not_hold_the_host_turn() -> None:
 
         def storm() -> None:
             with pytest.raises(RateLimitedError):
-                themuse.fetch_board(session(retries=1), MUSE, opts)
+                fetch_board(themuse, session(retries=1), MUSE, opts)
             done["storm"] = time.monotonic()
 
         started = time.monotonic()
@@ -130,7 +131,7 @@ def test_sleeping_on_retry_after_does_not_hold_the_host_turn() -> None:
         thread.start()
         while not server.routes.seen:
             time.sleep(0.01)
-        usajobs.fetch_board(session(), USAJOBS, opts)  # same host, while the storm sleeps
+        fetch_board(usajobs, session(), USAJOBS, opts)  # same host, while the storm sleeps
         done["healthy"] = time.monotonic()
         thread.join()
     assert done["healthy"] < done["storm"]
@@ -142,9 +143,9 @@ def test_connection_refused_fails_fast_and_skips_the_hosts_other_boards() -> Non
     base = f"http://127.0.0.1:{closed_port()}"
     started = time.monotonic()
     with pytest.raises(HostDownError, match="unreachable"):
-        themuse.fetch_board(session(retries=3, hosts=hosts), MUSE, options(base))
+        fetch_board(themuse, session(retries=3, hosts=hosts), MUSE, options(base))
     with pytest.raises(SourceSkippedError, match="unreachable earlier in this run"):
-        usajobs.fetch_board(session(retries=3, hosts=hosts), USAJOBS, options(base))
+        fetch_board(usajobs, session(retries=3, hosts=hosts), USAJOBS, options(base))
     assert time.monotonic() - started < 1.0  # no backoff between connection attempts
 
 
@@ -154,7 +155,7 @@ def test_a_name_that_does_not_resolve_is_a_host_down(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(socket, "getaddrinfo", unknown)
     with pytest.raises(HostDownError, match="unreachable"):
-        themuse.fetch_board(session(retries=3), MUSE, options("http://board.invalid"))
+        fetch_board(themuse, session(retries=3), MUSE, options("http://board.invalid"))
 
 
 def test_a_redirect_to_another_host_is_refused_and_carries_no_key() -> None:
@@ -162,9 +163,9 @@ def test_a_redirect_to_another_host_is_refused_and_carries_no_key() -> None:
         elsewhere = other.url("/usajobs", host="localhost")
         with hostile_server({"/": redirect(elsewhere)}) as server:
             with pytest.raises(SourceError, match="another host") as caught:
-                usajobs.fetch_board(session(), USAJOBS, options(server.url()))
+                fetch_board(usajobs, session(), USAJOBS, options(server.url()))
             with pytest.raises(SourceError, match="another host"):
-                themuse.fetch_board(session(), MUSE, options(server.url()))
+                fetch_board(themuse, session(), MUSE, options(server.url()))
     assert other.routes.seen == []  # neither the header key nor the query key went there
     assert not isinstance(caught.value, TransientSourceError)
 
@@ -173,7 +174,7 @@ def test_a_same_host_redirect_is_followed_and_the_payload_says_where_it_came_fro
     with hostile_server() as server:
         server.routes.table["/muse"] = redirect(server.url("/moved/muse"), code=301)
         server.routes.table["/moved/muse"] = body(EMPTY_MUSE)
-        [raw] = themuse.fetch_board(session(), MUSE, options(server.url()))
+        [raw] = fetch_board(themuse, session(), MUSE, options(server.url()))
     assert raw.url.startswith(server.url("/muse?")) and MUSE_KEY not in raw.url
     assert raw.final_url == server.url("/moved/muse")
     assert raw.body == EMPTY_MUSE
@@ -183,7 +184,7 @@ def test_a_redirect_loop_is_an_error() -> None:
     with hostile_server() as server:
         server.routes.table["/"] = redirect(server.url("/muse/again"))
         with pytest.raises(SourceError, match="redirect loop"):
-            themuse.fetch_board(session(), MUSE, options(server.url()))
+            fetch_board(themuse, session(), MUSE, options(server.url()))
 
 
 def test_credentials_are_masked_in_payloads_errors_and_logs(
@@ -191,10 +192,10 @@ def test_credentials_are_masked_in_payloads_errors_and_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="urllib3")
     with hostile_server({"/muse": body(EMPTY_MUSE)}) as server:
-        [raw] = themuse.fetch_board(session(), MUSE, options(server.url()))
+        [raw] = fetch_board(themuse, session(), MUSE, options(server.url()))
         server.routes.table["/muse"] = status(500)
         with pytest.raises(TransientSourceError) as caught:
-            themuse.fetch_board(session(retries=1), MUSE, options(server.url()))
+            fetch_board(themuse, session(retries=1), MUSE, options(server.url()))
         assert MUSE_KEY in server.routes.seen[0].path  # the board did get its key
     assert "api_key=REDACTED" in raw.url
     for text in (raw.url, str(caught.value), caught.value.url, caplog.text):
@@ -246,7 +247,7 @@ def test_a_public_feed_may_move_to_another_host_but_a_keyed_api_may_not() -> Non
             page = SourceRef(name="f", kind="feed", board="f", company="F", url=server.url("/rss"))
             [raw] = fetch_source(session(), page, options(server.url())).payloads
             with pytest.raises(SourceError, match="another host"):
-                themuse.fetch_board(session(), MUSE, options(server.url()))
+                fetch_board(themuse, session(), MUSE, options(server.url()))
     assert raw.body == feed and raw.final_url == moved
     assert raw.url == server.url("/rss")
     assert [s.path for s in other.routes.seen] == ["/jobs.rss"]  # the API never went there

@@ -10,9 +10,10 @@ from pytest_httpserver import HTTPServer
 
 from core.errors import BoardGoneError, LayoutChangedError, SourceSkippedError
 from core.models import SourceRef
-from sources import adzuna
+from sources.boards import adzuna
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 BODY = (Path(__file__).parent / "data" / "recordings" / "adzuna" / "us-p1.json").read_bytes()
 SOURCE = SourceRef(
@@ -50,7 +51,7 @@ def test_each_country_is_searched_and_urls_are_redacted(httpserver: HTTPServer) 
         httpserver.expect_request(
             f"{API}/{country}/search/1", query_string=query()
         ).respond_with_data(BODY, content_type="application/json")
-    payloads = adzuna.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(adzuna, session(), SOURCE, options(httpserver))
     assert len(payloads) == 2
     assert all("key-456" not in p.url and "id-123" not in p.url for p in payloads)
     assert "/us/search/1?" in payloads[0].url and "app_key=REDACTED" in payloads[0].url
@@ -65,7 +66,7 @@ def test_a_full_page_asks_for_the_next_one(httpserver: HTTPServer) -> None:
         BODY, content_type="application/json"
     )
     source = SourceRef("a", "adzuna", "adzuna", "Adzuna", params={"countries": ["us"]})
-    payloads = adzuna.fetch_board(session(), source, options(httpserver))
+    payloads = fetch_board(adzuna, session(), source, options(httpserver))
     assert len(payloads) == 2 * len(adzuna.DEFAULT_SEARCH)
 
 
@@ -74,14 +75,14 @@ def test_skipped_without_keys_before_any_request(
     httpserver: HTTPServer, credentials: dict[str, str]
 ) -> None:
     with pytest.raises(SourceSkippedError, match="ADZUNA"):
-        adzuna.fetch_board(session(), SOURCE, options(httpserver, credentials=credentials))
+        fetch_board(adzuna, session(), SOURCE, options(httpserver, credentials=credentials))
     assert httpserver.log == []
 
 
 def test_404_is_board_gone_and_the_error_hides_the_key(httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"{API}/us/search/1").respond_with_data("gone", status=404)
     with pytest.raises(BoardGoneError) as caught:
-        adzuna.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(adzuna, session(), SOURCE, options(httpserver))
     assert "key-456" not in caught.value.url and "key-456" not in str(caught.value)
     assert caught.value.status == 404
 
@@ -91,7 +92,7 @@ def test_malformed_json_is_a_layout_change(httpserver: HTTPServer) -> None:
         b'{"results": [', content_type="application/json"
     )
     with pytest.raises(LayoutChangedError) as caught:
-        adzuna.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(adzuna, session(), SOURCE, options(httpserver))
     assert len(caught.value.payloads) == 1
 
 
@@ -100,4 +101,4 @@ def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
         "<html>Forbidden</html>", content_type="text/html"
     )
     with pytest.raises(LayoutChangedError):
-        adzuna.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(adzuna, session(), SOURCE, options(httpserver))

@@ -9,9 +9,10 @@ from pytest_httpserver import HTTPServer
 
 from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
-from sources import arbeitnow
+from sources.boards import arbeitnow
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 DATA = Path(__file__).parent / "data" / "recordings" / "arbeitnow"
 PAGE1, PAGE2 = (DATA / "page1.json").read_bytes(), (DATA / "page2.json").read_bytes()
@@ -36,14 +37,14 @@ def serve(server: HTTPServer, page: int, body: bytes) -> None:
 def test_pages_follow_links_next_on_our_base_until_it_is_null(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
     serve(httpserver, 2, PAGE2)
-    payloads = arbeitnow.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(arbeitnow, session(), SOURCE, options(httpserver))
     assert [p.body for p in payloads] == [PAGE1, PAGE2]
     assert all(p.url.startswith(httpserver.url_for(API)) for p in payloads)
 
 
 def test_paging_is_bounded_by_max_pages(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
-    payloads = arbeitnow.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    payloads = fetch_board(arbeitnow, session(), SOURCE, options(httpserver, max_pages=1))
     assert len(payloads) == 1 and len(httpserver.log) == 1
 
 
@@ -57,27 +58,27 @@ def test_next_page_reads_the_link_and_never_goes_back() -> None:
 def test_404_is_board_gone(httpserver: HTTPServer) -> None:
     httpserver.expect_request(API).respond_with_data("gone", status=404)
     with pytest.raises(BoardGoneError):
-        arbeitnow.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(arbeitnow, session(), SOURCE, options(httpserver))
 
 
 def test_malformed_json_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
     serve(httpserver, 2, b'{"data": [')
     with pytest.raises(LayoutChangedError) as caught:
-        arbeitnow.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(arbeitnow, session(), SOURCE, options(httpserver))
     assert [p.body for p in caught.value.payloads] == [PAGE1, b'{"data": [']
 
 
 def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request(API).respond_with_data("<html>oops</html>", content_type="text/html")
     with pytest.raises(LayoutChangedError):
-        arbeitnow.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(arbeitnow, session(), SOURCE, options(httpserver))
 
 
 def test_a_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
     httpserver.expect_request(API).respond_with_data("upstream error", status=500)
     with pytest.raises(TransientSourceError) as caught:
-        arbeitnow.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(arbeitnow, session(), SOURCE, options(httpserver))
     assert caught.value.status == 500
     assert [p.body for p in caught.value.payloads] == [PAGE1]

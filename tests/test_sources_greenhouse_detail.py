@@ -16,10 +16,11 @@ from core.errors import TransientSourceError
 from core.models import Posting, RawPayload, SourceRef
 from parsers.boards.greenhouse import parse_payload
 from pipeline.ingest import FetchResult, store_and_parse
-from sources import greenhouse
+from sources.boards import greenhouse
 from sources.options import FetchOptions
 from sources.session import build_session
 from tests.conftest import SAMPLE
+from tests.helpers import fetch_board
 
 REC = Path(__file__).parent / "data" / "recordings" / "greenhouse"
 BOARD = "halcyontrials"
@@ -94,7 +95,7 @@ def recorded_jobs() -> list[dict[str, Any]]:
 def test_relevant_jobs_without_list_pay_get_their_detail(httpserver: HTTPServer) -> None:
     serve_list(httpserver)
     serve_details(httpserver)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     assert detail_requests(httpserver) == [CTM, CTA, DIRECTOR]  # not CRA (list pay), not SWE
     detail_log = [r for r, _ in httpserver.log if r.path != LIST_PATH]
     assert all(r.query_string == b"pay_transparency=true" for r in detail_log)
@@ -106,7 +107,7 @@ def test_relevant_jobs_without_list_pay_get_their_detail(httpserver: HTTPServer)
 def test_detail_pay_reaches_the_posting_in_dollars_not_cents(httpserver: HTTPServer) -> None:
     serve_list(httpserver)
     serve_details(httpserver)
-    postings = final_postings(greenhouse.fetch_board(session(), source(), options(httpserver)))
+    postings = final_postings(fetch_board(greenhouse, session(), source(), options(httpserver)))
     ctm = postings[CTM]
     assert ctm.salary_basis == "board"  # structured pay beats the $120,000 - $135,000 in the text
     assert ctm.salary is not None
@@ -121,7 +122,7 @@ def test_detail_pay_reaches_the_posting_in_dollars_not_cents(httpserver: HTTPSer
 def test_a_non_relevant_title_gets_no_detail_call(httpserver: HTTPServer) -> None:
     serve_list(httpserver)
     serve_details(httpserver)
-    greenhouse.fetch_board(session(), source(), options(httpserver))
+    fetch_board(greenhouse, session(), source(), options(httpserver))
     assert SWE not in detail_requests(httpserver)
     assert not [r for r, _ in httpserver.log if r.path.endswith(SWE)]
 
@@ -130,7 +131,7 @@ def test_a_list_carrying_pay_ranges_needs_no_detail_call(httpserver: HTTPServer)
     pay = recorded_jobs()[1]["pay_input_ranges"]
     listing = listing_with([{**job, "pay_input_ranges": pay} for job in recorded_jobs()])
     serve_list(httpserver, listing)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     assert len(httpserver.log) == 1 and [p.body for p in payloads] == [listing]
 
 
@@ -138,7 +139,7 @@ def test_a_detail_500_keeps_the_list_and_records_the_error(httpserver: HTTPServe
     serve_list(httpserver)
     serve_details(httpserver, status={CTA: 500})
     with pytest.raises(TransientSourceError) as caught:
-        greenhouse.fetch_board(session(), source(), options(httpserver))
+        fetch_board(greenhouse, session(), source(), options(httpserver))
     error = caught.value
     assert error.status == 500 and error.url.endswith(f"/{CTA}?pay_transparency=true")
     assert [p.body for p in error.payloads] == [body("jobs_list.json"), body(DETAILS[CTM])]
@@ -152,7 +153,7 @@ def test_a_detail_500_keeps_the_list_and_records_the_error(httpserver: HTTPServe
 def test_the_warehouse_keeps_the_detail_pay(httpserver: HTTPServer, db) -> None:
     serve_list(httpserver)
     serve_details(httpserver)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     outcome = store_and_parse(db, FetchResult(source(), payloads=payloads))
     assert outcome.status == "ok" and outcome.new_postings == 5
     row = db.execute(
@@ -167,14 +168,14 @@ def test_an_unchanged_detail_still_wins_over_a_changed_list(httpserver: HTTPServ
     """The list's bytes change (another job edited), the detail's do not: its pay stands."""
     serve_list(httpserver)
     serve_details(httpserver)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     store_and_parse(db, FetchResult(source(), payloads=payloads))
     listing = json.loads(body("jobs_list.json"))
     listing["jobs"][2]["title"] = "Staff Software Engineer, Clinical Data Platform"
     httpserver.clear_all_handlers()
     serve_list(httpserver, json.dumps(listing).encode())
     serve_details(httpserver)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     outcome = store_and_parse(db, FetchResult(source(), payloads=payloads))
     assert outcome.postings == 5  # a job in the list and in its detail counts once
     row = db.execute(
@@ -188,7 +189,7 @@ def test_an_unchanged_detail_still_wins_over_a_changed_list(httpserver: HTTPServ
 def test_a_withdrawn_job_is_skipped(httpserver: HTTPServer) -> None:
     serve_list(httpserver)
     serve_details(httpserver, status={CTM: 404})
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     assert detail_requests(httpserver) == [CTM, CTA, DIRECTOR]
     assert [p.body for p in payloads[1:]] == [body(DETAILS[CTA]), body(DETAILS[DIRECTOR])]
 
@@ -196,7 +197,7 @@ def test_a_withdrawn_job_is_skipped(httpserver: HTTPServer) -> None:
 def test_detail_calls_are_capped_by_params(httpserver: HTTPServer) -> None:
     serve_list(httpserver)
     serve_details(httpserver)
-    payloads = greenhouse.fetch_board(session(), source(max_details=1), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(max_details=1), options(httpserver))
     assert detail_requests(httpserver) == [CTM] and len(payloads) == 2
 
 
@@ -208,7 +209,7 @@ def test_detail_calls_are_capped_by_default(httpserver: HTTPServer) -> None:
         return Response(body(DETAILS[CTM]), content_type=JSON)
 
     httpserver.expect_request(re.compile(f"{LIST_PATH}/\\d+")).respond_with_handler(detail)
-    payloads = greenhouse.fetch_board(session(), source(), options(httpserver))
+    payloads = fetch_board(greenhouse, session(), source(), options(httpserver))
     assert len(detail_requests(httpserver)) == greenhouse.MAX_DETAILS
     assert len(payloads) == 1 + greenhouse.MAX_DETAILS
 
@@ -218,7 +219,7 @@ def test_new_jobs_come_before_stored_ones_under_the_cap(httpserver: HTTPServer) 
     serve_details(httpserver)
     known = frozenset({CTM, CRA, SWE})
     opts = options(httpserver, known_ids=known)
-    greenhouse.fetch_board(session(), source(max_details=2), opts)
+    fetch_board(greenhouse, session(), source(max_details=2), opts)
     assert detail_requests(httpserver) == [CTA, DIRECTOR]
 
 
@@ -226,7 +227,7 @@ def test_stored_jobs_are_refreshed_newest_edit_first(httpserver: HTTPServer) -> 
     serve_list(httpserver)
     serve_details(httpserver)
     opts = options(httpserver, known_ids=frozenset({CTM, CTA, DIRECTOR}))
-    greenhouse.fetch_board(session(), source(), opts)
+    fetch_board(greenhouse, session(), source(), opts)
     assert detail_requests(httpserver) == [CTA, CTM, DIRECTOR]  # updated 23rd, 20th, 18th
 
 
@@ -235,7 +236,7 @@ def test_details_come_from_the_host_that_served_the_list(httpserver: HTTPServer)
         httpserver.expect_request(LIST_PATH).respond_with_data("not found", status=404)
         serve_list(eu)
         serve_details(eu)
-        payloads = greenhouse.fetch_board(session(), source(), options(httpserver, eu))
+        payloads = fetch_board(greenhouse, session(), source(), options(httpserver, eu))
         assert len(httpserver.log) == 1 and detail_requests(eu) == [CTM, CTA, DIRECTOR]
         assert all(p.url.startswith(eu.url_for("")) for p in payloads)
 
@@ -295,7 +296,7 @@ def test_the_sample_board_asks_only_for_its_director(httpserver: HTTPServer) -> 
         detail, content_type=JSON
     )
     northwind = SourceRef("greenhouse-northwindbio", "greenhouse", "northwindbio", "Northwind Bio")
-    payloads = greenhouse.fetch_board(session(), northwind, options(httpserver))
+    payloads = fetch_board(greenhouse, session(), northwind, options(httpserver))
     assert [p.body for p in payloads] == [listing, detail]
     director = parse_payload(payloads[1], northwind).postings[0]
     assert director.salary_basis == "text" and director.salary is not None
@@ -305,5 +306,5 @@ def test_a_job_listed_twice_is_asked_for_once(httpserver: HTTPServer) -> None:
     ctm = recorded_jobs()[0]
     serve_list(httpserver, listing_with([ctm, ctm]))
     serve_details(httpserver)
-    greenhouse.fetch_board(session(), source(), options(httpserver))
+    fetch_board(greenhouse, session(), source(), options(httpserver))
     assert detail_requests(httpserver) == [CTM]

@@ -11,10 +11,11 @@ from pytest_httpserver import HTTPServer
 
 from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
 from core.models import SourceRef
-from sources import ashby, greenhouse, lever
+from sources.boards import ashby, greenhouse, lever
 from sources.options import FetchOptions
 from sources.session import build_session
 from tests.conftest import SAMPLE
+from tests.helpers import fetch_board
 
 ASHBY_BODY = gzip.decompress((SAMPLE / "ashby" / "solace.json.gz").read_bytes())
 GREENHOUSE_BODY = (SAMPLE / "greenhouse" / "northwindbio.json").read_bytes()
@@ -40,7 +41,7 @@ def test_ashby_board_fetched_as_recorded(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/solace", query_string="includeCompensation=true").respond_with_data(
         ASHBY_BODY, content_type="application/json"
     )
-    payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+    payloads = fetch_board(ashby, session(), ref("ashby", "solace"), options(httpserver))
     assert len(payloads) == 1 and payloads[0].body == ASHBY_BODY
     assert payloads[0].status == 200 and payloads[0].source == "ashby-solace"
     assert httpserver.log[0][0].headers["User-Agent"] == "ClinOpsJobAlerts-test/1"
@@ -53,8 +54,8 @@ def test_greenhouse_board_with_content_and_pay(httpserver: HTTPServer) -> None:
     httpserver.expect_request(  # the one relevant job the list gives no pay ranges
         "/northwindbio/jobs/7712448002", query_string="pay_transparency=true"
     ).respond_with_data(GREENHOUSE_DETAIL, content_type="application/json")
-    payloads = greenhouse.fetch_board(
-        session(), ref("greenhouse", "northwindbio"), options(httpserver)
+    payloads = fetch_board(
+        greenhouse, session(), ref("greenhouse", "northwindbio"), options(httpserver)
     )
     assert json.loads(payloads[0].body)["meta"]["total"] == len(json.loads(GREENHOUSE_BODY)["jobs"])
     assert [json.loads(p.body)["id"] for p in payloads[1:]] == [7712448002]
@@ -68,7 +69,7 @@ def test_lever_pages_until_a_short_page(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/big", query_string="mode=json&skip=100&limit=100"
     ).respond_with_data(LEVER_BODY, content_type="application/json")
-    payloads = lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+    payloads = fetch_board(lever, session(), ref("lever", "big"), options(httpserver))
     assert len(payloads) == 2
     assert len(httpserver.log) == 2
 
@@ -81,7 +82,7 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer) -> None:
         ASHBY_BODY, content_type="application/json"
     )
     started = time.monotonic()
-    payloads = ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+    payloads = fetch_board(ashby, session(), ref("ashby", "solace"), options(httpserver))
     assert payloads[0].status == 200
     assert len(httpserver.log) == 2
     assert time.monotonic() - started >= 0.9  # the server's Retry-After was honoured
@@ -90,7 +91,7 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer) -> None:
 def test_500_is_retried_a_bounded_number_of_times_then_given_up(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/solace").respond_with_data("boom", status=500)
     with pytest.raises(TransientSourceError) as caught:
-        ashby.fetch_board(session(retries=2), ref("ashby", "solace"), options(httpserver))
+        fetch_board(ashby, session(retries=2), ref("ashby", "solace"), options(httpserver))
     assert caught.value.status == 500
     assert len(httpserver.log) == 3  # the first try and two retries
 
@@ -98,7 +99,7 @@ def test_500_is_retried_a_bounded_number_of_times_then_given_up(httpserver: HTTP
 def test_404_means_the_board_moved_or_closed(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/gone/jobs").respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError, match="moved or closed"):
-        greenhouse.fetch_board(session(), ref("greenhouse", "gone"), options(httpserver))
+        fetch_board(greenhouse, session(), ref("greenhouse", "gone"), options(httpserver))
     assert len(httpserver.log) == 2  # the global host, then the EU host
 
 
@@ -107,14 +108,14 @@ def test_malformed_json_is_a_layout_change_that_keeps_the_payload(httpserver: HT
         '{"jobs": [', content_type="application/json"
     )
     with pytest.raises(LayoutChangedError) as caught:
-        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+        fetch_board(ashby, session(), ref("ashby", "solace"), options(httpserver))
     assert [p.body for p in caught.value.payloads] == [b'{"jobs": [']
 
 
 def test_unexpected_shape_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/solace").respond_with_json({"postings": []})
     with pytest.raises(LayoutChangedError, match="jobs"):
-        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver))
+        fetch_board(ashby, session(), ref("ashby", "solace"), options(httpserver))
 
 
 def test_oversized_body_is_refused(httpserver: HTTPServer) -> None:
@@ -122,13 +123,13 @@ def test_oversized_body_is_refused(httpserver: HTTPServer) -> None:
         ASHBY_BODY, content_type="application/json"
     )
     with pytest.raises(SourceError, match="larger than"):
-        ashby.fetch_board(session(), ref("ashby", "solace"), options(httpserver, max_bytes=1000))
+        fetch_board(ashby, session(), ref("ashby", "solace"), options(httpserver, max_bytes=1000))
 
 
 def test_connection_refused_is_transient() -> None:
     dead = FetchOptions(timeout=2, base_urls={"ashby": "http://127.0.0.1:9"})
     with pytest.raises(TransientSourceError, match="network error"):
-        ashby.fetch_board(session(retries=0), ref("ashby", "solace"), dead)
+        fetch_board(ashby, session(retries=0), ref("ashby", "solace"), dead)
 
 
 def test_request_headers_apply_to_one_request_only(httpserver: HTTPServer) -> None:
@@ -160,7 +161,7 @@ def test_a_board_missing_on_its_region_host_is_tried_on_the_other(httpserver: HT
         httpserver.expect_request("/eurocro").respond_with_data("no", status=404)
         here, there = httpserver.url_for("").rstrip("/"), eu.url_for("").rstrip("/")
         both = FetchOptions(timeout=5, base_urls={"lever-global": here, "lever-eu": there})
-        payloads = lever.fetch_board(session(), ref("lever", "eurocro"), both)
+        payloads = fetch_board(lever, session(), ref("lever", "eurocro"), both)
         assert len(payloads) == 1 and payloads[0].url.startswith(eu.url_for(""))
         assert len(httpserver.log) == 1 and len(eu.log) == 1
 
@@ -186,7 +187,7 @@ def test_lever_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
     serve_lever_page(httpserver, 0, full)
     serve_lever_page(httpserver, 100, b"upstream error", status=500)
     with pytest.raises(TransientSourceError) as caught:
-        lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+        fetch_board(lever, session(), ref("lever", "big"), options(httpserver))
     assert caught.value.status == 500
     assert [p.body for p in caught.value.payloads] == [full]
 
@@ -194,7 +195,7 @@ def test_lever_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
 def test_lever_says_when_max_pages_cut_the_board_short(httpserver: HTTPServer) -> None:
     serve_lever_page(httpserver, 0, lever_page(100))
     serve_lever_page(httpserver, 100, LEVER_BODY)
-    capped = lever.fetch_board(session(), ref("lever", "big"), options(httpserver, max_pages=1))
+    capped = fetch_board(lever, session(), ref("lever", "big"), options(httpserver, max_pages=1))
     assert len(capped) == 1 and capped.capped
-    whole = lever.fetch_board(session(), ref("lever", "big"), options(httpserver))
+    whole = fetch_board(lever, session(), ref("lever", "big"), options(httpserver))
     assert len(whole) == 2 and not whole.capped

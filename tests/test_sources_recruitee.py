@@ -12,9 +12,10 @@ from werkzeug import Request, Response
 
 from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
 from core.models import SourceRef
-from sources import recruitee
+from sources.boards import recruitee
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 REC = Path(__file__).parent / "data" / "recordings" / "recruitee"
 OFFERS = "/api/offers/"
@@ -42,7 +43,7 @@ def test_the_default_base_is_the_company_subdomain():
 
 def test_one_request_returns_every_offer(httpserver: HTTPServer):
     httpserver.expect_request(OFFERS).respond_with_data(body("offers.json"), content_type=JSON)
-    payloads = recruitee.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(recruitee, session(), SOURCE, options(httpserver))
     assert [p.body for p in payloads] == [body("offers.json")]
     assert payloads[0].content_type == JSON and len(httpserver.log) == 1
 
@@ -51,7 +52,7 @@ def test_an_empty_list_on_a_generic_subdomain_is_returned(httpserver: HTTPServer
     httpserver.expect_request(OFFERS).respond_with_data(
         body("offers_empty.json"), content_type=JSON
     )
-    payloads = recruitee.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(recruitee, session(), SOURCE, options(httpserver))
     assert [p.body for p in payloads] == [body("offers_empty.json")]
 
 
@@ -61,21 +62,21 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer):
     )
     httpserver.expect_request(OFFERS).respond_with_data(body("offers.json"), content_type=JSON)
     started = time.monotonic()
-    payloads = recruitee.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(recruitee, session(), SOURCE, options(httpserver))
     assert time.monotonic() - started >= 0.9 and payloads[0].status == 200
 
 
 def test_500_is_retried_then_given_up(httpserver: HTTPServer):
     httpserver.expect_request(OFFERS).respond_with_data("boom", status=500)
     with pytest.raises(TransientSourceError):
-        recruitee.fetch_board(session(retries=2), SOURCE, options(httpserver))
+        fetch_board(recruitee, session(retries=2), SOURCE, options(httpserver))
     assert len(httpserver.log) == 3
 
 
 def test_404_means_the_company_moved(httpserver: HTTPServer):
     httpserver.expect_request(OFFERS).respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError):
-        recruitee.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(recruitee, session(), SOURCE, options(httpserver))
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_unreadable_offers_are_a_layout_change(
 ):
     httpserver.expect_request(OFFERS).respond_with_data(data, content_type=content_type)
     with pytest.raises(LayoutChangedError, match=match) as caught:
-        recruitee.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(recruitee, session(), SOURCE, options(httpserver))
     assert [p.body for p in caught.value.payloads] == [data]
 
 
@@ -105,7 +106,7 @@ def test_a_transfer_cut_short_is_a_source_error(httpserver: HTTPServer):
 
     httpserver.expect_request(OFFERS).respond_with_handler(handler)
     with pytest.raises(SourceError):
-        recruitee.fetch_board(session(retries=0), SOURCE, options(httpserver))
+        fetch_board(recruitee, session(retries=0), SOURCE, options(httpserver))
 
 
 def test_a_redirect_is_followed(httpserver: HTTPServer):
@@ -115,5 +116,5 @@ def test_a_redirect_is_followed(httpserver: HTTPServer):
     httpserver.expect_request("/api/offers").respond_with_data(
         body("offers.json"), content_type=JSON
     )
-    payloads = recruitee.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(recruitee, session(), SOURCE, options(httpserver))
     assert payloads[0].body == body("offers.json")

@@ -9,9 +9,10 @@ from pytest_httpserver import HTTPServer
 
 from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
-from sources import remotive
+from sources.boards import remotive
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 BODY = (
     Path(__file__).parent / "data" / "recordings" / "remotive" / "search-clinical.json"
@@ -38,7 +39,7 @@ def test_one_request_per_keyword(httpserver: HTTPServer) -> None:
         httpserver.expect_request(
             "/api/remote-jobs", query_string={"search": term}
         ).respond_with_data(BODY, content_type="application/json")
-    payloads = remotive.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(remotive, session(), SOURCE, options(httpserver))
     assert [p.body for p in payloads] == [BODY, BODY]
     assert len(httpserver.log) == 2
 
@@ -51,7 +52,7 @@ def test_default_keyword() -> None:
 def test_404_is_board_gone(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/remote-jobs").respond_with_data("gone", status=404)
     with pytest.raises(BoardGoneError):
-        remotive.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(remotive, session(), SOURCE, options(httpserver))
 
 
 def test_malformed_json_is_a_layout_change(httpserver: HTTPServer) -> None:
@@ -59,7 +60,7 @@ def test_malformed_json_is_a_layout_change(httpserver: HTTPServer) -> None:
         b'{"jobs": [', content_type="application/json"
     )
     with pytest.raises(LayoutChangedError) as caught:
-        remotive.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(remotive, session(), SOURCE, options(httpserver))
     assert len(caught.value.payloads) == 1
 
 
@@ -68,13 +69,13 @@ def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
         "<!doctype html><p>maintenance</p>", content_type="text/html"
     )
     with pytest.raises(LayoutChangedError):
-        remotive.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(remotive, session(), SOURCE, options(httpserver))
 
 
 def test_envelope_without_jobs_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/remote-jobs").respond_with_json({"00-warning": "x"})
     with pytest.raises(LayoutChangedError, match="jobs"):
-        remotive.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(remotive, session(), SOURCE, options(httpserver))
 
 
 def test_a_500_on_the_second_keyword_keeps_the_first(httpserver: HTTPServer) -> None:
@@ -83,6 +84,6 @@ def test_a_500_on_the_second_keyword_keeps_the_first(httpserver: HTTPServer) -> 
     ).respond_with_data(BODY, content_type="application/json")
     httpserver.expect_request("/api/remote-jobs").respond_with_data("upstream error", status=500)
     with pytest.raises(TransientSourceError) as caught:
-        remotive.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(remotive, session(), SOURCE, options(httpserver))
     assert caught.value.status == 500
     assert [p.body for p in caught.value.payloads] == [BODY]

@@ -8,12 +8,13 @@ import pytest
 
 from core.errors import ConfigError, SourceError, TransientSourceError
 from core.models import SourceRef
-from sources import ashby, lever
+from sources.boards import ashby, lever
 from sources.options import FetchOptions
 from sources.registry import load_sources
 from sources.replay import use_replay
 from sources.session import build_session
 from tests.conftest import SAMPLE
+from tests.helpers import fetch_board
 
 
 def replay_session(folder=SAMPLE):
@@ -22,23 +23,23 @@ def replay_session(folder=SAMPLE):
 
 def test_every_sample_source_is_recorded() -> None:
     session = replay_session()
-    from sources.registry import connector_for
+    from sources.registry import boards
 
     for source in load_sources(SAMPLE / "sources.yaml"):
-        payloads = connector_for(source.kind)(session, source, FetchOptions())
+        payloads = fetch_board(boards()[source.kind], session, source, FetchOptions())
         assert payloads and all(p.status == 200 for p in payloads)
 
 
 def test_gzip_recordings_are_served_decompressed() -> None:
     source = SourceRef(name="ashby-solace", kind="ashby", board="solace", company="Solace")
-    payload = ashby.fetch_board(replay_session(), source, FetchOptions())[0]
+    payload = fetch_board(ashby, replay_session(), source, FetchOptions())[0]
     assert payload.body == gzip.decompress((SAMPLE / "ashby" / "solace.json.gz").read_bytes())
 
 
 def test_an_unrecorded_request_fails_clearly() -> None:
     source = SourceRef(name="lever-x", kind="lever", board="not-recorded", company="X")
     with pytest.raises(SourceError, match="no recorded response") as caught:
-        lever.fetch_board(replay_session(), source, FetchOptions())
+        fetch_board(lever, replay_session(), source, FetchOptions())
     assert not isinstance(caught.value, TransientSourceError)
 
 

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core.errors import ConfigError
-from sources import lever
+from sources.boards import lever
 from sources.options import FetchOptions
 from sources.registry import load_sources
 from sources.replay import shift_dates, use_replay
 from sources.session import build_session
 from tests.conftest import SAMPLE
+from tests.helpers import fetch_board
 
 AS_OF = date(2026, 11, 25)
 
@@ -46,7 +47,7 @@ def test_replayed_sample_postings_keep_their_ages() -> None:
     """A Lever posting created 23 days before the recording is 23 days old today."""
     source = next(s for s in load_sources(SAMPLE / "sources.yaml") if s.name == "lever-trialpath")
     session = use_replay(build_session(user_agent="test", retries=0), SAMPLE)
-    body = json.loads(lever.fetch_board(session, source, FetchOptions())[0].body)
+    body = json.loads(fetch_board(lever, session, source, FetchOptions())[0].body)
     recorded = json.loads((SAMPLE / "lever" / "trialpath.json").read_bytes())
     today = datetime.now(UTC).date()
     for served, original in zip(body, recorded, strict=True):

@@ -11,9 +11,10 @@ from pytest_httpserver import HTTPServer
 
 from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
-from sources import smartrecruiters
+from sources.boards import smartrecruiters
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 REC = Path(__file__).parent / "data" / "recordings" / "smartrecruiters"
 LIST = "/v1/companies/BrightWaveCRO/postings"
@@ -56,7 +57,7 @@ def requested(server: HTTPServer) -> list[str]:
 
 def test_pages_by_the_echoed_limit_until_total_found(httpserver: HTTPServer):
     serve_board(httpserver)
-    payloads = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
     assert requested(httpserver) == [
         "?limit=100&offset=0",
         "?limit=100&offset=3",  # the server echoed limit 3: the next page starts at 3
@@ -73,14 +74,14 @@ def test_pages_by_the_echoed_limit_until_total_found(httpserver: HTTPServer):
 
 def test_an_empty_board_is_one_payload(httpserver: HTTPServer):
     serve_page(httpserver, 0, "postings_empty.json")
-    payloads = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
     assert len(payloads) == 1 and len(httpserver.log) == 1
 
 
 def test_max_pages_and_known_ids_limit_the_requests(httpserver: HTTPServer):
     serve_board(httpserver)
     opts = options(httpserver, max_pages=1, known_ids=frozenset({CRA}))
-    payloads = smartrecruiters.fetch_board(session(), SOURCE, opts)
+    payloads = fetch_board(smartrecruiters, session(), SOURCE, opts)
     assert requested(httpserver) == ["?limit=100&offset=0", f"/{CTM}"]
     assert len(payloads) == 2
 
@@ -91,7 +92,7 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer):
     )
     serve_board(httpserver)
     started = time.monotonic()
-    payloads = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
     assert time.monotonic() - started >= 0.9
     assert len(payloads) == 5
 
@@ -102,7 +103,7 @@ def test_500_is_retried_then_given_up_keeping_earlier_payloads(httpserver: HTTPS
         "boom", status=500
     )
     with pytest.raises(TransientSourceError) as caught:
-        smartrecruiters.fetch_board(session(retries=2), SOURCE, options(httpserver))
+        fetch_board(smartrecruiters, session(retries=2), SOURCE, options(httpserver))
     assert len(httpserver.log) == 1 + 3
     assert [p.body for p in caught.value.payloads] == [body("postings_page1.json")]
 
@@ -110,7 +111,7 @@ def test_500_is_retried_then_given_up_keeping_earlier_payloads(httpserver: HTTPS
 def test_404_means_the_company_moved(httpserver: HTTPServer):
     httpserver.expect_request(LIST).respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError):
-        smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
 
 
 @pytest.mark.parametrize(
@@ -126,7 +127,7 @@ def test_unreadable_list_is_a_layout_change(
 ):
     httpserver.expect_request(LIST).respond_with_data(data, content_type=content_type)
     with pytest.raises(LayoutChangedError, match=match) as caught:
-        smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
     assert [p.body for p in caught.value.payloads] == [data]
 
 
@@ -137,13 +138,13 @@ def test_a_redirect_is_followed(httpserver: HTTPServer):
     httpserver.expect_request("/v1/companies/brightwave/all").respond_with_data(
         body("postings_empty.json"), content_type=JSON
     )
-    payloads = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver))
     assert payloads[0].body == body("postings_empty.json")
 
 
 def test_says_when_max_pages_cut_the_list_short(httpserver: HTTPServer):
     serve_board(httpserver)
-    capped = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    capped = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver, max_pages=1))
     assert capped.capped
-    whole = smartrecruiters.fetch_board(session(), SOURCE, options(httpserver, max_pages=2))
+    whole = fetch_board(smartrecruiters, session(), SOURCE, options(httpserver, max_pages=2))
     assert not whole.capped  # offset 6 >= totalFound 5: the list ended within the cap

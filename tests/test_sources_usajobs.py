@@ -14,9 +14,10 @@ from core.errors import (
     TransientSourceError,
 )
 from core.models import SourceRef
-from sources import usajobs
+from sources.boards import usajobs
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 DATA = Path(__file__).parent / "data" / "recordings" / "usajobs"
 PAGE1, PAGE2 = (DATA / "page1.json").read_bytes(), (DATA / "page2.json").read_bytes()
@@ -47,7 +48,7 @@ def test_pages_up_to_number_of_pages_with_the_identifying_headers(httpserver: HT
     serve(httpserver, 1, PAGE1)
     serve(httpserver, 2, PAGE2)
     shared = session()
-    payloads = usajobs.fetch_board(shared, SOURCE, options(httpserver))
+    payloads = fetch_board(usajobs, shared, SOURCE, options(httpserver))
     assert [p.body for p in payloads] == [PAGE1, PAGE2]
     headers = httpserver.log[0][0].headers
     assert headers["Authorization-Key"] == "secret-key"
@@ -61,49 +62,49 @@ def test_skipped_without_key_and_email_before_any_request(
     httpserver: HTTPServer, credentials: dict[str, str]
 ) -> None:
     with pytest.raises(SourceSkippedError, match="JOBALERTS_USAJOBS_API_KEY"):
-        usajobs.fetch_board(session(), SOURCE, options(httpserver, credentials=credentials))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver, credentials=credentials))
     assert httpserver.log == []
 
 
 def test_an_empty_first_page_stops(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, EMPTY)
-    assert len(usajobs.fetch_board(session(), SOURCE, options(httpserver))) == 1
+    assert len(fetch_board(usajobs, session(), SOURCE, options(httpserver))) == 1
 
 
 def test_paging_is_bounded_by_max_pages(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
-    payloads = usajobs.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    payloads = fetch_board(usajobs, session(), SOURCE, options(httpserver, max_pages=1))
     assert len(payloads) == 1 and len(httpserver.log) == 1
 
 
 def test_404_is_board_gone(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/search").respond_with_data("gone", status=404)
     with pytest.raises(BoardGoneError):
-        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver))
 
 
 def test_malformed_json_is_a_layout_change(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, b'{"SearchResult": ')
     with pytest.raises(LayoutChangedError):
-        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver))
 
 
 def test_html_with_200_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/search").respond_with_data("<html/>", content_type="text/html")
     with pytest.raises(LayoutChangedError):
-        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver))
 
 
 def test_a_body_without_search_result_is_a_layout_change(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/api/search").respond_with_json({"Results": []})
     with pytest.raises(LayoutChangedError, match="SearchResult"):
-        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver))
 
 
 def test_a_500_on_page_two_keeps_page_one(httpserver: HTTPServer) -> None:
     serve(httpserver, 1, PAGE1)
     httpserver.expect_request("/api/search").respond_with_data("upstream error", status=500)
     with pytest.raises(TransientSourceError) as caught:
-        usajobs.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(usajobs, session(), SOURCE, options(httpserver))
     assert caught.value.status == 500
     assert [p.body for p in caught.value.payloads] == [PAGE1]

@@ -13,9 +13,10 @@ from werkzeug import Request, Response
 
 from core.errors import BoardGoneError, LayoutChangedError, TransientSourceError
 from core.models import SourceRef
-from sources import workable
+from sources.boards import workable
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 REC = Path(__file__).parent / "data" / "recordings" / "workable"
 SEARCH = "/api/v3/accounts/halcyon-trials/jobs"
@@ -67,7 +68,7 @@ def details(server: HTTPServer) -> list[str]:
 
 def test_follows_next_page_then_fetches_relevant_details(httpserver: HTTPServer):
     serve_board(httpserver)
-    payloads = workable.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(workable, session(), SOURCE, options(httpserver))
     first = {"query": "", "location": [], "department": [], "worktype": [], "remote": []}
     assert searches(httpserver) == [first, {**first, "token": TOKEN}]
     assert details(httpserver) == [CTM, CRA, CPM]  # not the specialist, not the intern
@@ -81,7 +82,7 @@ def test_follows_next_page_then_fetches_relevant_details(httpserver: HTTPServer)
 def test_known_ids_and_max_pages_limit_the_requests(httpserver: HTTPServer):
     serve_board(httpserver)
     opts = options(httpserver, max_pages=1, known_ids=frozenset({CTM}))
-    payloads = workable.fetch_board(session(), SOURCE, opts)
+    payloads = fetch_board(workable, session(), SOURCE, opts)
     assert len(searches(httpserver)) == 1 and details(httpserver) == [CRA]
     assert len(payloads) == 2
 
@@ -90,7 +91,7 @@ def test_a_repeated_token_ends_the_search(httpserver: HTTPServer):
     serve_search(httpserver, {None: body("jobs_page1.json"), TOKEN: body("jobs_page1.json")})
     for shortcode, name in DETAILS.items():
         httpserver.expect_request(f"{DETAIL}/{shortcode}").respond_with_data(body(name))
-    workable.fetch_board(session(), SOURCE, options(httpserver))
+    fetch_board(workable, session(), SOURCE, options(httpserver))
     assert len(searches(httpserver)) == 2
 
 
@@ -100,7 +101,7 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer):
     )
     serve_board(httpserver)
     started = time.monotonic()
-    payloads = workable.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(workable, session(), SOURCE, options(httpserver))
     assert time.monotonic() - started >= 0.9
     assert len(payloads) == 5 and len(searches(httpserver)) == 3
 
@@ -111,7 +112,7 @@ def test_a_sustained_429_is_transient_and_keeps_earlier_payloads(httpserver: HTT
     )
     serve_board(httpserver)
     with pytest.raises(TransientSourceError) as caught:
-        workable.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(workable, session(), SOURCE, options(httpserver))
     assert caught.value.status == 429 and details(httpserver) == [CTM] * 3
     assert len(caught.value.payloads) == 2
 
@@ -119,14 +120,14 @@ def test_a_sustained_429_is_transient_and_keeps_earlier_payloads(httpserver: HTT
 def test_500_is_retried_then_given_up(httpserver: HTTPServer):
     httpserver.expect_request(SEARCH).respond_with_data("boom", status=500)
     with pytest.raises(TransientSourceError):
-        workable.fetch_board(session(retries=2), SOURCE, options(httpserver))
+        fetch_board(workable, session(retries=2), SOURCE, options(httpserver))
     assert len(httpserver.log) == 3
 
 
 def test_404_means_the_account_moved(httpserver: HTTPServer):
     httpserver.expect_request(SEARCH).respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError):
-        workable.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(workable, session(), SOURCE, options(httpserver))
 
 
 @pytest.mark.parametrize(
@@ -142,7 +143,7 @@ def test_unreadable_search_is_a_layout_change(
 ):
     httpserver.expect_request(SEARCH).respond_with_data(data, content_type=content_type)
     with pytest.raises(LayoutChangedError, match=match) as caught:
-        workable.fetch_board(session(), SOURCE, options(httpserver))
+        fetch_board(workable, session(), SOURCE, options(httpserver))
     assert [p.body for p in caught.value.payloads] == [data]
 
 
@@ -153,13 +154,13 @@ def test_a_permanent_redirect_keeps_the_post(httpserver: HTTPServer):
     httpserver.expect_request("/api/v3/accounts/halcyon/jobs", method="POST").respond_with_data(
         body("jobs_empty.json"), content_type=JSON
     )
-    payloads = workable.fetch_board(session(), SOURCE, options(httpserver))
+    payloads = fetch_board(workable, session(), SOURCE, options(httpserver))
     assert payloads[0].body == body("jobs_empty.json")
 
 
 def test_says_when_max_pages_cut_the_search_short(httpserver: HTTPServer):
     serve_board(httpserver)
-    capped = workable.fetch_board(session(), SOURCE, options(httpserver, max_pages=1))
+    capped = fetch_board(workable, session(), SOURCE, options(httpserver, max_pages=1))
     assert capped.capped
-    whole = workable.fetch_board(session(), SOURCE, options(httpserver, max_pages=2))
+    whole = fetch_board(workable, session(), SOURCE, options(httpserver, max_pages=2))
     assert not whole.capped  # page two has no nextPage: the search ended within the cap

@@ -13,9 +13,10 @@ from werkzeug import Request, Response
 
 from core.errors import BoardGoneError, LayoutChangedError, SourceError, TransientSourceError
 from core.models import SourceRef
-from sources import workday
+from sources.boards import workday
 from sources.options import FetchOptions
 from sources.session import build_session
+from tests.helpers import fetch_board
 
 REC = Path(__file__).parent / "data" / "recordings" / "workday"
 API = "/wday/cxs/larkspur/Larkspur_Careers"
@@ -99,7 +100,7 @@ def two_pages(server: HTTPServer) -> None:
 
 def test_pages_until_the_first_total_then_fetches_relevant_details(httpserver: HTTPServer):
     two_pages(httpserver)
-    payloads = workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+    payloads = fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert [q["offset"] for q in searches(httpserver)] == [0, 20]  # 40 >= total 23: no call
     assert searches(httpserver)[0] == {
         "appliedFacets": {},
@@ -124,7 +125,7 @@ def test_default_keywords_and_dedupe_by_external_path(httpserver: HTTPServer):
         },
     )
     serve_details(httpserver)
-    workday.fetch_board(session(), source(), options(httpserver))
+    fetch_board(workday, session(), source(), options(httpserver))
     assert (
         [q["searchText"] for q in searches(httpserver)]
         == [
@@ -144,7 +145,7 @@ def test_stops_on_an_empty_page_when_the_total_overstates(httpserver: HTTPServer
         {(KW, 0): with_total("jobs_page1.json", 100), (KW, 20): body("jobs_page2.json")},
     )
     serve_details(httpserver)
-    workday.fetch_board(session(), source(search=KW), options(httpserver))
+    fetch_board(workday, session(), source(search=KW), options(httpserver))
     assert [q["offset"] for q in searches(httpserver)] == [0, 20, 40]
 
 
@@ -152,14 +153,14 @@ def test_stops_when_the_tenant_ignores_offset_and_repeats_a_page(httpserver: HTT
     page = with_total("jobs_page1.json", 100)
     serve_search(httpserver, {(KW, offset): page for offset in range(0, 100, 20)})
     serve_details(httpserver)
-    workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+    fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert [q["offset"] for q in searches(httpserver)] == [0, 20]
     assert sorted(detail_paths(httpserver)) == sorted([CTM, CRA, CPM, DIRECTOR])
 
 
 def test_max_pages_caps_the_list_pages(httpserver: HTTPServer):
     two_pages(httpserver)
-    workday.fetch_board(session(), source(search=[KW]), options(httpserver, max_pages=1))
+    fetch_board(workday, session(), source(search=[KW]), options(httpserver, max_pages=1))
     assert [q["offset"] for q in searches(httpserver)] == [0]
     assert CTA not in detail_paths(httpserver)
 
@@ -167,8 +168,8 @@ def test_max_pages_caps_the_list_pages(httpserver: HTTPServer):
 def test_known_ids_are_not_fetched_again(httpserver: HTTPServer):
     two_pages(httpserver)
     known = frozenset({CTM, DIRECTOR})
-    payloads = workday.fetch_board(
-        session(), source(search=[KW]), options(httpserver, known_ids=known)
+    payloads = fetch_board(
+        workday, session(), source(search=[KW]), options(httpserver, known_ids=known)
     )
     assert sorted(detail_paths(httpserver)) == sorted([CRA, CPM, CTA])
     assert len(payloads) == 5
@@ -180,7 +181,7 @@ def test_a_limit_above_20_is_refused_with_http_400(
     two_pages(httpserver)
     monkeypatch.setattr(workday, "PAGE_LIMIT", 25)
     with pytest.raises(SourceError) as caught:
-        workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+        fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert caught.value.status == 400
 
 
@@ -190,7 +191,7 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer):
     )
     two_pages(httpserver)
     started = time.monotonic()
-    payloads = workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+    payloads = fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert time.monotonic() - started >= 0.9
     assert payloads[0].body == body("jobs_page1.json")
 
@@ -200,7 +201,7 @@ def test_500_is_retried_then_given_up_keeping_earlier_payloads(httpserver: HTTPS
     serve_search(httpserver, {(KW, 0): body("jobs_page1.json")})
     serve_details(httpserver)
     with pytest.raises(TransientSourceError) as caught:
-        workday.fetch_board(session(retries=2), source(search=[KW]), options(httpserver))
+        fetch_board(workday, session(retries=2), source(search=[KW]), options(httpserver))
     assert caught.value.status == 500
     assert detail_paths(httpserver) == [CTM] * 3  # the first try and two retries
     assert caught.value.payloads[0].body == body("jobs_page1.json")
@@ -209,13 +210,13 @@ def test_500_is_retried_then_given_up_keeping_earlier_payloads(httpserver: HTTPS
 def test_404_on_the_list_means_the_board_is_gone(httpserver: HTTPServer):
     httpserver.expect_request(f"{API}/jobs").respond_with_data("not found", status=404)
     with pytest.raises(BoardGoneError):
-        workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+        fetch_board(workday, session(), source(search=[KW]), options(httpserver))
 
 
 def test_404_on_one_detail_skips_that_posting_only(httpserver: HTTPServer):
     httpserver.expect_request(f"{API}{CTM}").respond_with_data("gone", status=404)
     two_pages(httpserver)
-    payloads = workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+    payloads = fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert len(payloads) == 2 + len(DETAILS) - 1
 
 
@@ -232,7 +233,7 @@ def test_unreadable_list_is_a_layout_change_keeping_the_payload(
 ):
     httpserver.expect_request(f"{API}/jobs").respond_with_data(data, content_type=content_type)
     with pytest.raises(LayoutChangedError, match=match) as caught:
-        workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+        fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert [p.body for p in caught.value.payloads] == [data]
 
 
@@ -242,7 +243,7 @@ def test_a_redirected_detail_is_followed(httpserver: HTTPServer):
         "", status=301, headers={"Location": httpserver.url_for("/moved/cta")}
     )
     httpserver.expect_request("/moved/cta").respond_with_data(body(DETAILS[CTA]), content_type=JSON)
-    payloads = workday.fetch_board(session(), source(search=[KW]), options(httpserver))
+    payloads = fetch_board(workday, session(), source(search=[KW]), options(httpserver))
     assert payloads[-1].body == body(DETAILS[CTA])
     assert payloads[-1].url.endswith(f"{API}{CTA}")  # the id stays readable from the URL
 
@@ -250,4 +251,4 @@ def test_a_redirected_detail_is_followed(httpserver: HTTPServer):
 def test_a_source_without_site_is_a_clear_error():
     bare = SourceRef("workday-x", "workday", "x", "X", url="https://x.wd1.myworkdayjobs.com")
     with pytest.raises(SourceError, match=r"params\.site"):
-        workday.fetch_board(session(), bare, FetchOptions())
+        fetch_board(workday, session(), bare, FetchOptions())

@@ -6,12 +6,14 @@ from dataclasses import replace
 
 import requests
 
-from core.errors import LayoutChangedError, SourceError
-from core.models import RawPayload, SourceRef
+from core.errors import SourceError
+from core.models import SourceRef
 from sources.options import FetchOptions
-from sources.session import fetch
+from sources.paging import Pages
+from sources.session import fetch, require_shape
 
 ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
+KIND = "feed"
 _ROOTS = (b"<rss", b"<feed", b"<rdf:rdf")
 
 
@@ -21,26 +23,14 @@ def looks_like_feed(body: bytes) -> bool:
     return head.startswith(b"<") and any(root in head for root in _ROOTS) and b"<html" not in head
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
-    """Fetch the feed at `source.url` (or `params.url`)."""
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
+    """The feed at `source.url` (or `params.url`), kept before its root is checked."""
     url = source.url or str(source.params.get("url") or "")
     if not url:
         raise SourceError(f"source {source.name!r} of kind feed needs a url")
-    raw = fetch(
-        session,
-        source,
-        url,
-        replace(options, cross_host_redirects=True),
-        headers={"Accept": ACCEPT_FEED},
-    )
-    if not looks_like_feed(raw.body):
-        what = raw.content_type or "none"
-        raise LayoutChangedError(
-            f"layout changed: expected an RSS or Atom feed (content-type {what})",
-            url=url,
-            status=raw.status,
-            payloads=[raw],
-        )
-    return [raw]
+    web = replace(options, cross_host_redirects=True)
+    raw = fetch(session, source, url, web, headers={"Accept": ACCEPT_FEED})
+    yield raw
+    what = f"an RSS or Atom feed (content-type {raw.content_type or 'none'})"
+    require_shape(looks_like_feed(raw.body), what, raw)
+    return False

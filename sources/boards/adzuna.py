@@ -13,19 +13,16 @@ import requests
 from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
+from sources.paging import Listed, Numbered, Page, Pages, paginate
+from sources.params import param_list
+from sources.session import fetch, listed
 
+KIND = "adzuna"
 API = "https://api.adzuna.com/v1/api/jobs"
 PER_PAGE = 50
 DEFAULT_COUNTRIES = ("us", "gb")
 DEFAULT_SEARCH = ("clinical trial manager", "clinical operations", "clinical project manager")
 SKIPPED = "Adzuna needs JOBALERTS_ADZUNA_APP_ID and JOBALERTS_ADZUNA_APP_KEY; skipped"
-
-
-def _listed(source: SourceRef, key: str, default: tuple[str, ...]) -> list[str]:
-    value = source.params.get(key)
-    found = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(v).strip() for v in found if str(v).strip()] or list(default)
 
 
 def page_url(country: str, term: str, page: int, keys: tuple[str, str], opts: FetchOptions) -> str:
@@ -43,21 +40,15 @@ def page_url(country: str, term: str, page: int, keys: tuple[str, str], opts: Fe
     return f"{base}/{quote(country.lower(), safe='')}/search/{page}?{query}"
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
     """Every country x keyword, pages from 1 until a short or empty page."""
     app_id, app_key = options.credential("adzuna_app_id"), options.credential("adzuna_app_key")
     if not app_id or not app_key:
         raise SourceSkippedError(SKIPPED)
-    keys = (app_id, app_key)
-
-    def fill(payloads: Payloads) -> None:
-        for country in _listed(source, "countries", DEFAULT_COUNTRIES):
-            for term in _listed(source, "search", DEFAULT_SEARCH):
-                _search(session, source, options, (country, term, keys), payloads)
-
-    return collect_payloads(fill)
+    for country in param_list(source, "countries", DEFAULT_COUNTRIES):
+        for term in param_list(source, "search", DEFAULT_SEARCH):
+            yield from _search(session, source, options, (country, term, (app_id, app_key)))
+    return False
 
 
 def _search(
@@ -65,16 +56,17 @@ def _search(
     source: SourceRef,
     options: FetchOptions,
     query: tuple[str, str, tuple[str, str]],
-    payloads: list[RawPayload],
-) -> None:
-    """The pages of one country's keyword search, appended to ``payloads``."""
+) -> Listed:
+    """The pages of one country's keyword search."""
     country, term, keys = query
-    for page in range(1, options.max_pages + 1):
-        url = page_url(country, term, page, keys, options)
-        raw = fetch(session, source, url, options)
-        payloads.append(raw)
-        doc = decode_json(raw, payloads)
-        ok = isinstance(doc, dict) and isinstance(doc.get("results"), list)
-        require_shape(ok, "an object with a 'results' list", raw, payloads)
-        if len(doc["results"]) < PER_PAGE:
-            return
+
+    def get(page: int) -> RawPayload:
+        return fetch(session, source, page_url(country, term, page, keys, options), options)
+
+    return paginate(get, _read, Numbered(1), options.max_pages)
+
+
+def _read(raw: RawPayload, _page: int) -> Page:
+    """A page of results; a short one is the last."""
+    results = listed(raw, "results")
+    return Page(results, more=len(results) >= PER_PAGE)

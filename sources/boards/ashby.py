@@ -6,10 +6,12 @@ from urllib.parse import quote
 
 import requests
 
-from core.models import RawPayload, SourceRef
+from core.models import SourceRef
 from sources.options import FetchOptions
-from sources.session import fetch_listing
+from sources.paging import Pages
+from sources.session import fetch, listed
 
+KIND = "ashby"
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
 API = "https://api.ashbyhq.com/posting-api/job-board"
@@ -20,8 +22,9 @@ def board_url(board: str, options: FetchOptions) -> str:
     return f"{options.base('ashby', API)}/{quote(board, safe='')}?includeCompensation=true"
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
-    """Fetch one Ashby board."""
-    return [fetch_listing(session, source, board_url(source.board, options), options, "jobs")]
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
+    """The board's one page, shape checked once it is kept."""
+    raw = fetch(session, source, board_url(source.board, options), options)
+    yield raw
+    listed(raw, "jobs")
+    return False

@@ -20,19 +20,14 @@ from urllib.parse import quote
 
 import requests
 
-from core.errors import BoardGoneError
 from core.models import RawPayload, SourceRef
 from parsers.title import parse_title
+from sources.details import details
 from sources.options import FetchOptions
-from sources.session import (
-    Payloads,
-    collect_payloads,
-    decode_json,
-    fetch,
-    fetch_listing,
-    other_region_on_404,
-)
+from sources.paging import Pages
+from sources.session import fetch, listed, other_region_on_404
 
+KIND = "greenhouse"
 # Every run lists the whole board: a posting it no longer lists has closed.
 LISTS_WHOLE_BOARD = True
 HOSTS = {
@@ -59,24 +54,16 @@ def _jobs_url(token: str, options: FetchOptions, region: str) -> str:
     return f"{options.base(key, HOSTS[region])}/{quote(token, safe='')}/jobs"
 
 
-def fetch_board(session: requests.Session, source: SourceRef, options: FetchOptions) -> Payloads:
-    """The board's list, then the detail of each relevant job the list gave no pay.
-
-    A failing detail raises with the list (and the details before it) kept."""
-    return collect_payloads(lambda payloads: _fetch_all(session, source, options, payloads))
-
-
-def _fetch_all(
-    session: requests.Session, source: SourceRef, options: FetchOptions, payloads: Payloads
-) -> None:
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
+    """The board's list, then the detail of each relevant job the list gave no pay (a failing
+    detail stops the source, the list and the details before it kept)."""
     region, listing = _fetch_list(session, source, options)
-    payloads.append(listing)
-    for job_id in detail_ids(listing, payloads, options.known_ids, max_details(source)):
-        url = job_url(source.board, job_id, options, region)
-        try:
-            payloads.append(fetch(session, source, url, options))
-        except BoardGoneError:
-            continue  # withdrawn between the list and the detail request
+    yield listing
+    jobs = listed(listing, "jobs")
+    wanted = detail_ids(jobs, options.known_ids, max_details(source))
+    urls = (job_url(source.board, job_id, options, region) for job_id in wanted)
+    yield from details(session, source, options, urls)
+    return False
 
 
 def _fetch_list(
@@ -86,8 +73,7 @@ def _fetch_list(
     region = source.region if source.region in HOSTS else "global"
 
     def attempt(name: str) -> tuple[str, RawPayload]:
-        url = board_url(source.board, options, name)
-        return name, fetch_listing(session, source, url, options, "jobs")
+        return name, fetch(session, source, board_url(source.board, options, name), options)
 
     return other_region_on_404(region, tuple(HOSTS), attempt)
 
@@ -100,12 +86,10 @@ def max_details(source: SourceRef) -> int:
     return MAX_DETAILS
 
 
-def detail_ids(
-    listing: RawPayload, payloads: list[RawPayload], known: frozenset[str], cap: int
-) -> list[str]:
+def detail_ids(jobs: list[Any], known: frozenset[str], cap: int) -> list[str]:
     """Ids of the listed jobs to fetch alone: new ones in list order, then stored ones by
     newest `updated_at`; at most `cap`."""
-    wanted = [job for job in decode_json(listing, payloads)["jobs"] if needs_detail(job)]
+    wanted = [job for job in jobs if needs_detail(job)]
     new = [str(job["id"]) for job in wanted if str(job["id"]) not in known]
     stored = sorted((job for job in wanted if str(job["id"]) in known), key=_updated, reverse=True)
     ordered = dict.fromkeys([*new, *(str(job["id"]) for job in stored)])

@@ -9,8 +9,11 @@ import requests
 from core.errors import SourceSkippedError
 from core.models import RawPayload, SourceRef
 from sources.options import FetchOptions
-from sources.session import Payloads, collect_payloads, decode_json, fetch, require_shape
+from sources.paging import Listed, Numbered, Page, Pages, paginate
+from sources.params import param_list
+from sources.session import decode_json, fetch, require_shape
 
+KIND = "usajobs"
 API = "https://data.usajobs.gov/api/search"
 PER_PAGE = 500
 DEFAULT_SEARCH = ("clinical research", "clinical trial", "clinical operations")
@@ -19,9 +22,7 @@ SKIPPED = "USAJOBS needs JOBALERTS_USAJOBS_API_KEY and JOBALERTS_USAJOBS_EMAIL; 
 
 def search_terms(source: SourceRef) -> list[str]:
     """The configured keywords (a string or a list), else the defaults."""
-    value = source.params.get("search")
-    terms = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [str(t) for t in terms if str(t).strip()] or list(DEFAULT_SEARCH)
+    return param_list(source, "search", DEFAULT_SEARCH)
 
 
 def page_url(term: str, page: int, options: FetchOptions) -> str:
@@ -39,18 +40,12 @@ def key_headers(options: FetchOptions) -> dict[str, str]:
     return {"Host": host, "User-Agent": email, "Authorization-Key": key}
 
 
-def fetch_board(
-    session: requests.Session, source: SourceRef, options: FetchOptions
-) -> list[RawPayload]:
-    """Every keyword's pages up to NumberOfPages (and max_pages); pages fetched before a
-    failure travel with the error."""
+def pages(session: requests.Session, source: SourceRef, options: FetchOptions) -> Pages:
+    """Every keyword's pages up to NumberOfPages (and max_pages)."""
     headers = key_headers(options)
-
-    def fill(payloads: Payloads) -> None:
-        for term in search_terms(source):
-            _search(session, source, options, (term, headers), payloads)
-
-    return collect_payloads(fill)
+    for term in search_terms(source):
+        yield from _search(session, source, options, (term, headers))
+    return False
 
 
 def _search(
@@ -58,32 +53,24 @@ def _search(
     source: SourceRef,
     options: FetchOptions,
     query: tuple[str, dict[str, str]],
-    payloads: Payloads,
-) -> None:
-    """One keyword's pages (the keyword and the key headers), appended to `payloads`."""
+) -> Listed:
+    """One keyword's pages (the keyword and the key headers)."""
     term, headers = query
-    page, pages = 1, 1
-    while page <= min(pages, options.max_pages):
-        raw = fetch(
-            session,
-            source,
-            page_url(term, page, options),
-            options,
-            headers=headers,
-        )
-        payloads.append(raw)
-        pages = _page_count(raw, payloads)
-        page += 1
+
+    def get(page: int) -> RawPayload:
+        url = page_url(term, page, options)
+        return fetch(session, source, url, options, headers=headers)
+
+    return paginate(get, _read, Numbered(1), options.max_pages)
 
 
-def _page_count(raw: RawPayload, payloads: list[RawPayload]) -> int:
-    """`SearchResult.UserArea.NumberOfPages` (number or digit string); 0 for an empty page."""
-    doc = decode_json(raw, payloads)
+def _read(raw: RawPayload, _page: int) -> Page:
+    """A page's `SearchResultItems`; `UserArea.NumberOfPages` (number or digit string) says
+    how many pages there are."""
+    doc = decode_json(raw)
     result = doc.get("SearchResult") if isinstance(doc, dict) else None
     items = result.get("SearchResultItems") if isinstance(result, dict) else None
-    require_shape(isinstance(items, list), "a SearchResult with SearchResultItems", raw, payloads)
-    if not items:
-        return 0
+    require_shape(isinstance(items, list), "a SearchResult with SearchResultItems", raw)
     area = result.get("UserArea") if isinstance(result, dict) else None
     value = str(area.get("NumberOfPages", "1")) if isinstance(area, dict) else "1"
-    return int(value) if value.isdigit() else 1
+    return Page(list(items or []), total=int(value) if value.isdigit() else 1)
