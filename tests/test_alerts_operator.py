@@ -218,7 +218,7 @@ def test_a_digest_batch_stopped_by_the_server_alerts_once_and_its_recovery_once(
         "[ClinOps Job Alerts] daily digests stopped by the mail server",
         "[ClinOps Job Alerts] resolved: daily digests stopped by the mail server",
     ]
-    assert sent["sent"] > 0 and len(handler.messages) == sent["sent"] + 2
+    assert sent.sent > 0 and len(handler.messages) == sent.sent + 2
 
 
 @pytest.mark.usefixtures("prefect_api")
