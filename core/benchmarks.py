@@ -28,7 +28,7 @@ PERIOD_ADVERBS = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "SGD": "S$"}
 
 Position = Literal["below", "within", "above"]
-Basis = Literal["level", "national", "region", "none"]
+BenchmarkBasis = Literal["level", "national", "region", "none"]  # which guide figure
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class Comparison:
     region's range, in the posted currency when it is the range's, else in USD.
     """
 
-    basis: Basis
+    basis: BenchmarkBasis
     phrase: str
     midpoint_usd: float
     reference: str | None = None
@@ -322,7 +322,7 @@ def median_reference(benchmarks: Benchmarks, figure: str) -> tuple[str, float]:
 def _vs_median(benchmarks: Benchmarks, figure: str, mid_usd: float) -> Comparison:
     reference, value = median_reference(benchmarks, figure)
     pct = delta_percent(mid_usd, value)
-    basis: Basis = "national" if figure == "national" else "level"
+    basis: BenchmarkBasis = "national" if figure == "national" else "level"
     phrase = f"{signed(pct)} vs {reference}"
     return Comparison(basis, phrase, mid_usd, reference, pct, value)
 

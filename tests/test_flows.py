@@ -3,61 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import SecretStr
 
 from core.settings import get_settings
-from opstore.subscriptions import save_subscription
-from subscriptions.input import load_subscriptions
 from tests.conftest import SAMPLE
-from tests.helpers import ops_of
+from tests.helpers import add_broken_boards, subscribe_sample
 from tests.smtp_server import CollectingHandler, smtp_server
 from warehouse.db import connect_reader
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-
-
-def add_broken_boards(sample: Path) -> Path:
-    """A sources file with the sample boards plus a closed, a broken and an overloaded board."""
-    (sample / "broken.json").write_text('{"jobs": [{"id": ')
-    (sample / "empty.json").write_text("")
-    responses = yaml.safe_load((sample / "responses.yaml").read_text())
-    base = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true&pay_transparency=true"
-    responses += [
-        {"url": base.format("closedco"), "file": "empty.json", "status": 404},
-        {"url": base.format("brokenco"), "file": "broken.json", "status": 200},
-        {"url": base.format("busyco"), "file": "empty.json", "status": 503},
-    ]
-    (sample / "responses.yaml").write_text(yaml.safe_dump(responses))
-    doc = yaml.safe_load((sample / "sources.yaml").read_text())
-    for token in ("closedco", "brokenco", "busyco"):
-        doc["sources"].append(
-            {"name": f"gh-{token}", "kind": "greenhouse", "board": token, "company": token}
-        )
-    doc["sources"].append(
-        {
-            "name": "gh-disabled",
-            "kind": "greenhouse",
-            "board": "nothing",
-            "company": "x",
-            "enabled": False,
-        }
-    )
-    path = sample / "sources.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
-
-
-def subscribe_sample(db: Path) -> int:
-    from datetime import UTC, datetime
-
-    subs = load_subscriptions(SAMPLE / "subscriptions.yaml")
-    for sub in subs:
-        save_subscription(ops_of(db), sub, datetime.now(UTC))
-    return len(subs)
 
 
 def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, sample_copy) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import get_settings
 from pipeline.report import cell, digest_report, ingest_report
-from tests.test_flows import add_broken_boards, subscribe_sample
+from tests.helpers import add_broken_boards, subscribe_sample
 from warehouse.db import connect_reader
 
 
