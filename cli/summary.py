@@ -39,7 +39,7 @@ def print_ingest_summary(summary: IngestSummary) -> None:
     )
     for s in summary.sources:
         table.add_row(
-            s.source,
+            escape(s.source),
             _source_status(s),
             str(s.postings),
             str(s.relevant),
@@ -49,12 +49,17 @@ def print_ingest_summary(summary: IngestSummary) -> None:
         )
     console.print(table)
     if failed := summary.failed:
-        console.print(f"[bold red]{len(failed)} source(s) failed:[/] " + ", ".join(failed))
+        console.print(f"[bold red]{len(failed)} source(s) failed:[/] " + _names(failed))
     if limited := summary.rate_limited:
         console.print(
             f"[bold yellow]{len(limited)} source(s) rate-limited,"
-            " deferred to the next run:[/] " + ", ".join(limited)
+            " deferred to the next run:[/] " + _names(limited)
         )
+
+
+def _names(sources: list[str]) -> str:
+    """Source names joined, shown as they are (never read as markup)."""
+    return ", ".join(escape(name) for name in sources)
 
 
 def print_digest_summary(outcome: DigestOutcome) -> None:
@@ -62,7 +67,7 @@ def print_digest_summary(outcome: DigestOutcome) -> None:
     console.print(
         f"{outcome.cadence} digests: {outcome.sent} sent of {outcome.composed} new "
         f"(+{outcome.retried} retried) for {outcome.subscriptions} subscriptions "
-        f"via {outcome.transport}"
+        f"via {escape(outcome.transport)}"
     )
     extras = {"earlier sends resolved": outcome.resolved, "no-news mails": outcome.no_news,
               "cancelled (unsubscribed)": outcome.cancelled}  # fmt: skip
@@ -86,6 +91,6 @@ def print_run_summary(result: MainRunSummary, db: Path) -> None:
         print_digest_summary(outcome)
     console.print(f"\nWarehouse: {db}")
     console.print(f"Snapshot:  {snapshot_path(db)} (what readers open, read-only)")
-    outbox = {outcome.transport for outcome in result.digests}
-    console.print(f"Digests:   {', '.join(sorted(outbox))}")
+    transports = sorted({outcome.transport for outcome in result.digests})
+    console.print(f"Digests:   {escape(', '.join(transports))}")
     console.print(f'Try:       .venv/bin/jobalerts sql "{TRY_QUERY}"', soft_wrap=True)

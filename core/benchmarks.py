@@ -396,12 +396,6 @@ def load_benchmarks(path: Path | None = None, mapping_path: Path | None = None) 
     return _Reader(file).benchmarks(_read_yaml(file), mapping)
 
 
-def load_mapping(path: Path | None = None) -> RoleMapping:
-    """Read and validate the role mapping file alone."""
-    file = Path(path) if path is not None else DEFAULT_MAPPING_PATH
-    return _Reader(file).mapping_file(_read_yaml(file))
-
-
 def _read_yaml(file: Path) -> Any:
     try:
         return yaml.safe_load(file.read_text(encoding="utf-8"))

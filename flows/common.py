@@ -17,7 +17,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.settings import Settings, get_settings
 from pipeline.alerting import check_alerts
-from pipeline.run_record import record_unfinished_run as record_unfinished
+from pipeline.run_record import record_unfinished_run
 
 
 def run_settings(
@@ -74,13 +74,13 @@ def check_operator_alerts(settings: Settings, logger: Any = None) -> None:
         logger.error("operator alert email not sent: %s", check.error)
 
 
-def record_unfinished_run(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
+def record_end_from_hook(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
     """For the failure hooks: a run that raised or crashed before recording its end is
     recorded as `error` or `crashed` (with the reason), then the operator alerts checked."""
     logger = flow_run_logger(run)
     reason = state.message or state.name or ""
     try:
-        changed = record_unfinished(
+        changed = record_unfinished_run(
             settings.db_path, str(run.id), flow_name, state.is_crashed(), reason
         )
     except Exception as error:

@@ -19,7 +19,7 @@ from flows.common import (
     check_operator_alerts,
     current_run_id,
     publish_report,
-    record_unfinished_run,
+    record_end_from_hook,
     run_settings,
 )
 from pipeline.digest import (
@@ -80,7 +80,7 @@ def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
         settings = smtp_from_block(settings)
     except Exception as error:
         flow_run_logger(flow_run).error("SMTP block unreadable for the operator alert: %s", error)
-    record_unfinished_run(f"digest-{cadence}", flow_run, state, settings)
+    record_end_from_hook(f"digest-{cadence}", flow_run, state, settings)
 
 
 @flow(name="digest", on_failure=[_ended_badly], on_crashed=[_ended_badly])

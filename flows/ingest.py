@@ -20,7 +20,7 @@ from flows.common import (
     check_operator_alerts,
     current_run_id,
     publish_report,
-    record_unfinished_run,
+    record_end_from_hook,
     run_settings,
 )
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_or_fail
@@ -87,7 +87,7 @@ def _fetched(future: PrefectFuture[FetchResult], source: SourceRef) -> FetchResu
 def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
     """Failure hook: record the run's end and check the operator alerts."""
     settings = run_settings(db_path=(flow_run.parameters or {}).get("db_path"))
-    record_unfinished_run("ingest", flow_run, state, settings)
+    record_end_from_hook("ingest", flow_run, state, settings)
 
 
 @flow(

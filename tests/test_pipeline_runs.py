@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.benchmarks import load_benchmarks
+from core.models import SourceRef
 from core.runs import RunStatus, SourceStatus
 from pipeline.run_record import (
     ending_status,
@@ -106,8 +108,16 @@ def test_the_status_values_are_the_ones_stored() -> None:
     assert ending_status(KeyboardInterrupt()) is RunStatus.CANCELLED
 
 
-def test_a_recorded_run_is_finished_however_its_block_ends(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
+@pytest.fixture(scope="module")
+def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated warehouse for the run tests of this module (each uses its own run ids)."""
+    db = tmp_path_factory.mktemp("runs") / "w.duckdb"
+    prepare_run(db, load_benchmarks())
+    return db
+
+
+def test_a_recorded_run_is_finished_however_its_block_ends(warehouse_file: Path) -> None:
+    db = warehouse_file
     with recorded_run(db, "r-ok", "ingest") as run:
         assert run_row(db, "r-ok")[0] == "running"
         run.end(RunStatus.PARTIAL, {"failed": ["gh-x"]})
@@ -121,8 +131,8 @@ def test_a_recorded_run_is_finished_however_its_block_ends(tmp_path: Path) -> No
     assert run_row(db, "r-stop")[0] == "cancelled"
 
 
-def test_a_run_that_could_not_record_its_end_is_recorded_once(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
+def test_a_run_that_could_not_record_its_end_is_recorded_once(warehouse_file: Path) -> None:
+    db = warehouse_file
     assert record_unfinished_run(db, "r-gone", "ingest", True, "x" * 900)
     status, summary = run_row(db, "r-gone")
     assert status == "crashed" and len(summary["error"]) == 500
@@ -135,11 +145,8 @@ def test_a_run_that_could_not_record_its_end_is_recorded_once(tmp_path: Path) ->
     assert run_row(db, "r-never")[0] == "error"
 
 
-def test_preparing_a_run_stores_the_guide_and_reads_known_ids(tmp_path: Path) -> None:
-    from core.benchmarks import load_benchmarks
-    from core.models import SourceRef
-
-    db = tmp_path / "w.duckdb"
+def test_preparing_a_run_stores_the_guide_and_reads_known_ids(warehouse_file: Path) -> None:
+    db = warehouse_file
     source = SourceRef(name="gh-acme", kind="greenhouse", board="acme", company="Acme")
     known = prepare_run(db, load_benchmarks(), [source])
     assert known == {"gh-acme": frozenset()}
@@ -147,3 +154,26 @@ def test_preparing_a_run_stores_the_guide_and_reads_known_ids(tmp_path: Path) ->
         stored = con.execute("SELECT count(*) FROM benchmarks").fetchone()
     assert stored is not None and stored[0] > 0
     assert prepare_run(db, load_benchmarks()) == {}
+
+
+def test_the_cli_prints_a_main_run_from_its_dataclasses(tmp_path: Path) -> None:
+    from cli.summary import console, print_run_summary
+
+    ingest = IngestSummary.of(
+        [
+            outcome("gh-ok", "ok", postings=7, new=3),
+            outcome("gh-[bold]x[/bold]", "failed"),
+            outcome("gh-slow", "rate_limited"),
+        ]
+    )
+    daily = DigestOutcome("daily", "outbox", subscriptions=2, composed=2, sent=1, no_news=1)
+    weekly = DigestOutcome("weekly", "smtp://relay:587", failed=["a@b.org: 550 [/x]"])
+    with console.capture() as captured:
+        print_run_summary(MainRunSummary(ingest, (daily, weekly)), tmp_path / "w.duckdb")
+    text = captured.get()
+    assert "1 source(s) failed: gh-[bold]x[/bold]" in text  # names are shown, never markup
+    assert "FAILED: gh-[bold]x[/bold] failed" in text
+    assert "1 source(s) rate-limited, deferred to the next run: gh-slow" in text
+    assert "daily digests: 1 sent of 2 new (+0 retried) for 2 subscriptions via outbox" in text
+    assert "1 no-news mails" in text and "failed a@b.org: 550 [/x]" in text
+    assert "Digests:   outbox, smtp://relay:587" in text
