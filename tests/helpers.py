@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -186,3 +189,33 @@ def warehouse_at(path: Path, last: int, applied_at: datetime) -> Any:
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, file.name, applied_at]
             )
     return con
+
+
+HOLD_WRITER = (
+    "import sys, time; from pathlib import Path; from warehouse.db import connect_writer;"
+    "con = connect_writer(Path(sys.argv[1])); print('holding', flush=True);"
+    "time.sleep(float(sys.argv[2])); con.close()"
+)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def hold_writer(db: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the warehouse's writer for `seconds` (returns once it does)."""
+    process = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), str(seconds)],
+                               cwd=REPO, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline().strip() == "holding"
+    return process
+
+
+BOUND = re.compile(r"serving the site on (http://127\.0\.0\.1:\d+)")
+
+
+def bound_address(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """The address the server logged once it was listening, and what it printed until then."""
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:
+        seen += line
+        if found := BOUND.search(line):
+            return found.group(1), seen
+    raise AssertionError(f"the server stopped before listening: {seen}")

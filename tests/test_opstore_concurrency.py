@@ -32,7 +32,7 @@ from opstore.subscriptions import (
 from opstore.tokens import issue_token, resolve_token
 from pipeline.stores import ops_store
 from subscriptions.input import subscription_from
-from tests.test_web_command import bound_address
+from tests.helpers import bound_address
 
 REPO = Path(__file__).resolve().parents[1]
 ATOM = (REPO / "tests" / "data" / "recordings" / "feed" / "atom.xml").read_bytes()
