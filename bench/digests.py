@@ -127,7 +127,7 @@ class MemoryMailer:
             if log is not None:
                 log.before(out.message_id)
             self.accepted.append(out)
-            result = SendResult(out.message_id, out.recipient, True)
+            result = SendResult(out.message_id, out.recipient, ok=True)
             if log is not None:
                 log.after(result)
             results.append(result)

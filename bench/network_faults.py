@@ -67,7 +67,7 @@ def main() -> None:
         summary = ingest(sources_file=str(_sources(folder, args.boards, args.storm)))
         seconds = time.perf_counter() - started
         asked = len(storm.routes.seen)
-    statuses = [s["status"] for s in summary["sources"]]
+    statuses = [s.status for s in summary.sources]
     print(
         f"{args.boards} boards, {args.storm} on a host answering 429 (Retry-After "
         f"{args.retry_after} s) forever: run {seconds:.1f} s; "

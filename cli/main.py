@@ -1,6 +1,6 @@
 """The `jobalerts` command: thin wrappers over the flows and the warehouse."""
 
-from cli import (
+from cli import (  # noqa: F401  (importing a command module registers its commands)
     ops_commands,
     run_commands,
     source_commands,
@@ -10,14 +10,6 @@ from cli import (
 )
 from cli.app import app
 
-COMMAND_MODULES = (
-    ops_commands,
-    run_commands,
-    source_commands,
-    subscription_commands,
-    warehouse_commands,
-    web_commands,
-)
 __all__ = ["app", "main"]
 
 

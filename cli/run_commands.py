@@ -26,6 +26,7 @@ def run(
     """The main job: ingest every source, then send the daily and weekly digests."""
     from cli.summary import print_run_summary
     from flows.main import run as run_flow
+    from pipeline.run_summary import exit_code
 
     if offline:
         sources = sources or SAMPLE_DIR / "sources.yaml"
@@ -39,9 +40,7 @@ def run(
             outbox_dir=_str(outbox),
         )
     print_run_summary(result, db_path(db))
-    digests = [result[c] for c in ("daily", "weekly") if c in result]
-    if result["ingest"]["failed"] or any(d["failed"] for d in digests):
-        raise typer.Exit(code=2)
+    _exit_with(exit_code(result.statuses))
 
 
 @app.command()
@@ -54,12 +53,12 @@ def ingest(
     """Fetch every enabled source, store raw payloads, parse and upsert postings."""
     from cli.summary import print_ingest_summary
     from flows.ingest import ingest as ingest_flow
+    from pipeline.run_summary import exit_code
 
     with stoppable("ingest"):
         summary = ingest_flow(sources_file=_str(sources), replay_dir=_str(replay), db_path=_str(db))
     print_ingest_summary(summary)
-    if summary["failed"]:
-        raise typer.Exit(code=2)
+    _exit_with(exit_code([summary.status]))
 
 
 @app.command()
@@ -74,9 +73,15 @@ def digest(
         fail(f"unknown cadence {cadence!r}: choose {' or '.join(CADENCES)}")
     from cli.summary import print_digest_summary
     from flows.digest import digest as digest_flow
+    from pipeline.run_summary import digest_status, exit_code
 
     with stoppable("digest"):
         summary = digest_flow(cadence=cadence, db_path=_str(db), outbox_dir=_str(outbox))
     print_digest_summary(summary)
-    if summary["failed"]:
-        raise typer.Exit(code=2)
+    _exit_with(exit_code([digest_status(summary)]))
+
+
+def _exit_with(code: int) -> None:
+    """Leave with this exit code unless it is 0 (the command then returns normally)."""
+    if code:
+        raise typer.Exit(code=code)

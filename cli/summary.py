@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.runs import SourceStatus
+from pipeline.run_summary import IngestSummary, MainRunSummary
+from pipeline.sending import DigestOutcome
+from warehouse.runs import SourceOutcome
 from warehouse.snapshot import snapshot_path
 
 console = Console(width=max(120, Console().width))
@@ -19,69 +22,75 @@ TRY_QUERY = (
 )
 
 
-def print_ingest_summary(summary: dict[str, Any]) -> None:
+def _source_status(outcome: SourceOutcome) -> str:
+    """A source's status as the table shows it, with the reason when it is not ok."""
+    reason = escape(str(outcome.error))
+    return {
+        SourceStatus.OK: "ok",
+        SourceStatus.SKIPPED: f"skipped: {reason}",
+        SourceStatus.RATE_LIMITED: f"rate-limited: {reason}",
+    }.get(SourceStatus(outcome.status), f"FAILED: {reason}")
+
+
+def print_ingest_summary(summary: IngestSummary) -> None:
     """Postings per source, new vs seen, and failures."""
     table = Table(
         "source", "status", "postings", "relevant", "new", "seen", "parse errors", title="Ingest"
     )
-    for s in summary["sources"]:
-        status = {
-            "ok": "ok",
-            "skipped": f"skipped: {escape(str(s['error']))}",
-            "rate_limited": f"rate-limited: {escape(str(s['error']))}",
-        }.get(s["status"], f"FAILED: {escape(str(s['error']))}")
+    for s in summary.sources:
         table.add_row(
-            s["source"],
-            status,
-            str(s["postings"]),
-            str(s["relevant"]),
-            str(s["new_postings"]),
-            str(s["postings"] - s["new_postings"]),
-            str(s["parse_errors"]),
+            escape(s.source),
+            _source_status(s),
+            str(s.postings),
+            str(s.relevant),
+            str(s.new_postings),
+            str(s.postings - s.new_postings),
+            str(s.parse_errors),
         )
     console.print(table)
-    if summary["failed"]:
+    if failed := summary.failed:
+        console.print(f"[bold red]{len(failed)} source(s) failed:[/] " + _names(failed))
+    if limited := summary.rate_limited:
         console.print(
-            f"[bold red]{len(summary['failed'])} source(s) failed:[/] "
-            + ", ".join(summary["failed"])
-        )
-    if summary.get("rate_limited"):
-        console.print(
-            f"[bold yellow]{len(summary['rate_limited'])} source(s) rate-limited,"
-            " deferred to the next run:[/] " + ", ".join(summary["rate_limited"])
+            f"[bold yellow]{len(limited)} source(s) rate-limited,"
+            " deferred to the next run:[/] " + _names(limited)
         )
 
 
-def print_digest_summary(summary: dict[str, Any]) -> None:
+def _names(sources: list[str]) -> str:
+    """Source names joined, shown as they are (never read as markup)."""
+    return ", ".join(escape(name) for name in sources)
+
+
+def print_digest_summary(outcome: DigestOutcome) -> None:
     """Digests composed and sent for one cadence."""
     console.print(
-        f"{summary['cadence']} digests: {summary['sent']} sent of {summary['composed']} new "
-        f"(+{summary['retried']} retried) for {summary['subscriptions']} subscriptions "
-        f"via {summary['transport']}"
+        f"{outcome.cadence} digests: {outcome.sent} sent of {outcome.composed} new "
+        f"(+{outcome.retried} retried) for {outcome.subscriptions} subscriptions "
+        f"via {escape(outcome.transport)}"
     )
-    extras = {"resolved": "earlier sends resolved", "no_news": "no-news mails",
-              "cancelled": "cancelled (unsubscribed)"}  # fmt: skip
-    notes = [f"{summary[k]} {label}" for k, label in extras.items() if summary.get(k)]
+    extras = {"earlier sends resolved": outcome.resolved, "no-news mails": outcome.no_news,
+              "cancelled (unsubscribed)": outcome.cancelled}  # fmt: skip
+    notes = [f"{count} {label}" for label, count in extras.items() if count]
     if notes:
         console.print("  " + ", ".join(notes))
-    if summary.get("stopped"):
+    if outcome.stopped:
         console.print(
-            f"  [bold red]stopped:[/] {escape(summary['stopped'])}"
+            f"  [bold red]stopped:[/] {escape(outcome.stopped)}"
             " (digests not accepted are kept for the next run)",
             soft_wrap=True,
         )
-    for failure in summary["failed"]:
+    for failure in outcome.failed:
         console.print(f"  [red]failed[/] {escape(failure)}")
 
 
-def print_run_summary(result: dict[str, Any], db: Path) -> None:
+def print_run_summary(result: MainRunSummary, db: Path) -> None:
     """Everything a user needs after `jobalerts run`."""
-    print_ingest_summary(result["ingest"])
-    for cadence in ("daily", "weekly"):
-        if cadence in result:
-            print_digest_summary(result[cadence])
+    print_ingest_summary(result.ingest)
+    for outcome in result.digests:
+        print_digest_summary(outcome)
     console.print(f"\nWarehouse: {db}")
     console.print(f"Snapshot:  {snapshot_path(db)} (what readers open, read-only)")
-    outbox = {result[c]["transport"] for c in ("daily", "weekly") if c in result}
-    console.print(f"Digests:   {', '.join(sorted(outbox))}")
+    transports = sorted({outcome.transport for outcome in result.digests})
+    console.print(f"Digests:   {escape(', '.join(transports))}")
     console.print(f'Try:       .venv/bin/jobalerts sql "{TRY_QUERY}"', soft_wrap=True)

@@ -28,7 +28,7 @@ PERIOD_ADVERBS = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "SGD": "S$"}
 
 Position = Literal["below", "within", "above"]
-Basis = Literal["level", "national", "region", "none"]
+BenchmarkBasis = Literal["level", "national", "region", "none"]  # which guide figure
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class Comparison:
     region's range, in the posted currency when it is the range's, else in USD.
     """
 
-    basis: Basis
+    basis: BenchmarkBasis
     phrase: str
     midpoint_usd: float
     reference: str | None = None
@@ -322,7 +322,7 @@ def median_reference(benchmarks: Benchmarks, figure: str) -> tuple[str, float]:
 def _vs_median(benchmarks: Benchmarks, figure: str, mid_usd: float) -> Comparison:
     reference, value = median_reference(benchmarks, figure)
     pct = delta_percent(mid_usd, value)
-    basis: Basis = "national" if figure == "national" else "level"
+    basis: BenchmarkBasis = "national" if figure == "national" else "level"
     phrase = f"{signed(pct)} vs {reference}"
     return Comparison(basis, phrase, mid_usd, reference, pct, value)
 
@@ -394,12 +394,6 @@ def load_benchmarks(path: Path | None = None, mapping_path: Path | None = None) 
     mapping_file = Path(mapping_path) if mapping_path is not None else DEFAULT_MAPPING_PATH
     mapping = _Reader(mapping_file).mapping_file(_read_yaml(mapping_file))
     return _Reader(file).benchmarks(_read_yaml(file), mapping)
-
-
-def load_mapping(path: Path | None = None) -> RoleMapping:
-    """Read and validate the role mapping file alone."""
-    file = Path(path) if path is not None else DEFAULT_MAPPING_PATH
-    return _Reader(file).mapping_file(_read_yaml(file))
 
 
 def _read_yaml(file: Path) -> Any:

@@ -33,7 +33,7 @@ WORKPLACE_ALIASES = {"on-site": "onsite", "on site": "onsite", "office": "onsite
 LEVEL_ALIASES = {"vice president": "vp", "svp": "vp", "evp": "vp"}
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 MAX_TEXT = 100
-MAX_ITEMS = 50
+MAX_FILTER_VALUES = 50  # values in one filter of a subscription
 MAX_SALARY_USD = 10_000_000
 
 
@@ -83,8 +83,8 @@ def _has_control(value: str) -> bool:
 def _texts(label: str, values: Iterable[str]) -> tuple[str, ...]:
     cleaned = [clean_text(label, v) for v in values]
     result = tuple(dict.fromkeys(v for v in cleaned if v))
-    if len(result) > MAX_ITEMS:
-        raise SubscriptionError(f"too many {label} values: at most {MAX_ITEMS}")
+    if len(result) > MAX_FILTER_VALUES:
+        raise SubscriptionError(f"too many {label} values: at most {MAX_FILTER_VALUES}")
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -20,6 +20,7 @@ class SendResult:
 
     message_id: str
     recipient: str
+    _: KW_ONLY  # flags by name: no bare positional booleans
     ok: bool
     permanent: bool = False
     error: str | None = None

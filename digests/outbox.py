@@ -42,17 +42,18 @@ class OutboxMailer:
 
     def _write(self, out: Outgoing) -> SendResult:
         if not out.message_id:
-            return SendResult("", out.recipient, False, True, "message has no Message-ID")
+            error = "message has no Message-ID"
+            return SendResult("", out.recipient, ok=False, permanent=True, error=error)
         target = self.path_for(out.message_id)
         try:
             if target.is_file() and target.read_bytes() == out.data:
-                return SendResult(out.message_id, out.recipient, True, already_delivered=True)
+                return SendResult(out.message_id, out.recipient, ok=True, already_delivered=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(target, out.data)
         except OSError as exc:
             error = f"outbox write failed: {exc}"
-            return SendResult(out.message_id, out.recipient, False, False, error)
-        return SendResult(out.message_id, out.recipient, True)
+            return SendResult(out.message_id, out.recipient, ok=False, error=error)
+        return SendResult(out.message_id, out.recipient, ok=True)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

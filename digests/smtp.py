@@ -149,7 +149,7 @@ class _Session:
         if self.conn is None:
             refusal = self._connect()
             if refusal:
-                return _Reply(_failure(out, False, refusal, server_wide=True), stop=True)
+                return _Reply(_failure(out, refusal, server_wide=True), stop=True)
         assert self.conn is not None
         reply, alive = _deliver(self.conn, out, self.mailer.address)
         if not alive:
@@ -191,7 +191,7 @@ class _SmtpBatch:
 
     def deliver(self, index: int, out: Outgoing, session: _Session) -> None:
         if self.stopped:
-            failure = _failure(out, False, f"not sent: {self.stopped}", server_wide=True)
+            failure = _failure(out, f"not sent: {self.stopped}", server_wide=True)
             self._settle(index, failure)
             return
         if self.log is not None:
@@ -256,7 +256,7 @@ def _deliver(conn: smtplib.SMTP, out: Outgoing, address: str) -> tuple[_Reply, b
     """Send one message; the server's answer, and whether the connection is still usable."""
     if not out.message_id or not out.recipient or not out.sender:
         lacking = "message lacks a Message-ID, a sender or a recipient"
-        return _Reply(_failure(out, True, lacking)), True
+        return _Reply(_failure(out, lacking, permanent=True)), True
     options = [] if (out.sender + out.recipient).isascii() else ["SMTPUTF8"]
     data = LINE_END.sub(b"\r\n", out.data)
     try:
@@ -270,10 +270,10 @@ def _deliver(conn: smtplib.SMTP, out: Outgoing, address: str) -> tuple[_Reply, b
         reply = _refused(out, "DATA", exc.smtp_code, exc.smtp_error, _describe(exc))
         return reply, exc.smtp_code != 421
     except smtplib.SMTPResponseException as exc:
-        return _Reply(_failure(out, False, _describe(exc))), exc.smtp_code != 421
+        return _Reply(_failure(out, _describe(exc))), exc.smtp_code != 421
     except (*_CONNECTION_ERRORS, smtplib.SMTPException) as exc:
-        return _Reply(_failure(out, False, _describe(exc))), False
-    return _Reply(SendResult(out.message_id, out.recipient, True)), True
+        return _Reply(_failure(out, _describe(exc))), False
+    return _Reply(SendResult(out.message_id, out.recipient, ok=True)), True
 
 
 def _sender_refused(out: Outgoing, exc: smtplib.SMTPSenderRefused, address: str) -> _Reply:
@@ -282,21 +282,28 @@ def _sender_refused(out: Outgoing, exc: smtplib.SMTPSenderRefused, address: str)
         return _refused(out, "DATA", exc.smtp_code, exc.smtp_error, _describe(exc))
     if 500 <= exc.smtp_code < 600:
         error = f"SMTP server {address} refused MAIL FROM: {_describe(exc)}"
-        return _Reply(_failure(out, False, error, server_wide=True), stop=True)
-    return _Reply(_failure(out, False, _describe(exc)))
+        return _Reply(_failure(out, error, server_wide=True), stop=True)
+    return _Reply(_failure(out, _describe(exc)))
 
 
 def _refused(out: Outgoing, step: str, code: int, text: bytes | str, error: str) -> _Reply:
     """A refusal at RCPT or DATA: a 5xx waits for the batch's verdict, a 4xx is for now."""
     if 500 <= code < 600:
-        return _Reply(_failure(out, False, error), refused_at=step, reply=f"{code} {_text(text)}")
-    return _Reply(_failure(out, False, error))
+        return _Reply(_failure(out, error), refused_at=step, reply=f"{code} {_text(text)}")
+    return _Reply(_failure(out, error))
 
 
 def _failure(
-    out: Outgoing, permanent: bool, error: str, *, server_wide: bool = False
+    out: Outgoing, error: str, *, permanent: bool = False, server_wide: bool = False
 ) -> SendResult:
-    return SendResult(out.message_id, out.recipient, False, permanent, error, False, server_wide)
+    return SendResult(
+        out.message_id,
+        out.recipient,
+        ok=False,
+        permanent=permanent,
+        error=error,
+        server_wide=server_wide,
+    )
 
 
 def _text(reply: bytes | str) -> str:

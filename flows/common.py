@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -18,8 +17,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.settings import Settings, get_settings
 from pipeline.alerting import check_alerts
-from warehouse.alerts import end_unfinished_run
-from warehouse.db import writer
+from pipeline.run_record import record_unfinished_run
 
 
 def run_settings(
@@ -76,17 +74,15 @@ def check_operator_alerts(settings: Settings, logger: Any = None) -> None:
         logger.error("operator alert email not sent: %s", check.error)
 
 
-def record_unfinished_run(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
+def record_end_from_hook(flow_name: str, run: FlowRun, state: State, settings: Settings) -> None:
     """For the failure hooks: a run that raised or crashed before recording its end is
     recorded as `error` or `crashed` (with the reason), then the operator alerts checked."""
     logger = flow_run_logger(run)
-    status = "crashed" if state.is_crashed() else "error"
-    reason = (state.message or state.name or "")[:500]
+    reason = state.message or state.name or ""
     try:
-        with writer(settings.db_path) as con:
-            changed = end_unfinished_run(
-                con, str(run.id), flow_name, status, reason, datetime.now(UTC)
-            )
+        changed = record_unfinished_run(
+            settings.db_path, str(run.id), flow_name, state.is_crashed(), reason
+        )
     except Exception as error:
         logger.error("could not record the end of run %s: %s", run.id, error)
         return

@@ -13,19 +13,25 @@ from prefect.client.schemas.objects import FlowRun, State
 from prefect.logging.loggers import flow_run_logger
 
 from core.benchmarks import load_benchmarks
+from core.models import CADENCES
 from core.settings import Settings
 from flows.common import (
     check_operator_alerts,
     current_run_id,
     publish_report,
-    record_unfinished_run,
+    record_end_from_hook,
     run_settings,
 )
-from pipeline.digest import DeliveryStoppedError, make_mailer, send_digests, settings_with_smtp
+from pipeline.digest import (
+    DeliveryStoppedError,
+    DigestOutcome,
+    make_mailer,
+    send_digests,
+    settings_with_smtp,
+)
 from pipeline.report import digest_report
-from pipeline.run_record import recorded_run
-from warehouse.benchmarks import store_benchmarks
-from warehouse.db import writer
+from pipeline.run_record import prepare_run, recorded_run
+from pipeline.run_summary import digest_status
 
 
 def smtp_from_block(settings: Settings) -> Settings:
@@ -46,7 +52,7 @@ def smtp_from_block(settings: Settings) -> Settings:
 
 
 @task(task_run_name="send-{cadence}-digests", cache_policy=NO_CACHE)
-def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
+def send_task(cadence: str, settings: Settings, run_id: str) -> DigestOutcome:
     """Match, compose, record and send the digests of one cadence.
 
     The writer is held only for warehouse reads and records, never while SMTP talks, so
@@ -54,17 +60,12 @@ def send_task(cadence: str, settings: Settings, run_id: str) -> dict[str, Any]:
     """
     benchmarks = load_benchmarks(settings.benchmarks_file)
     mailer, transport = make_mailer(settings)
-    with recorded_run(settings.db_path, run_id, f"digest-{cadence}") as record:
-        with writer(settings.db_path) as con:
-            store_benchmarks(con, benchmarks)
+    with recorded_run(settings.db_path, run_id, f"digest-{cadence}") as run:
+        prepare_run(settings.db_path, benchmarks)
         check_operator_alerts(settings)  # a run of this cadence that died before ending shows
         outcome = send_digests(settings.db_path, cadence, settings, benchmarks, mailer, transport)
-        record.summary = asdict(outcome)
-        record.status = "failed" if outcome.stopped else "partial" if outcome.failed else "ok"
-    return record.summary
-
-
-CADENCES = ("daily", "weekly")
+        run.end(digest_status(outcome), asdict(outcome))
+    return outcome
 
 
 def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
@@ -79,7 +80,7 @@ def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
         settings = smtp_from_block(settings)
     except Exception as error:
         flow_run_logger(flow_run).error("SMTP block unreadable for the operator alert: %s", error)
-    record_unfinished_run(f"digest-{cadence}", flow_run, state, settings)
+    record_end_from_hook(f"digest-{cadence}", flow_run, state, settings)
 
 
 @flow(name="digest", on_failure=[_ended_badly], on_crashed=[_ended_badly])
@@ -87,7 +88,7 @@ def digest(
     cadence: str = "daily",
     db_path: str | None = None,
     outbox_dir: str | None = None,
-) -> dict[str, Any]:
+) -> DigestOutcome:
     """Send the daily or weekly digests.
 
     Fails with DeliveryStoppedError, saying what the server answered, when the SMTP server
@@ -96,15 +97,15 @@ def digest(
     if cadence not in CADENCES:
         raise ValueError(f"unknown cadence {cadence!r}: choose daily or weekly")
     settings = smtp_from_block(run_settings(db_path=db_path, outbox_dir=outbox_dir))
-    summary = send_task(cadence, settings, current_run_id())
-    publish_report(f"digest-{cadence}-report", digest_report(summary), "Digests sent and failed")
+    outcome = send_task(cadence, settings, current_run_id())
+    report = digest_report(asdict(outcome))
+    publish_report(f"digest-{cadence}-report", report, "Digests sent and failed")
     check_operator_alerts(settings)
-    if summary["stopped"]:
-        waiting = len(summary["failed"])
+    if outcome.stopped:
         raise DeliveryStoppedError(
-            f"{cadence} digests stopped: {summary['stopped']};"
-            f" {waiting} kept for the next run, {summary['sent']} sent"
+            f"{cadence} digests stopped: {outcome.stopped};"
+            f" {len(outcome.failed)} kept for the next run, {outcome.sent} sent"
         )
-    for failure in summary["failed"]:
+    for failure in outcome.failed:
         get_run_logger().warning("delivery failed: %s", failure)
-    return summary
+    return outcome

@@ -13,24 +13,24 @@ from prefect.futures import PrefectFuture, as_completed
 from core.benchmarks import load_benchmarks
 from core.errors import HostDownError, RateLimitedError, SourceError, TransientSourceError
 from core.models import SourceRef
+from core.runs import SourceStatus
 from core.settings import Settings
 from flows.common import (
     StoppableTaskRunner,
     check_operator_alerts,
     current_run_id,
     publish_report,
-    record_unfinished_run,
+    record_end_from_hook,
     run_settings,
 )
 from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_or_fail
 from pipeline.report import ingest_report
-from pipeline.run_record import recorded_run
+from pipeline.run_record import prepare_run, recorded_run
+from pipeline.run_summary import IngestSummary
 from sources.politeness import for_run
 from sources.redaction import redact
 from sources.registry import load_sources
-from warehouse.benchmarks import store_benchmarks
 from warehouse.db import writer
-from warehouse.postings import known_ids
 from warehouse.runs import SourceOutcome, record_source_outcome
 from warehouse.snapshot import publish_if_due
 
@@ -84,21 +84,10 @@ def _fetched(future: PrefectFuture[FetchResult], source: SourceRef) -> FetchResu
     return FetchResult(source=source, error=SourceError(redact(f"unexpected error: {result!r}")))
 
 
-def _summary(outcomes: list[SourceOutcome]) -> dict[str, Any]:
-    return {
-        "sources": [o.__dict__ for o in outcomes],
-        "failed": [o.source for o in outcomes if o.status == "failed"],
-        "skipped": [o.source for o in outcomes if o.status == "skipped"],
-        "rate_limited": [o.source for o in outcomes if o.status == "rate_limited"],
-        "postings": sum(o.postings for o in outcomes),
-        "new_postings": sum(o.new_postings for o in outcomes),
-    }
-
-
 def _ended_badly(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
     """Failure hook: record the run's end and check the operator alerts."""
     settings = run_settings(db_path=(flow_run.parameters or {}).get("db_path"))
-    record_unfinished_run("ingest", flow_run, state, settings)
+    record_end_from_hook("ingest", flow_run, state, settings)
 
 
 @flow(
@@ -111,31 +100,36 @@ def ingest(
     sources_file: str | None = None,
     replay_dir: str | None = None,
     db_path: str | None = None,
-) -> dict[str, Any]:
+) -> IngestSummary:
     """Fetch every enabled source; one failing source never stops the others."""
     settings = run_settings(db_path=db_path, sources_file=sources_file, replay_dir=replay_dir)
-    logger = get_run_logger()
     run_id = current_run_id()
     sources = [s for s in load_sources(settings.sources_file) if s.enabled]
     benchmarks = load_benchmarks(settings.benchmarks_file)
-    with recorded_run(settings.db_path, run_id, "ingest") as record:
-        with writer(settings.db_path) as con:
-            store_benchmarks(con, benchmarks)  # the views compare with the guide from the start
-            known = {s.name: known_ids(con, s.name) for s in sources}
+    with recorded_run(settings.db_path, run_id, "ingest") as run:
+        known = prepare_run(settings.db_path, benchmarks, sources)
         check_operator_alerts(settings)  # a run of this flow that died before ending shows now
-        fetcher = fetch_task.with_options(
-            retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
-        )
-        futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
-        outcomes: list[SourceOutcome] = []
-        for future in as_completed(list(futures)):
-            outcome = store_task(_fetched(future, futures[future]), settings, run_id)
-            if outcome.status == "failed":
-                logger.warning("source %s failed: %s", outcome.source, outcome.error)
-            outcomes.append(outcome)
-        outcomes.sort(key=lambda o: o.source)
-        record.summary = _summary(outcomes)
-        record.status = "partial" if record.summary["failed"] else "ok"
-    publish_report("ingest-report", ingest_report(record.summary), "Sources, counts and failures")
+        summary = IngestSummary.of(_fetch_and_store(sources, known, settings, run_id))
+        run.end(summary.status, summary.as_dict())
+    report = ingest_report(summary.as_dict())
+    publish_report("ingest-report", report, "Sources, counts and failures")
     check_operator_alerts(settings)
-    return record.summary
+    return summary
+
+
+def _fetch_and_store(
+    sources: list[SourceRef], known: dict[str, frozenset[str]], settings: Settings, run_id: str
+) -> list[SourceOutcome]:
+    """A fetch task per source; each result stored as soon as it comes."""
+    logger = get_run_logger()
+    fetcher = fetch_task.with_options(
+        retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
+    )
+    futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
+    outcomes = []
+    for future in as_completed(list(futures)):
+        outcome = store_task(_fetched(future, futures[future]), settings, run_id)
+        if outcome.status == SourceStatus.FAILED:
+            logger.warning("source %s failed: %s", outcome.source, outcome.error)
+        outcomes.append(outcome)
+    return outcomes

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from prefect import flow
 
+from core.models import CADENCES
 from flows.digest import digest
 from flows.ingest import ingest
+from pipeline.run_summary import MainRunSummary
 
 
 @flow(name="run")
@@ -16,10 +16,9 @@ def run(
     replay_dir: str | None = None,
     db_path: str | None = None,
     outbox_dir: str | None = None,
-    cadences: tuple[str, ...] = ("daily", "weekly"),
-) -> dict[str, Any]:
+    cadences: tuple[str, ...] = CADENCES,
+) -> MainRunSummary:
     """Ingest every source, then send each cadence's digests."""
-    result: dict[str, Any] = {"ingest": ingest(sources_file, replay_dir, db_path)}
-    for cadence in cadences:
-        result[cadence] = digest(cadence, db_path, outbox_dir)
-    return result
+    ingested = ingest(sources_file, replay_dir, db_path)
+    digests = tuple(digest(cadence, db_path, outbox_dir) for cadence in cadences)
+    return MainRunSummary(ingested, digests)

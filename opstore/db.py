@@ -93,14 +93,6 @@ def open_store(url: str) -> OpsStore:
         return store
 
 
-def close_stores() -> None:
-    """Close every store this process opened (tests that remove their files, forks)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.dispose()
-        _stores.clear()
-
-
 def _open(url: str) -> OpsStore:
     store = OpsStore(_engine(url))
     try:

@@ -90,11 +90,6 @@ SYMBOLS: dict[str, str] = {
 }
 
 
-def is_known(code: str) -> bool:
-    """True when ``code`` is a currency in the FX table."""
-    return code.upper() in USD_PER_UNIT
-
-
 def to_usd(amount: float, currency: str) -> float | None:
     """Convert ``amount`` in ``currency`` to US dollars; None for an unknown currency."""
     rate = USD_PER_UNIT.get(currency.upper())

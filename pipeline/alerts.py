@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from core.alerts import AlertEpisode, Problem, RunRecord, SourceRecord
+from core.runs import RunStatus, SourceStatus
 from digests.message import HEADER_POLICY, check_header, mailbox, normalise_message_id
 
 FAILS_IN_A_ROW = 3
@@ -19,10 +20,10 @@ FAILS_IN_A_ROW = 3
 # run of the same flow exists (the process died without recording an end); `error` and
 # `crashed` are recorded by the flows' failure hooks for runs that could not end normally.
 ABORTED = {
-    "aborted": "was aborted",
-    "crashed": "crashed",
-    "error": "failed with an error",
-    "running": "never finished",
+    RunStatus.ABORTED: "was aborted",
+    RunStatus.CRASHED: "crashed",
+    RunStatus.ERROR: "failed with an error",
+    RunStatus.RUNNING: "never finished",
 }
 SUBJECT_PREFIX = "[ClinOps Job Alerts]"
 MESSAGE_DOMAIN = "clinops-job-alerts"
@@ -36,7 +37,7 @@ def failing_sources(history: Iterable[SourceRecord], limit: int = FAILS_IN_A_ROW
     problems = []
     for source, records in sorted(by_source.items()):
         latest = sorted(records, key=lambda r: r.started_at, reverse=True)[:limit]
-        if len(latest) == limit and all(r.status == "failed" for r in latest):
+        if len(latest) == limit and all(r.status == SourceStatus.FAILED for r in latest):
             problems.append(
                 Problem(
                     f"source:{source}",
@@ -55,7 +56,7 @@ def settled_runs(runs: Iterable[RunRecord]) -> dict[str, RunRecord]:
     settled = {}
     for flow, records in by_flow.items():
         newest_first = sorted(records, key=lambda r: r.started_at, reverse=True)
-        over = newest_first[1:] if newest_first[0].status == "running" else newest_first
+        over = newest_first[1:] if newest_first[0].status == RunStatus.RUNNING else newest_first
         if over:
             settled[flow] = over[0]
     return settled
@@ -68,7 +69,9 @@ def run_problems(runs: Iterable[RunRecord]) -> list[Problem]:
         if run.status in ABORTED:
             detail = f"run {run.run_id}, started {_when(run.started_at)}"
             detail += f": {run.error}" if run.error else ""
-            problems.append(Problem(f"run:{flow}", f"{flow} run {ABORTED[run.status]}", detail))
+            problems.append(
+                Problem(f"run:{flow}", f"{flow} run {ABORTED[RunStatus(run.status)]}", detail)
+            )
         elif flow.startswith("digest-") and run.stopped:
             cadence = flow.removeprefix("digest-")
             problems.append(

@@ -90,6 +90,17 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
 
 @pytest.fixture
+def warehouse(settings_env: Path) -> Path:
+    """The settings' warehouse, created and migrated (for commands run in this process)."""
+    from core.settings import get_settings
+    from warehouse.db import connect_writer
+
+    path = get_settings().db_path
+    connect_writer(path).close()
+    return path
+
+
+@pytest.fixture
 def db(tmp_path: Path):
     """A migrated warehouse on a real file."""
     from warehouse.db import connect_writer

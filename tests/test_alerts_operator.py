@@ -148,7 +148,7 @@ def test_the_ingest_flow_alerts_the_operator_once_for_boards_failing_three_runs(
 ) -> None:
     from core.settings import get_settings
     from flows.ingest import ingest
-    from tests.test_flows import add_broken_boards
+    from tests.helpers import add_broken_boards
 
     sources = add_broken_boards(sample_copy)
     handler = CollectingHandler()
@@ -192,8 +192,8 @@ def test_a_digest_batch_stopped_by_the_server_alerts_once_and_its_recovery_once(
     from flows.ingest import ingest
     from pipeline.digest import DeliveryStoppedError
     from tests.conftest import SAMPLE
+    from tests.helpers import subscribe_sample
     from tests.smtp_server import free_port
-    from tests.test_flows import subscribe_sample
 
     ingest(sources_file=str(SAMPLE / "sources.yaml"), replay_dir=str(SAMPLE))
     subscribe_sample(get_settings().db_path)
@@ -218,7 +218,7 @@ def test_a_digest_batch_stopped_by_the_server_alerts_once_and_its_recovery_once(
         "[ClinOps Job Alerts] daily digests stopped by the mail server",
         "[ClinOps Job Alerts] resolved: daily digests stopped by the mail server",
     ]
-    assert sent["sent"] > 0 and len(handler.messages) == sent["sent"] + 2
+    assert sent.sent > 0 and len(handler.messages) == sent.sent + 2
 
 
 @pytest.mark.usefixtures("prefect_api")

@@ -156,7 +156,29 @@ def test_connectors_are_generators_drained_in_one_place() -> None:
     assert callers == ["pipeline/fetching.py"]
 
 
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/helpers.py (and fixtures in conftest.py)."""
+    offenders = [
+        f"{path.name}: {name}"
+        for path in sorted((REPO / "tests").glob("*.py"))
+        for name in imported_test_modules(path)
+    ]
+    assert offenders == []
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """The test modules a file imports (`tests.test_x`, `from tests import test_x`)."""
+    found = [n for n in imported_names(path) if n.startswith("tests.test_")]
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module == "tests":
+            found += [f"tests.{a.name}" for a in node.names if a.name.startswith("test_")]
+    return found
+
+
 def test_the_rules_catch_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import prefect\nfrom warehouse.db import writer\n")
     assert {"prefect", "warehouse.db"} <= imported_names(bad)
+    borrowing = tmp_path / "test_borrowing.py"
+    borrowing.write_text("from tests.test_flows import x\nfrom tests import test_cli, helpers\n")
+    assert imported_test_modules(borrowing) == ["tests.test_flows", "tests.test_cli"]

@@ -19,7 +19,6 @@ from core.benchmarks import (
     compare_to_benchmark,
     conversion,
     load_benchmarks,
-    load_mapping,
     usd_short,
 )
 from parsers import salary as salary_parser
@@ -325,7 +324,7 @@ def test_annualisation_factors_match_the_salary_parser() -> None:
 
 
 def test_every_title_family_is_mapped() -> None:
-    mapped = {f.key for f in load_mapping().families}
+    mapped = {f.key for f in load_benchmarks().mapping.families}
     families = {name for name, _ in title_parser._FAMILIES}
     assert families <= mapped
 

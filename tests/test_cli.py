@@ -8,28 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from core.settings import get_settings
 from digests.unsubscribe import make_token
 from opstore.tokens import issue_token
-from tests.helpers import ops_of, subscription_rows
-from warehouse.db import connect_writer
+from tests.helpers import invoke, ops_of, subscription_rows
 
-runner = CliRunner()
 JOBALERTS = Path(sys.executable).with_name("jobalerts")
-
-
-@pytest.fixture
-def warehouse(settings_env) -> Path:
-    path = get_settings().db_path
-    connect_writer(path).close()
-    return path
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
 
 
 def test_sql_prints_csv_and_json(warehouse) -> None:

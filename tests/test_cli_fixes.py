@@ -7,30 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli.main import app
 from core.settings import get_settings
-from tests.helpers import ops_of, ops_rows
-from warehouse.db import connect_writer, writer
+from tests.helpers import invoke, ops_of, ops_rows
+from warehouse.db import writer
 from warehouse.runs import finish_run, start_run
 
-runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
 GH = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true&pay_transparency=true"
-
-
-@pytest.fixture
-def warehouse(settings_env) -> Path:
-    path = get_settings().db_path
-    connect_writer(path).close()
-    return path
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
 
 
 def test_digest_refuses_an_unknown_cadence_before_prefect_starts(tmp_path) -> None:

@@ -4,30 +4,14 @@ statement timeout and a memory limit that a query cannot lift."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from core.settings import get_settings
-from warehouse.db import connect_writer
+from tests.helpers import invoke
 from warehouse.guard import QueryLimits, QueryTimeoutError, deadline, lock_down
 from warehouse.guard import without_final_semicolon as trimmed
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def warehouse(settings_env) -> Path:
-    path = get_settings().db_path
-    connect_writer(path).close()
-    return path
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args))
 
 
 @pytest.mark.parametrize(

@@ -12,19 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from core.settings import get_settings
-from warehouse.db import connect_writer
-
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def warehouse(settings_env) -> Path:
-    path = get_settings().db_path
-    connect_writer(path).close()
-    return path
 
 
 def env_for(db: Path) -> dict[str, str]:

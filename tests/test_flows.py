@@ -3,61 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import SecretStr
 
 from core.settings import get_settings
-from opstore.subscriptions import save_subscription
-from subscriptions.input import load_subscriptions
 from tests.conftest import SAMPLE
-from tests.helpers import ops_of
+from tests.helpers import add_broken_boards, subscribe_sample
 from tests.smtp_server import CollectingHandler, smtp_server
 from warehouse.db import connect_reader
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-
-
-def add_broken_boards(sample: Path) -> Path:
-    """A sources file with the sample boards plus a closed, a broken and an overloaded board."""
-    (sample / "broken.json").write_text('{"jobs": [{"id": ')
-    (sample / "empty.json").write_text("")
-    responses = yaml.safe_load((sample / "responses.yaml").read_text())
-    base = "https://boards-api.greenhouse.io/v1/boards/{}/jobs?content=true&pay_transparency=true"
-    responses += [
-        {"url": base.format("closedco"), "file": "empty.json", "status": 404},
-        {"url": base.format("brokenco"), "file": "broken.json", "status": 200},
-        {"url": base.format("busyco"), "file": "empty.json", "status": 503},
-    ]
-    (sample / "responses.yaml").write_text(yaml.safe_dump(responses))
-    doc = yaml.safe_load((sample / "sources.yaml").read_text())
-    for token in ("closedco", "brokenco", "busyco"):
-        doc["sources"].append(
-            {"name": f"gh-{token}", "kind": "greenhouse", "board": token, "company": token}
-        )
-    doc["sources"].append(
-        {
-            "name": "gh-disabled",
-            "kind": "greenhouse",
-            "board": "nothing",
-            "company": "x",
-            "enabled": False,
-        }
-    )
-    path = sample / "sources.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
-
-
-def subscribe_sample(db: Path) -> int:
-    from datetime import UTC, datetime
-
-    subs = load_subscriptions(SAMPLE / "subscriptions.yaml")
-    for sub in subs:
-        save_subscription(ops_of(db), sub, datetime.now(UTC))
-    return len(subs)
 
 
 def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, sample_copy) -> None:
@@ -65,13 +21,13 @@ def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, samp
 
     sources = add_broken_boards(sample_copy)
     first = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
-    failed = {s["source"]: s for s in first["sources"] if s["status"] != "ok"}
+    failed = {s.source: s for s in first.sources if s.status != "ok"}
     assert set(failed) == {"gh-closedco", "gh-brokenco", "gh-busyco"}
-    assert "moved or closed" in failed["gh-closedco"]["error"]
-    assert "layout changed" in failed["gh-brokenco"]["error"]
-    assert "503" in failed["gh-busyco"]["error"]
-    assert first["new_postings"] == first["postings"] > 100
-    assert "gh-disabled" not in {s["source"] for s in first["sources"]}
+    assert "moved or closed" in str(failed["gh-closedco"].error)
+    assert "layout changed" in str(failed["gh-brokenco"].error)
+    assert "503" in str(failed["gh-busyco"].error)
+    assert first.new_postings == first.postings > 100
+    assert "gh-disabled" not in {s.source for s in first.sources}
 
     db = get_settings().db_path
     con = connect_reader(db)
@@ -94,7 +50,7 @@ def test_ingest_goes_on_past_failing_boards_and_is_idempotent(settings_env, samp
     assert compared is not None and compared[0] > 0  # the guide's figures are there after ingest
 
     second = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
-    assert second["new_postings"] == 0 and second["postings"] == first["postings"]
+    assert second.new_postings == 0 and second.postings == first.postings
     con = connect_reader(db)
     assert con.execute("SELECT count(*) FROM postings").fetchone() == postings_before
     assert con.execute(
@@ -117,10 +73,10 @@ def test_digest_flow_sends_by_smtp_once(settings_env, monkeypatch) -> None:
         monkeypatch.setenv("JOBALERTS_SMTP_SECURITY", "none")
         get_settings.cache_clear()
         daily = digest(cadence="daily")
-        assert daily["sent"] == daily["composed"] > 0 and not daily["failed"]
-        assert len(handler.messages) == daily["sent"]
+        assert daily.sent == daily.composed > 0 and not daily.failed
+        assert len(handler.messages) == daily.sent
         again = digest(cadence="daily")
-        assert again["sent"] == 0 and len(handler.messages) == daily["sent"]
+        assert again.sent == 0 and len(handler.messages) == daily.sent
     message = handler.messages[0]
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
@@ -155,6 +111,6 @@ def test_digest_flow_reads_smtp_settings_from_a_prefect_secret_block(
         monkeypatch.setenv("JOBALERTS_SMTP_BLOCK", "clinops-smtp-test")
         get_settings.cache_clear()
         summary = digest(cadence="daily")
-    assert summary["transport"] == f"smtp://127.0.0.1:{port}"
-    assert summary["sent"] == len(handler.messages) > 0
+    assert summary.transport == f"smtp://127.0.0.1:{port}"
+    assert summary.sent == len(handler.messages) > 0
     assert "s3cret" not in str(summary)

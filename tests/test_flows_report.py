@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import get_settings
 from pipeline.report import cell, digest_report, ingest_report
-from tests.test_flows import add_broken_boards, subscribe_sample
+from tests.helpers import add_broken_boards, subscribe_sample
 from warehouse.db import connect_reader
 
 
@@ -48,16 +48,16 @@ def test_ingest_and_digest_runs_each_publish_a_markdown_report(settings_env, sam
     [report] = artifacts_of(last_run_id("ingest"))
     assert report.type == "markdown" and report.key == "ingest-report"
     text = str(report.data)
-    assert f"{summary['new_postings']} new" in text
+    assert f"{summary.new_postings} new" in text
     assert "## Failures" in text and "gh-busyco" in text and "503" in text
-    for source in summary["sources"]:
-        assert f"| {cell(source['source'])} | {source['status']} |" in text
+    for source in summary.sources:
+        assert f"| {cell(source.source)} | {source.status} |" in text
 
     subscribe_sample(get_settings().db_path)
     sent = digest(cadence="daily")
     [report] = artifacts_of(last_run_id("digest-daily"))
     assert report.key == "digest-daily-report"
-    assert f"| sent | {sent['sent']} |" in str(report.data) and sent["sent"] > 0
+    assert f"| sent | {sent.sent} |" in str(report.data) and sent.sent > 0
 
 
 def test_report_cells_cannot_break_the_table_or_inject_html() -> None:

@@ -32,7 +32,7 @@ from opstore.subscriptions import (
 from opstore.tokens import issue_token, resolve_token
 from pipeline.stores import ops_store
 from subscriptions.input import subscription_from
-from tests.test_web_command import bound_address
+from tests.helpers import bound_address
 
 # CLI processes report their flows to the session's Prefect API (see conftest.prefect_api).
 pytestmark = pytest.mark.usefixtures("prefect_api")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import sqlalchemy as sa
 
 from core.settings import Settings
@@ -15,8 +14,8 @@ from opstore.subscriptions import save_subscription
 from pipeline.journal import journal_path
 from pipeline.stores import carried_over, carry_over, ops_store
 from subscriptions.input import subscription_from
-from tests.helpers import ops_of
-from warehouse.db import connect_reader, connect_writer, migration_files
+from tests.helpers import ops_of, warehouse_at
+from warehouse.db import connect_reader, connect_writer
 
 T0 = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
 
@@ -24,15 +23,7 @@ T0 = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
 def warehouse_at_006(path: Path) -> None:
     """Migrations 001-006 as the previous code applied them, with subscriptions, deliveries
     in every state and their postings."""
-    con = duckdb.connect(str(path))
-    con.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    for version, file in migration_files():
-        if version <= 6:
-            con.execute(file.read_text())
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, file.name, T0])
+    con = warehouse_at(path, 6, T0)
     for sub_id, email, active in ((3, "cra@example.org", True), (7, "gone@example.org", False)):
         con.execute(
             "INSERT INTO subscriptions (id, email, cadence, keywords, levels, workplaces,"

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from opstore.subscriptions import (
 )
 from pipeline.digest import (
     DeliveryStoppedError,
+    DigestOutcome,
     DigestRunBusyError,
     make_mailer,
     send_digests,
@@ -39,9 +40,8 @@ from pipeline.journal import journal_path, read_journal
 from sources.registry import load_sources
 from subscriptions.input import load_subscriptions, subscription_from
 from tests.conftest import SAMPLE
-from tests.helpers import ops_of, ops_rows
+from tests.helpers import add_forty, ops_of, ops_rows
 from tests.smtp_server import CollectingHandler, body, free_port, smtp_server
-from tests.test_subscriptions_filters import add_forty
 from warehouse.db import connect_reader
 
 
@@ -204,12 +204,12 @@ def test_a_server_refusing_the_session_keeps_every_digest_for_the_next_run(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_the_summary_says_in_one_line_why_the_server_stopped_the_batch(loaded) -> None:
     with smtp_server(CollectingHandler(), **AUTH_REQUIRED) as port:
-        down = asdict(send(loaded, port))
+        down = send(loaded, port)
     with console.capture() as captured:
         print_digest_summary(down)
     [line] = [line for line in captured.get().splitlines() if "stopped" in line]
     assert "530 5.7.0 Authentication required" in line and "next run" in line
-    odd = {**down, "stopped": "554 [relay] denied [/x]", "failed": ["a@b.org: 554 [/x]"]}
+    odd = replace(down, stopped="554 [relay] denied [/x]", failed=["a@b.org: 554 [/x]"])
     with console.capture() as captured:
         print_digest_summary(odd)  # server text is shown as it is, never read as markup
     assert "stopped: 554 [relay] denied [/x]" in captured.get()
@@ -226,7 +226,7 @@ def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_pat
     slow = CollectingHandler(delay=1.0)
     with smtp_server(slow) as port:
         settings = Settings(db_path=db, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
-        summaries: list[dict] = []
+        summaries: list[DigestOutcome] = []
         sender = threading.Thread(
             target=lambda: summaries.append(send_task.fn("daily", settings, "slow-run"))
         )
@@ -237,7 +237,7 @@ def test_a_reader_gets_in_while_a_slow_server_receives_the_batch(loaded, tmp_pat
         sender.join(timeout=60)
     assert reader.returncode == 0, reader.stderr
     assert int(reader.stdout) == 6 and in_flight < 6  # read while the batch was going out
-    assert summaries and summaries[0]["sent"] == 6 and summaries[0]["stopped"] is None
+    assert summaries and summaries[0].sent == 6 and summaries[0].stopped is None
     assert ops_rows(ops_of(db), "SELECT status, count(*) FROM deliveries GROUP BY 1") == [
         ("sent", 6)
     ]

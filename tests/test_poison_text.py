@@ -100,10 +100,10 @@ def test_poison_postings_are_kept_and_the_run_finishes(settings_env, sample_copy
 
     sources = poison_sample(sample_copy)
     summary = ingest(sources_file=str(sources), replay_dir=str(sample_copy))
-    assert summary["failed"] == []
-    by_source = {s["source"]: s for s in summary["sources"]}
-    assert by_source["aaa-poison"]["postings"] == 3
-    assert by_source["lever-trialpath"]["postings"] > 0  # the sources after it were stored
+    assert summary.failed == []
+    by_source = {s.source: s for s in summary.sources}
+    assert by_source["aaa-poison"].postings == 3
+    assert by_source["lever-trialpath"].postings > 0  # the sources after it were stored
     db = get_settings().db_path
     con = connect_reader(db)
     try:

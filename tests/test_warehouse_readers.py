@@ -8,22 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import hold_writer
 from warehouse.db import connect_writer
 
 JOBALERTS = Path(sys.executable).with_name("jobalerts")
-HOLD_WRITER = (
-    "import sys, time; from pathlib import Path; from warehouse.db import connect_writer;"
-    "con = connect_writer(Path(sys.argv[1])); print('holding', flush=True);"
-    "time.sleep(float(sys.argv[2])); con.close()"
-)
-REPO = Path(__file__).resolve().parents[1]
-
-
-def hold_writer(db: Path, seconds: float) -> subprocess.Popen[str]:
-    process = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), str(seconds)],
-                               cwd=REPO, stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout is not None and process.stdout.readline().strip() == "holding"
-    return process
 
 
 def sql(db: Path, wait: float) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from core.settings import Settings
 from pipeline.ingest import fetch_options, fetch_source, make_session, store_and_parse
 from sources.registry import load_sources
 from tests.conftest import SAMPLE
-from tests.test_warehouse_readers import hold_writer
+from tests.helpers import hold_writer
 from warehouse import snapshot
 from warehouse.db import connect_writer, transaction, writer
 from warehouse.snapshot import (

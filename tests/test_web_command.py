@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,11 +15,10 @@ from core.models import Subscription
 from digests.unsubscribe import unsubscribe_url
 from opstore.subscriptions import get_subscription, save_subscription
 from opstore.tokens import issue_token
-from tests.helpers import ops_of
+from tests.helpers import bound_address, ops_of
 
 SECRET = "command-test-secret"
 BASE_URL = "https://alerts.example.org/unsubscribe"
-BOUND = re.compile(r"serving the site on (http://127\.0\.0\.1:\d+)")
 
 
 def start_web(db: Path, secret: str) -> subprocess.Popen[str]:
@@ -31,17 +29,6 @@ def start_web(db: Path, secret: str) -> subprocess.Popen[str]:
     }
     command = [sys.executable, "-m", "cli.main", "web", "--port", "0", "--db", str(db)]
     return subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-
-
-def bound_address(process: subprocess.Popen[str]) -> tuple[str, str]:
-    """The address the server logged once it was listening, and what it printed until then."""
-    assert process.stderr is not None
-    seen = ""
-    for line in process.stderr:
-        seen += line
-        if found := BOUND.search(line):
-            return found.group(1), seen
-    raise AssertionError(f"the server stopped before listening: {seen}")
 
 
 def test_web_command_serves_the_digest_link_and_stops_on_ctrl_c(settings_env: Path) -> None:

@@ -106,26 +106,3 @@ def mark_notified(
             f"UPDATE operator_alerts SET {column} = ? WHERE alert_key = ? AND opened_at = ?",  # noqa: S608
             [now, episode.key, episode.opened_at],
         )
-
-
-def end_unfinished_run(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    flow: str,
-    status: str,
-    error: str,
-    now: datetime,
-) -> bool:
-    """Record that a run ended without recording its end (an exception, a crash): adds the run
-    if it never got as far as starting; changes nothing that already ended. True if it did."""
-    con.execute(
-        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary)"
-        " VALUES (?, ?, ?, NULL, 'running', NULL) ON CONFLICT DO NOTHING",
-        [run_id, flow, now],
-    )
-    changed = con.execute(
-        "UPDATE runs SET finished_at = ?, status = ?, summary = json_object('error', ?)"
-        " WHERE run_id = ? AND status = 'running' RETURNING run_id",
-        [now, status, error, run_id],
-    ).fetchall()
-    return bool(changed)

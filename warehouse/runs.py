@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from core.runs import RunStatus
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datet
     pid = os.getpid()
     con.execute(
         "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary, pid, host,"
-        " process_start) VALUES (?, ?, ?, NULL, 'running', NULL, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [run_id, flow, now, pid, socket.gethostname(), process_start(pid)],
+        " process_start) VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [run_id, flow, now, RunStatus.RUNNING, pid, socket.gethostname(), process_start(pid)],
     )
 
 
@@ -67,7 +70,7 @@ def abort_orphaned_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[s
     """Mark `aborted` the runs left `running` by a process of this host that is gone (or by
     a program too old to say which); return their ids. Runs of live processes stay."""
     rows = con.execute(
-        "SELECT run_id, pid, host, process_start FROM runs WHERE status = 'running'"
+        "SELECT run_id, pid, host, process_start FROM runs WHERE status = ?", [RunStatus.RUNNING]
     ).fetchall()
     here = socket.gethostname()
     orphans = [
@@ -76,10 +79,11 @@ def abort_orphaned_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[s
         if pid is None or (host == here and not _alive(int(pid), started))
     ]
     if orphans:
+        note = json.dumps({"note": "its process ended without finishing the run"})
         con.execute(
-            "UPDATE runs SET status = 'aborted', finished_at = ?,"
+            "UPDATE runs SET status = ?, finished_at = ?,"
             " summary = coalesce(summary, ?) WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
-            [now, json.dumps({"note": "its process ended without finishing the run"}), orphans],
+            [RunStatus.ABORTED, now, note, orphans],
         )
     return orphans
 
@@ -88,14 +92,37 @@ def finish_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     status: str,
-    summary: dict[str, Any],
+    summary: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    """Record how a run ended, with its summary as JSON."""
+    """Record how a run ended (a RunStatus), with its summary as JSON."""
     con.execute(
         "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
         [now, status, json.dumps(summary, default=str), run_id],
     )
+
+
+def end_unfinished_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    flow: str,
+    status: RunStatus,
+    error: str,
+    now: datetime,
+) -> bool:
+    """Record that a run ended without recording its end (an exception, a crash): adds the run
+    if it never got as far as starting; changes nothing that already ended. True if it did."""
+    con.execute(
+        "INSERT INTO runs (run_id, flow, started_at, finished_at, status, summary)"
+        " VALUES (?, ?, ?, NULL, ?, NULL) ON CONFLICT DO NOTHING",
+        [run_id, flow, now, RunStatus.RUNNING],
+    )
+    changed = con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, summary = json_object('error', ?)"
+        " WHERE run_id = ? AND status = ? RETURNING run_id",
+        [now, status, error, run_id, RunStatus.RUNNING],
+    ).fetchall()
+    return bool(changed)
 
 
 def record_source_outcome(con: duckdb.DuckDBPyConnection, run_id: str, o: SourceOutcome) -> None:
