@@ -453,6 +453,27 @@ def _back_partner(
     return None
 
 
+@dataclass(frozen=True)
+class _Written:
+    """An amount as written: its number and its magnitude suffix ("k", "lakh"), if any."""
+
+    number: float
+    suffix: str | None
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An amount or range found in the text, before its context is judged."""
+
+    start: int
+    end: int
+    low: float
+    high: float
+    currency: str
+    is_range: bool
+    thousands: bool
+
+
 def _candidate(
     text: str, m: re.Match[str], prev_end: int, country: str | None = None
 ) -> _Candidate | None:
@@ -464,18 +485,19 @@ def _candidate(
     value = _to_number(num)
     if _scale(mag) is None or value is None:
         return None
-    low_v, low_s, high_v, high_s = value, mag, value, mag
+    low = high = _Written(value, mag)
     partner = _PARTNER_AFTER.match(text, end, min(len(text), end + PARTNER_REACH))
     is_range = False
     if partner and not _bad_partner(text, partner):
-        p_value, p_mag = _to_number(partner.group("n")) or 0.0, partner.group("m")
-        if _scale(p_mag) is None and _scale(mag) == 1000.0 and p_mag.strip() in ("M", "m"):
-            p_value, p_mag = p_value * 1_000_000.0, None
-        elif _scale(p_mag) is None:
+        upper = _Written(_to_number(partner.group("n")) or 0.0, partner.group("m"))
+        million = (upper.suffix or "").strip() in ("M", "m")
+        if _scale(upper.suffix) is None and _scale(mag) == 1000.0 and million:
+            upper = _Written(upper.number * 1_000_000.0, None)
+        elif _scale(upper.suffix) is None:
             return None
-        lo, hi = _apply_scales(low_v, low_s, p_value, p_mag)
+        lo, hi = _apply_scales(low.number, low.suffix, upper.number, upper.suffix)
         if hi >= lo:
-            high_v, high_s = p_value, p_mag
+            high = upper
             post = partner.group("post") or post
             pre = pre or partner.group("pre")
             end, is_range = partner.end(), True
@@ -483,7 +505,7 @@ def _candidate(
     if back is not None:
         if _scale(back.group("m")) is None:
             return None
-        low_v, low_s = _to_number(back.group("n")) or 0.0, back.group("m")
+        low = _Written(_to_number(back.group("n")) or 0.0, back.group("m"))
         pre = pre or back.group("pre")
         start, is_range = back.start(), True
     currency = _currency_of(pre, post, country) or (
@@ -492,9 +514,10 @@ def _candidate(
     if currency is None:
         return None
     currency = _other_sign(text, end, currency, country)
-    low, high = _apply_scales(low_v, low_s, high_v, high_s)
-    thousands = (_scale(low_s) or 1.0) > 1 or (_scale(high_s) or 1.0) > 1
-    cand = _finish(text, start, end, prev_end, low, high, currency, is_range, thousands)
+    low_amount, high_amount = _apply_scales(low.number, low.suffix, high.number, high.suffix)
+    thousands = (_scale(low.suffix) or 1.0) > 1 or (_scale(high.suffix) or 1.0) > 1
+    found = _Found(start, end, low_amount, high_amount, currency, is_range, thousands)
+    cand = _judged(text, found, prev_end)
     if bare and cand is not None and not (cand.paylike and (is_range or post or _based(text, end))):
         return None
     return cand
@@ -550,40 +573,32 @@ def _apply_scales(
     return low * low_k, high * high_k
 
 
-def _finish(
-    text: str,
-    start: int,
-    end: int,
-    prev_end: int,
-    low: float,
-    high: float,
-    currency: str,
-    is_range: bool,
-    thousands: bool = False,
-) -> _Candidate | None:
-    """Add period and context verdicts to an amount or range."""
-    before = text[max(prev_end, start - 80) : start]
-    after = _OR_MORE.sub("", text[end : end + AFTER_REACH])
+def _judged(text: str, found: _Found, prev_end: int) -> _Candidate | None:
+    """The amount or range with its period and the verdicts of its context (pay, soft,
+    not pay), or None when the context says it is not pay."""
+    before = text[max(prev_end, found.start - 80) : found.start]
+    after = _OR_MORE.sub("", text[found.end : found.end + AFTER_REACH])
     kind, paylike = _classify(before, after)
     if kind == "hard":
         return None
+    low, high = found.low, found.high
     period, explicit = _period_of(before[-50:], after)
     if period is None:
         period = "hour" if max(low, high) < HOURLY_MAGNITUDE else "year"
-    if not is_range and not explicit and not paylike and not thousands:
+    if not found.is_range and not explicit and not paylike and not found.thousands:
         return None
     return _Candidate(
         low=min(low, high),
         high=max(low, high),
-        currency=currency,
+        currency=found.currency,
         period=period,
         explicit_period=explicit,
-        is_range=is_range,
+        is_range=found.is_range,
         soft=kind == "soft",
         paylike=paylike,
         strong=kind == "pay",
-        start=start,
-        end=end,
+        start=found.start,
+        end=found.end,
     )
 
 
