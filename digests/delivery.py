@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -69,15 +69,20 @@ Message = EmailMessage | Outgoing | bytes
 
 
 class Mailer(Protocol):
-    """Anything that can deliver a batch of messages."""
+    """Anything that can deliver a batch of messages.
 
-    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+    `messages` may be a stream (a digest run composes each batch as the transport takes
+    them): a mailer takes one message at a time. A mailer whose `idempotent` attribute is true
+    finds a message it already delivered and does not deliver it again (the outbox).
+    """
+
+    def send(self, messages: Iterable[Message], log: DeliveryLog | None = None) -> list[SendResult]:
         """Deliver each message; one result per message, in order, never an exception."""
         ...
 
 
 def deliver_each(
-    messages: Sequence[Message],
+    messages: Iterable[Message],
     log: DeliveryLog | None,
     deliver: Callable[[Outgoing], SendResult],
 ) -> list[SendResult]:

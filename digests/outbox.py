@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +31,9 @@ class OutboxMailer:
     """
 
     folder: Path
+    idempotent = True  # a resend of the same bytes is found, never written twice
 
-    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+    def send(self, messages: Iterable[Message], log: DeliveryLog | None = None) -> list[SendResult]:
         """Write every message; an I/O failure is a temporary failure."""
         return deliver_each(messages, log, self._write)
 

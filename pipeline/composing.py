@@ -11,7 +11,7 @@ from core.benchmarks import Benchmarks
 from core.models import MarketSummary, MatchedPosting, Subscription
 from core.settings import Settings
 from digests.compose import compose_digest
-from digests.mailer import build_message
+from digests.mailer import build_message, check_header, mailbox
 from digests.render import is_web_url, render_digest
 from digests.unsubscribe import unsubscribe_url
 from opstore.deliveries import PendingDigest
@@ -51,6 +51,15 @@ def checked_link_base(base_url: str) -> str:
             f"JOBALERTS_UNSUBSCRIBE_BASE_URL must be an http(s) URL without spaces: {base_url!r}"
         )
     return base_url
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail before anything is recorded or sent when the settings cannot make a digest: the
+    link bases, and the sender as a header and a mailbox."""
+    checked_link_base(settings.unsubscribe_base_url)
+    checked_link_base(f"{settings.public_site_url}manage")
+    check_header("From", settings.mail_from)
+    mailbox(settings.mail_from, "From")
 
 
 @dataclass(frozen=True)
