@@ -114,8 +114,10 @@ def send_batch(
     keeper = Bookkeeper(store, outcome.transport, outcome, lease, grouped)
     try:
         results = mailer.send(batch.messages, log=keeper)
-    finally:
-        keeper.flush()
+    except Exception:
+        keeper.flush()  # the run failed but lives on: keep what it knows
+        raise
+    keeper.flush()  # a stop or a kill leaves the rest `pending`: found delivered next run
     outcome.stopped = next((r.error for r in results if r.server_wide and r.error), None)
     return outcome
 
