@@ -32,6 +32,7 @@ from bench.steps import StepFigures, step
 from core.benchmarks import load_benchmarks
 from core.settings import Settings
 from digests.mailer import OutboxMailer
+from digests.outbox import WRITERS
 from opstore import deliveries
 from opstore.db import OpsStore, open_store, sqlite_url
 from opstore.schema import subscriptions
@@ -180,7 +181,7 @@ def run(
         path = Path(folder) / "bench.duckdb"
         with step(f"build: {postings:,} postings, {count:,} subscriptions"):
             store = build_stores(path, postings, count, now)
-        mailer = OutboxMailer(Path(folder) / "outbox")
+        mailer = OutboxMailer(Path(folder) / "outbox", writers=WRITERS)
         watch = Phases()
         try:
             name = f"digest run: {count:,} subscriptions x {postings:,} postings"

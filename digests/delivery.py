@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -96,4 +98,35 @@ def deliver_each(
         if log is not None:
             log.after(result)
         results.append(result)
+    return results
+
+
+def deliver_concurrently(
+    messages: Iterable[Message],
+    log: DeliveryLog | None,
+    deliver: Callable[[Outgoing], SendResult],
+    workers: int,
+) -> list[SendResult]:
+    """`deliver_each` with up to `workers` deliveries in flight, for a transport whose
+    deliveries are independent (files: their syncs overlap). `log` hears `before` as each
+    starts and `after` as each ends, both in order; results come in order."""
+    results: list[SendResult] = []
+    in_flight: deque[Future[SendResult]] = deque()
+
+    def settle() -> None:
+        result = in_flight.popleft().result()
+        if log is not None:
+            log.after(result)
+        results.append(result)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        for message in messages:
+            out = Outgoing.of(message)
+            if log is not None:
+                log.before(out.message_id)
+            in_flight.append(pool.submit(deliver, out))
+            if len(in_flight) >= workers:
+                settle()
+        while in_flight:
+            settle()
     return results
