@@ -13,7 +13,7 @@ from core.benchmarks import Benchmarks, PostedPay, compare_to_benchmark, load_be
 from core.models import MAX_DIGEST_ITEMS, WINDOW_DAYS, Audience, MatchedPosting, Matches
 from warehouse.market import market_summary, top_skills
 
-__all__ = ["WINDOW_DAYS", "Matcher", "market_summary", "match_subscriptions", "top_skills"]
+__all__ = ["WINDOW_DAYS", "market_summary", "match_subscriptions", "top_skills"]
 MATCHED_FIELDS = (
     "source",
     "source_id",
@@ -59,13 +59,9 @@ AUDIENCE_COLUMNS = (
     " keywords VARCHAR[], locations VARCHAR[], companies VARCHAR[],"
     " exclude_companies VARCHAR[], since TIMESTAMPTZ"
 )
-# The run as `subs` for FRESH_WHERE: one row, the earliest start of any of its windows.
-RUN_SQL = "WITH subs AS (SELECT CAST(? AS TIMESTAMPTZ) AS since)"
 # Postings new enough for at least one of those subscriptions.
 FRESH_WHERE = """p.relevant AND p.closed_at IS NULL
     AND p.first_seen >= (SELECT min(since) FROM subs)"""
-# A candidate posting `p` is new to subscription `s` (inside its window).
-NEW_TO_SUB = "p.first_seen >= s.since"
 
 # The fresh postings with a pay to compare to the guide (compare_to_benchmark decides).
 PAID_SQL = """{subs}
@@ -76,6 +72,12 @@ WHERE {fresh}
   AND (p.salary_usd_annual_min IS NOT NULL OR p.salary_usd_annual_max IS NOT NULL)
 """
 COMPARED_TABLE = "digest_compared_postings"
+
+# The whole run as `subs` for FRESH_WHERE: one row, the earliest start of any of its windows.
+RUN_SQL = "WITH subs AS (SELECT CAST(? AS TIMESTAMPTZ) AS since)"
+# A candidate posting `p` is new to subscription `s`: inside its window (the candidates carry
+# every column of MATCHED_FIELDS, posted_at and first_seen among them).
+NEW_TO_SUB = "p.first_seen >= s.since"
 
 # Once per run: the fresh postings with what matching needs of them, each one's countries,
 # whether its pay is above the guide's median it compares to, and its own rank as
