@@ -44,15 +44,22 @@ class Outgoing:
         if isinstance(message, Outgoing):
             return message
         if isinstance(message, bytes):
-            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
-            data = message
+            data = _lf(message)
+            end = data.find(b"\n\n")  # only the header block is parsed, not the body
+            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(
+                data if end < 0 else data[: end + 1]
+            )
         else:
             headers = message
-            data = message.as_bytes()
-        data = LINE_END.sub(b"\n", data)
+            data = _lf(message.as_bytes())
         sender = parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]
         recipient = parseaddr(str(headers.get("To") or ""))[1]
         return cls(str(headers.get("Message-ID") or "").strip(), sender, recipient, data)
+
+
+def _lf(data: bytes) -> bytes:
+    """LF line ends (a scan, not a copy, when there is no CR)."""
+    return LINE_END.sub(b"\n", data) if b"\r" in data else data
 
 
 class DeliveryLog(Protocol):
