@@ -155,8 +155,13 @@ def record_attempts(
     upcoming: list[str],
     now: datetime,
 ) -> None:
-    """In the caller's transaction: these outcomes, and the messages in doubt marked `sending`."""
+    """In the caller's transaction: these outcomes, and the messages in doubt marked `sending`.
+
+    Accepted messages are recorded in one statement per 500, the others one by one."""
+    mark_sent_many(con, [a.message_id for a in attempts if a.ok], transport=transport, now=now)
     for attempt in attempts:
+        if attempt.ok:
+            continue
         mark_result(
             con,
             attempt.message_id,
@@ -167,6 +172,24 @@ def record_attempts(
             now=now,
         )
     mark_sending_many(con, upcoming, now)
+
+
+@writes
+def mark_sent_many(
+    con: sa.Connection, message_ids: list[str], *, transport: str, now: datetime
+) -> None:
+    """Record that these messages were accepted: what `mark_result(ok=True)` does to each (a
+    message already `sent` stays as it is)."""
+    d = deliveries.c
+    for start in range(0, len(message_ids), 500):
+        con.execute(
+            sa.update(deliveries)
+            .where(d.message_id.in_(message_ids[start : start + 500]), d.status != "sent")
+            .values(
+                status="sent", error=None, sent_at=now, transport=transport,
+                attempts=d.attempts + 1, last_attempt_at=now,
+            )
+        )  # fmt: skip
 
 
 @writes
