@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import KW_ONLY, dataclass
 from email import policy
 from email.message import EmailMessage
@@ -43,15 +45,22 @@ class Outgoing:
         if isinstance(message, Outgoing):
             return message
         if isinstance(message, bytes):
-            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
-            data = message
+            data = _lf(message)
+            end = data.find(b"\n\n")  # only the header block is parsed, not the body
+            headers = BytesHeaderParser(policy=policy.compat32).parsebytes(
+                data if end < 0 else data[: end + 1]
+            )
         else:
             headers = message
-            data = message.as_bytes()
-        data = LINE_END.sub(b"\n", data)
+            data = _lf(message.as_bytes())
         sender = parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]
         recipient = parseaddr(str(headers.get("To") or ""))[1]
         return cls(str(headers.get("Message-ID") or "").strip(), sender, recipient, data)
+
+
+def _lf(data: bytes) -> bytes:
+    """LF line ends (a scan, not a copy, when there is no CR)."""
+    return LINE_END.sub(b"\n", data) if b"\r" in data else data
 
 
 class DeliveryLog(Protocol):
@@ -70,15 +79,20 @@ Message = EmailMessage | Outgoing | bytes
 
 
 class Mailer(Protocol):
-    """Anything that can deliver a batch of messages."""
+    """Anything that can deliver a batch of messages.
 
-    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+    `messages` may be a stream (a digest run composes each batch as the transport takes
+    them): a mailer takes one message at a time. A mailer whose `idempotent` attribute is true
+    finds a message it already delivered and does not deliver it again (the outbox).
+    """
+
+    def send(self, messages: Iterable[Message], log: DeliveryLog | None = None) -> list[SendResult]:
         """Deliver each message; one result per message, in order, never an exception."""
         ...
 
 
 def deliver_each(
-    messages: Sequence[Message],
+    messages: Iterable[Message],
     log: DeliveryLog | None,
     deliver: Callable[[Outgoing], SendResult],
 ) -> list[SendResult]:
@@ -92,4 +106,35 @@ def deliver_each(
         if log is not None:
             log.after(result)
         results.append(result)
+    return results
+
+
+def deliver_concurrently(
+    messages: Iterable[Message],
+    log: DeliveryLog | None,
+    deliver: Callable[[Outgoing], SendResult],
+    workers: int,
+) -> list[SendResult]:
+    """`deliver_each` with up to `workers` deliveries in flight, for a transport whose
+    deliveries are independent (files: their syncs overlap). `log` hears `before` as each
+    starts and `after` as each ends, both in order; results come in order."""
+    results: list[SendResult] = []
+    in_flight: deque[Future[SendResult]] = deque()
+
+    def settle() -> None:
+        result = in_flight.popleft().result()
+        if log is not None:
+            log.after(result)
+        results.append(result)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+        for message in messages:
+            out = Outgoing.of(message)
+            if log is not None:
+                log.before(out.message_id)
+            in_flight.append(pool.submit(deliver, out))
+            if len(in_flight) >= workers:
+                settle()
+        while in_flight:
+            settle()
     return results

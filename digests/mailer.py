@@ -13,6 +13,7 @@ from digests.message import (
     check_header,
     list_unsubscribe,
     mailbox,
+    message_bytes,
     normalise_message_id,
 )
 from digests.outbox import OutboxMailer, outbox_file_name
@@ -33,6 +34,7 @@ __all__ = [
     "check_header",
     "list_unsubscribe",
     "mailbox",
+    "message_bytes",
     "normalise_message_id",
     "outbox_file_name",
 ]

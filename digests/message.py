@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -9,11 +10,14 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 
 from digests.render import RenderedDigest, is_web_url
 
 TOKEN_VALUE = re.compile(r"token=[^&\s'\"<>]*", re.IGNORECASE)
 MESSAGE_ID = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Headers are written with RFC 5322's hard limit, not the soft 78: otherwise the long
 # List-Unsubscribe URL is folded into RFC 2047 encoded words, which clients cannot use.
 # Non-ASCII values (a subject with "Zürich") are still encoded; bodies are quoted-printable.
@@ -57,6 +61,80 @@ def build_message(
     msg.set_boundary(_boundary(message_id, rendered))
     msg.policy = HEADER_POLICY
     return msg
+
+
+def message_bytes(
+    rendered: RenderedDigest,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str | None = None,
+    *,
+    date: datetime | None = None,
+) -> bytes:
+    """The message `build_message` builds, as bytes, written directly: the same checks, headers
+    and parts (quoted-printable by the C codec), several times faster, for the one message per
+    subscriber a digest run builds. A header that needs encoding (not ASCII, or too long) goes
+    through `build_message`."""
+    for name, value in (
+        ("From", sender),
+        ("To", recipient),
+        ("Subject", rendered.subject),
+        ("Message-ID", message_id),
+        ("List-Unsubscribe", unsubscribe_url),
+        ("List-Unsubscribe", unsubscribe_mailto or ""),
+    ):
+        check_header(name, value)
+    headers = (
+        ("From", _mailbox(sender, "From")),
+        ("To", _mailbox(recipient, "To")),
+        ("Subject", rendered.subject),
+        ("Date", format_datetime(date or datetime.now(UTC))),
+        ("Message-ID", normalise_message_id(message_id)),
+        ("List-Unsubscribe", list_unsubscribe(unsubscribe_url, unsubscribe_mailto)),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+    if not all(_plain_header(name, value) for name, value in headers):
+        built = build_message(
+            rendered, sender, recipient, message_id, unsubscribe_url, unsubscribe_mailto, date=date
+        )
+        return built.as_bytes()
+    boundary = _boundary(message_id, rendered)
+    lines = [f"{name}: {value}" for name, value in headers]
+    lines += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
+    head = "\n".join(lines).encode("ascii")
+    parts = [
+        _qp_part("plain", rendered.text, boundary, ""),
+        _qp_part("html", rendered.html, boundary, "MIME-Version: 1.0\n"),
+    ]
+    return head + b"\n\n" + b"".join(parts) + f"--{boundary}--\n".encode("ascii")
+
+
+def _plain_header(name: str, value: str) -> bool:
+    """True when the header goes out as it is: ASCII, no encoded-word look-alike, one line."""
+    return value.isascii() and "=?" not in value and len(name) + len(value) + 2 <= 998
+
+
+def _qp_part(subtype: str, text: str, boundary: str, extra: str) -> bytes:
+    """One text part, UTF-8, quoted-printable, after its boundary line."""
+    body = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    head = (
+        f'--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
+        f"Content-Transfer-Encoding: quoted-printable\n{extra}\n"
+    )
+    return head.encode("ascii") + body + b"\n"
+
+
+@lru_cache(maxsize=4096)
+def _mailbox(value: str, name: str) -> str:
+    """`mailbox`, remembered (the sender is the same for every message of a run); a plain
+    `local@domain` of dot-atoms is already in the form `mailbox` returns."""
+    if PLAIN_ADDRESS.fullmatch(value):
+        return value
+    return mailbox(value, name)
 
 
 def _boundary(message_id: str, rendered: RenderedDigest) -> str:

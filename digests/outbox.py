@@ -6,13 +6,23 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from digests.delivery import DeliveryLog, Message, Outgoing, SendResult, deliver_each
+from digests.delivery import (
+    DeliveryLog,
+    Message,
+    Outgoing,
+    SendResult,
+    deliver_concurrently,
+    deliver_each,
+)
 
 UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._@-]+")
+# Files a digest run writes (each fsynced) at once: the file system commits their syncs
+# together. One, the default, writes strictly in order.
+WRITERS = 8
 
 
 def outbox_file_name(message_id: str) -> str:
@@ -31,10 +41,15 @@ class OutboxMailer:
     """
 
     folder: Path
+    writers: int = 1
+    idempotent = True  # a resend of the same bytes is found, never written twice
 
-    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
-        """Write every message; an I/O failure is a temporary failure."""
-        return deliver_each(messages, log, self._write)
+    def send(self, messages: Iterable[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+        """Write every message, up to `writers` at once; an I/O failure is a temporary
+        failure."""
+        if self.writers <= 1:
+            return deliver_each(messages, log, self._write)
+        return deliver_concurrently(messages, log, self._write, self.writers)
 
     def path_for(self, message_id: str) -> Path:
         """Where the message with this Message-ID is (or will be) written."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -65,7 +65,7 @@ class SmtpMailer:
         """`host:port`, as errors name the server."""
         return f"{self.host}:{self.port}"
 
-    def send(self, messages: Sequence[Message], log: DeliveryLog | None = None) -> list[SendResult]:
+    def send(self, messages: Iterable[Message], log: DeliveryLog | None = None) -> list[SendResult]:
         """Send each message in order on one connection; failures become results.
 
         A refusal of the session (connect, EHLO, STARTTLS, AUTH, a 5xx to MAIL FROM), a second
@@ -74,11 +74,11 @@ class SmtpMailer:
         again next run). A 5xx to RCPT for one address, or to DATA while other messages get
         through, fails that message for good.
         """
-        batch = _SmtpBatch(self.address, log, [None] * len(messages))
+        batch = _SmtpBatch(self.address, log)
         session = _Session(self)
         try:
-            for index, message in enumerate(messages):
-                batch.deliver(index, Outgoing.of(message), session)
+            for message in messages:
+                batch.deliver(Outgoing.of(message), session)
             batch.finish()
         except BaseException as error:
             # Stopped (SIGTERM, Ctrl-C): hang up at once; a QUIT would wait for the server's
@@ -184,12 +184,14 @@ class _SmtpBatch:
 
     address: str
     log: DeliveryLog | None
-    slots: list[SendResult | None]
+    slots: list[SendResult | None] = field(default_factory=list)
     waiting: list[tuple[int, _Reply]] = field(default_factory=list)
     accepted: int = 0
     stopped: str = ""
 
-    def deliver(self, index: int, out: Outgoing, session: _Session) -> None:
+    def deliver(self, out: Outgoing, session: _Session) -> None:
+        index = len(self.slots)
+        self.slots.append(None)
         if self.stopped:
             failure = _failure(out, f"not sent: {self.stopped}", server_wide=True)
             self._settle(index, failure)

@@ -155,8 +155,13 @@ def record_attempts(
     upcoming: list[str],
     now: datetime,
 ) -> None:
-    """In the caller's transaction: these outcomes, and the messages in doubt marked `sending`."""
+    """In the caller's transaction: these outcomes, and the messages in doubt marked `sending`.
+
+    Accepted messages are recorded in one statement per 500, the others one by one."""
+    mark_sent_many(con, [a.message_id for a in attempts if a.ok], transport=transport, now=now)
     for attempt in attempts:
+        if attempt.ok:
+            continue
         mark_result(
             con,
             attempt.message_id,
@@ -167,6 +172,24 @@ def record_attempts(
             now=now,
         )
     mark_sending_many(con, upcoming, now)
+
+
+@writes
+def mark_sent_many(
+    con: sa.Connection, message_ids: list[str], *, transport: str, now: datetime
+) -> None:
+    """Record that these messages were accepted: what `mark_result(ok=True)` does to each (a
+    message already `sent` stays as it is)."""
+    d = deliveries.c
+    for start in range(0, len(message_ids), 500):
+        con.execute(
+            sa.update(deliveries)
+            .where(d.message_id.in_(message_ids[start : start + 500]), d.status != "sent")
+            .values(
+                status="sent", error=None, sent_at=now, transport=transport,
+                attempts=d.attempts + 1, last_attempt_at=now,
+            )
+        )  # fmt: skip
 
 
 @writes
@@ -231,24 +254,50 @@ def cancel_inactive(con: sa.Connection) -> int:
 
 
 @reads
-def last_recorded(con: sa.Connection, cadence: str) -> dict[int, datetime]:
-    """When each subscription of a cadence last had a digest recorded (sent or not)."""
+def last_recorded(
+    con: sa.Connection, cadence: str, sub_ids: list[int] | None = None
+) -> dict[int, datetime]:
+    """When each subscription of a cadence (or only of `sub_ids`) last had a digest recorded
+    (sent or not)."""
     d = deliveries.c
-    rows = con.execute(
-        sa.select(d.subscription_id, sa.func.max(d.created_at))
-        .where(d.cadence == cadence, d.status != "cancelled")
-        .group_by(d.subscription_id)
+    query = sa.select(d.subscription_id, sa.func.max(d.created_at)).where(
+        d.cadence == cadence, d.status != "cancelled"
     )
+    if sub_ids is not None:
+        query = query.where(d.subscription_id.in_(sub_ids))
+    rows = con.execute(query.group_by(d.subscription_id))
     return {int(r[0]): at for r in rows if (at := aware(r[1])) is not None}
 
 
 @reads
 def unsent(con: sa.Connection, cadence: str) -> list[Unsent]:
     """Digests recorded but not yet accepted by a server, oldest first."""
+    return unsent_messages(con, unsent_ids(con, cadence))
+
+
+@reads
+def unsent_ids(con: sa.Connection, cadence: str) -> list[str]:
+    """The Message-IDs of the digests recorded but not yet accepted, oldest first (read the
+    bytes a chunk at a time with `unsent_messages`)."""
     d = deliveries.c
     rows = con.execute(
-        sa.select(d.message_id, d.recipient, d.message, d.status)
+        sa.select(d.message_id)
         .where(d.cadence == cadence, d.status.in_(WAITING))
         .order_by(d.created_at, d.message_id)
     )
-    return [Unsent(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
+    return [str(r[0]) for r in rows]
+
+
+@reads
+def unsent_messages(con: sa.Connection, message_ids: list[str]) -> list[Unsent]:
+    """These digests, in this order, as far as they still wait to be sent."""
+    d = deliveries.c
+    found: dict[str, Unsent] = {}
+    for start in range(0, len(message_ids), 500):
+        rows = con.execute(
+            sa.select(d.message_id, d.recipient, d.message, d.status).where(
+                d.message_id.in_(message_ids[start : start + 500]), d.status.in_(WAITING)
+            )
+        )
+        found.update((r[0], Unsent(r[0], r[1], bytes(r[2]), r[3])) for r in rows)
+    return [found[i] for i in message_ids if i in found]

@@ -152,41 +152,83 @@ def active_subscriptions(con: sa.Connection, cadence: str) -> list[Subscription]
 
 
 @reads
-def audience(con: sa.Connection, cadence: str, window_days: int) -> Audience:
+def audience(
+    con: sa.Connection,
+    cadence: str,
+    window_days: int,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+) -> Audience:
     """Active subscriptions of a cadence with `since` (last digest recorded, else sign-up,
-    minus the window) and their delivered postings recorded since then."""
-    s, d, i = subscriptions.c, deliveries.c, delivery_items.c
-    last = (
-        sa.select(d.subscription_id, sa.func.max(d.created_at).label("at"))
-        .group_by(d.subscription_id)
-        .subquery()
-    )
-    rows = con.execute(
-        sa.select(subscriptions, last.c.at)
-        .outerjoin(last, last.c.subscription_id == s.id)
-        .where(s.active, s.cadence == cadence)
+    minus the window) and their delivered postings recorded since then.
+
+    `after` and `limit` read one batch: the next `limit` subscriptions by id after `after`.
+    """
+    s = subscriptions.c
+    query = (
+        sa.select(subscriptions, _last_digest().label("at"))
+        .where(s.active, s.cadence == cadence, s.id > after)
         .order_by(s.id)
-    ).all()
+    )
+    rows = con.execute(query if limit is None else query.limit(limit)).all()
     window = timedelta(days=window_days)
-    subs = []
-    for row in rows:
-        subs.append((subscription_of(row), (aware(row.at) or row.created_at) - window))
+    subs = [(subscription_of(row), (aware(row.at) or row.created_at) - window) for row in rows]
     if not subs:
         return Audience([], [])
+    return Audience(subs, _delivered_since(con, subs, batch=limit is not None))
+
+
+def _last_digest() -> Any:
+    """When the subscription in the outer query last had a digest recorded (any status)."""
+    d = deliveries.c
+    return (
+        sa.select(sa.func.max(d.created_at))
+        .where(d.subscription_id == subscriptions.c.id)
+        .scalar_subquery()
+    )
+
+
+def _delivered_since(
+    con: sa.Connection, subs: list[tuple[Subscription, datetime]], *, batch: bool
+) -> list[tuple[int, str, str]]:
+    """The (subscription id, source, source id) pairs delivered to these subscriptions inside
+    their windows; `batch`: only these subscriptions are read (else every active one of the
+    cadence, in one query)."""
+    s, d, i = subscriptions.c, deliveries.c, delivery_items.c
     earliest = min(since for _, since in subs)
     since_of = {int(sub.id or 0): since for sub, since in subs}
-    pairs = con.execute(
+    query = (
         sa.select(i.subscription_id, i.source, i.source_id, d.created_at)
         .join(deliveries, d.message_id == i.message_id)
-        .join(subscriptions, s.id == i.subscription_id)
-        .where(s.active, s.cadence == cadence, d.created_at >= earliest)
-    ).all()
-    delivered = [
+        .where(d.created_at >= earliest)
+    )
+    if batch:
+        query = query.where(i.subscription_id.in_(list(since_of)))
+    else:
+        cadence = subs[0][0].cadence
+        query = query.join(subscriptions, s.id == i.subscription_id).where(
+            s.active, s.cadence == cadence
+        )
+    return [
         (int(p.subscription_id), p.source, p.source_id)
-        for p in pairs
+        for p in con.execute(query)
         if p.subscription_id in since_of and p.created_at >= since_of[p.subscription_id]
     ]
-    return Audience(subs, delivered)
+
+
+@reads
+def earliest_window(con: sa.Connection, cadence: str, window_days: int) -> datetime | None:
+    """The earliest `since` of the cadence's active subscriptions (None without any): the
+    oldest posting a digest run of that cadence can still send."""
+    s = subscriptions.c
+    first = con.execute(
+        sa.select(sa.func.min(sa.func.coalesce(_last_digest(), s.created_at))).where(
+            s.active, s.cadence == cadence
+        )
+    ).scalar()
+    start = aware(first)
+    return None if start is None else start - timedelta(days=window_days)
 
 
 @reads

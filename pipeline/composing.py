@@ -11,7 +11,7 @@ from core.benchmarks import Benchmarks
 from core.models import MarketSummary, MatchedPosting, Subscription
 from core.settings import Settings
 from digests.compose import compose_digest
-from digests.mailer import build_message
+from digests.mailer import check_header, mailbox, message_bytes, normalise_message_id
 from digests.render import is_web_url, render_digest
 from digests.unsubscribe import unsubscribe_url
 from opstore.deliveries import PendingDigest
@@ -53,6 +53,15 @@ def checked_link_base(base_url: str) -> str:
     return base_url
 
 
+def check_settings(settings: Settings) -> None:
+    """Fail before anything is recorded or sent when the settings cannot make a digest: the
+    link bases, and the sender as a header and a mailbox."""
+    checked_link_base(settings.unsubscribe_base_url)
+    checked_link_base(f"{settings.public_site_url}manage")
+    check_header("From", settings.mail_from)
+    mailbox(settings.mail_from, "From")
+
+
 @dataclass(frozen=True)
 class DigestContext:
     """Everything composing a digest needs besides the subscription."""
@@ -86,7 +95,7 @@ def build_digest(
     shown = [item.posting for item in digest.items]
     period = None if shown else period_of(context.cadence, context.now)
     message_id = message_id_for(int(sub.id or 0), context.cadence, shown, period)
-    message = build_message(
+    data = message_bytes(
         rendered,
         sender=context.settings.mail_from,
         recipient=sub.email,
@@ -95,12 +104,12 @@ def build_digest(
         date=context.now,
     )
     return PendingDigest(
-        message_id=str(message["Message-ID"]),
+        message_id=normalise_message_id(message_id),
         subscription_id=int(sub.id or 0),
         cadence=context.cadence,
         recipient=sub.email,
         subject=rendered.subject,
-        message=message.as_bytes(),
+        message=data,
         posting_keys=[(p.source, p.source_id) for p in shown],
         period=period,
         tokens=[issued, manage_issued],

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from core.settings import Settings
 from digests.mailer import SECURITIES, Mailer, OutboxMailer, SmtpMailer
+from digests.outbox import WRITERS
 
 
 def make_mailer(settings: Settings) -> tuple[Mailer, str]:
@@ -30,7 +31,7 @@ def make_mailer(settings: Settings) -> tuple[Mailer, str]:
             ca_file=settings.smtp_ca_file,
         )
         return mailer, f"smtp://{settings.smtp_host}:{settings.smtp_port}"
-    return OutboxMailer(settings.outbox_dir), str(settings.outbox_dir)
+    return OutboxMailer(settings.outbox_dir, writers=WRITERS), str(settings.outbox_dir)
 
 
 # Keys of a Prefect block's value (a `Secret` block holding JSON), in our names or in

@@ -21,6 +21,7 @@ from digests.mailer import (
     OutboxMailer,
     SmtpMailer,
     build_message,
+    message_bytes,
     outbox_file_name,
 )
 from digests.render import RenderedDigest
@@ -92,6 +93,72 @@ def test_non_ascii_subject_and_names() -> None:
     back = parse(msg.as_bytes())
     assert back["Subject"] == "Zürich roles – 2 new"
     assert back["From"].addresses[0].display_name == "Zoë"
+
+
+def same_message(a: EmailMessage, b: EmailMessage) -> None:
+    """Two parsed messages say the same: every header, every part's headers and content."""
+    assert list(a.items()) == list(b.items())
+    parts_a, parts_b = list(a.iter_parts()), list(b.iter_parts())
+    assert len(parts_a) == len(parts_b) == 2
+    for one, other in zip(parts_a, parts_b, strict=True):
+        assert list(one.items()) == list(other.items())
+        assert one.get_content() == other.get_content()
+
+
+LONG_LINE = "Senior Clinical Trial Manager – Zürich, Basel & remote (EU) " * 6
+
+
+@pytest.mark.parametrize(
+    ("subject", "sender", "text", "html"),
+    [
+        (RENDERED.subject, SENDER, RENDERED.text, RENDERED.html),
+        ("2 new roles", "alerts@clinops.example", f"{LONG_LINE}\n\tend \n", f"<p>{LONG_LINE}</p>"),
+        ("a = b =?utf-8?q?x?= c", SENDER, "x = y\nno newline at the end", "=3D"),
+        ("Zürich roles – 2 new", "Zoë <z@example.org>", "é\n", "<p>é</p>"),
+        ("x" * 990, SENDER, ".\nFrom the start\n", "<p>.</p>\n"),
+    ],
+    ids=["ascii", "long-lines", "encoded-word-lookalike", "non-ascii-headers", "long-subject"],
+)
+def test_message_bytes_say_what_build_message_says(
+    subject: str, sender: str, text: str, html: str
+) -> None:
+    """The fast writer a digest run uses and the email package agree, header by header and
+    part by part, once parsed (the encoding may wrap lines differently)."""
+    rendered = RenderedDigest(subject, html, text)
+    args = (rendered, sender, "reader@example.org", "<d-1@clinops.example>", UNSUB)
+    fast = parse(message_bytes(*args, "unsubscribe@clinops.example", date=WHEN))
+    same_message(
+        fast, parse(build_message(*args, "unsubscribe@clinops.example", date=WHEN).as_bytes())
+    )
+    assert fast["Subject"].strip() == subject or "=?" in subject  # decoded by the parser
+    assert fast["From"].addresses[0].addr_spec in sender
+    plain = fast.get_body(preferencelist=("plain",))
+    assert plain is not None and plain.get_content().rstrip("\n") == text.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@b.org", "first.last+tag@sub.example.co.uk", "o'neil@x.org", "a..b@x.org", "a@x",
+     '"quoted"@x.org', "Zoë <z@example.org>", "<r@example.org>"],
+)  # fmt: skip
+def test_the_plain_address_shortcut_agrees_with_mailbox(address: str) -> None:
+    from digests.message import PLAIN_ADDRESS, mailbox
+
+    try:
+        expected = mailbox(address, "To")
+    except ValueError:
+        assert not PLAIN_ADDRESS.fullmatch(address)
+        return
+    assert not PLAIN_ADDRESS.fullmatch(address) or expected == address
+
+
+def test_message_bytes_run_the_same_checks() -> None:
+    with pytest.raises(HeaderInjectionError):
+        message_bytes(RENDERED, SENDER, "r@example.org\r\nBcc: x@evil.example", "<a@b.c>", UNSUB)
+    with pytest.raises(ValueError, match="Message-ID"):
+        message_bytes(RENDERED, SENDER, "r@example.org", "<not an id>", UNSUB)
+    with pytest.raises(ValueError, match="List-Unsubscribe URL"):
+        message_bytes(RENDERED, SENDER, "r@example.org", "<a@b.example>", "javascript:x")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from core.settings import Settings
 from opstore import deliveries, leases
 from opstore.db import head_revision, open_store, sqlite_url
 from opstore.deliveries import Attempt, PendingDigest
-from opstore.schema import tokens
+from opstore.schema import aware, tokens
 from opstore.subscriptions import (
     activate_id,
     active_subscriptions,
@@ -106,6 +106,37 @@ def test_deliveries_move_through_their_states(any_store) -> None:
     assert error == "451 (gave up after 8 attempts)" and filters == ""
     assert deliveries.last_recorded(any_store, "daily") == {sub: NOW}
     assert deliveries.unsent(any_store, "daily") == []
+
+
+def test_accepted_messages_recorded_together_as_one_by_one(any_store) -> None:
+    """record_attempts records accepted messages in one statement: the same row as mark_result
+    (attempts counted, error cleared), and a message already sent stays as it was."""
+    sub = save_subscription(any_store, Subscription(email="a@example.org"), NOW)
+    deliveries.record_pending_many(
+        any_store, [digest(sub, n, [("s", f"p{n}")]) for n in (1, 2, 3)], NOW
+    )
+    later = NOW + timedelta(hours=1)
+    deliveries.mark_result(
+        any_store, "<m1@x>", ok=False, permanent=False, error="451", transport="smtp", now=NOW
+    )
+    deliveries.mark_result(
+        any_store, "<m2@x>", ok=False, permanent=False, error="451", transport="smtp", now=NOW
+    )
+    deliveries.mark_result(
+        any_store, "<m3@x>", ok=True, permanent=False, error=None, transport="smtp", now=NOW
+    )
+    deliveries.mark_result(
+        any_store, "<m1@x>", ok=True, permanent=False, error=None, transport="outbox", now=later
+    )
+    accepted = [Attempt(i, True, False, None) for i in ("<m2@x>", "<m3@x>")]
+    deliveries.record_attempts(any_store, accepted, transport="outbox", upcoming=[], now=later)
+    query = (
+        "SELECT message_id, status, error, attempts, transport, sent_at FROM deliveries ORDER BY 1"
+    )
+    with any_store.reader() as con:
+        rows = [(*r[:5], aware(r[5])) for r in con.execute(sa.text(query))]
+    assert rows[0][1:] == rows[1][1:] == ("sent", None, 2, "outbox", later)
+    assert rows[2][1:] == ("sent", None, 1, "smtp", NOW)  # already sent: unchanged
 
 
 def test_stopping_cancels_waiting_digests(any_store) -> None:

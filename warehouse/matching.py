@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
+from types import TracebackType
 from typing import Any
 
 import duckdb
@@ -36,8 +38,8 @@ MATCHED_FIELDS = (
     "first_seen",
 )
 
-# The subscriptions of the run (a temp table brought in from the operational store), each with
-# the time its window starts (`since`).
+# A batch of the run's subscriptions (a temp table brought in from the operational store),
+# each with the time its window starts (`since`).
 AUDIENCE_TABLE = "digest_audience"
 DELIVERED_TABLE = "digest_delivered"
 SUBS_SQL = """
@@ -72,55 +74,84 @@ WHERE {fresh}
 """
 COMPARED_TABLE = "digest_compared_postings"
 
-# One query for every active subscription of a cadence. Filters that need text work (keywords,
-# places, companies) are evaluated once per distinct term and posting in `hits`, not once per
-# (subscription, posting) pair; the pair join then only compares small lists. Each
-# subscription's matches are ranked as digests/compose.py orders them: level match, then the
-# posting's own rank (pay compared, newest; then first seen, source, id), computed once per
-# posting. Only the best `?` of each come back, with the subscription's counts over all its
-# matches; the pairs carry keys only, the shown rows get their fields at the end.
-MATCH_SQL = """{subs}, fresh AS (
-    SELECT p.*,
-        list_distinct(list_filter(
-            list_prepend(p.country, list_transform(coalesce(p.locations, []),
-                lambda x: x.country)),
-            lambda c: c IS NOT NULL)) AS countries_all
-    FROM postings p
-    WHERE {fresh}
-), terms AS (
+# The whole run as `subs` for FRESH_WHERE: one row, the earliest start of any of its windows.
+RUN_SQL = "WITH subs AS (SELECT CAST(? AS TIMESTAMPTZ) AS since)"
+# A candidate posting `p` is new to subscription `s`: it became new (NEW_AT, computed once per
+# candidate) inside the subscription's window.
+NEW_TO_SUB = "p.new_at >= s.since"
+
+# Once per run: the fresh postings with what matching needs of them, each one's countries,
+# whether its pay is above the guide's median it compares to, and its own rank as
+# digests/compose.py orders postings (pay compared, newest; then first seen, source, id).
+CANDIDATES_TABLE = "digest_candidates"
+CANDIDATES_SQL = """CREATE OR REPLACE TEMP TABLE {candidates} AS
+{subs}
+SELECT {fields},
+    list_distinct(list_filter(
+        list_prepend(p.country, list_transform(coalesce(p.locations, []),
+            lambda x: x.country)),
+        lambda c: c IS NOT NULL)) AS countries_all,
+    {new_at} AS new_at,
+    coalesce(c.above_median, false) AS above_median,
+    row_number() OVER (ORDER BY c.source IS NOT NULL DESC,
+        coalesce(p.posted_at, p.first_seen) DESC NULLS LAST,
+        p.first_seen DESC, p.source, p.source_id) AS posting_rank
+FROM postings p
+LEFT JOIN {compared} c ON c.source = p.source AND c.source_id = p.source_id
+WHERE {fresh}
+"""
+
+# The text filters' terms (keywords, places, companies) of a batch's subscriptions.
+TERMS_SQL = """terms AS (
     SELECT DISTINCT unnest(keyword_terms) AS term FROM subs
     UNION SELECT DISTINCT unnest(location_terms) FROM subs
     UNION SELECT DISTINCT unnest(company_terms) FROM subs
     UNION SELECT DISTINCT unnest(excluded_terms) FROM subs
-), hits AS (
-    SELECT p.source, p.source_id, list(t.term) AS terms
-    FROM fresh p JOIN terms t ON CASE substr(t.term, 1, 2)
-        WHEN 'k:' THEN regexp_matches(lower(p.title),
-            '\\b' || regexp_escape(substr(t.term, 3)) || '\\b')
-        WHEN 'l:' THEN substr(t.term, 3) = lower(coalesce(p.hub, ''))
-            OR upper(substr(t.term, 3)) = coalesce(p.country, '')
-            OR (substr(t.term, 3) = 'remote' AND p.workplace = 'remote')
-            OR (length(t.term) > 4
-                AND contains(lower(coalesce(p.location_text, '')), substr(t.term, 3)))
-        ELSE contains(lower(coalesce(p.company, '')), substr(t.term, 3))
-    END
+)"""
+# Text work is done once per distinct term and candidate over the whole run: each batch
+# evaluates only the terms no earlier batch had (`digest_terms`), into `digest_hits`.
+TERMS_TABLE = "digest_terms"
+HITS_TABLE = "digest_hits"
+NEW_TERMS_SQL = """INSERT INTO {terms_table}
+{subs}, {terms}
+SELECT term FROM terms t
+WHERE term IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {terms_table} seen WHERE seen.term = t.term)
+RETURNING term
+"""
+HITS_SQL = """INSERT INTO {hits}
+SELECT t.term, p.source, p.source_id
+FROM {candidates} p JOIN (SELECT unnest(?::VARCHAR[]) AS term) t ON CASE substr(t.term, 1, 2)
+    WHEN 'k:' THEN regexp_matches(lower(p.title),
+        '\\b' || regexp_escape(substr(t.term, 3)) || '\\b')
+    WHEN 'l:' THEN substr(t.term, 3) = lower(coalesce(p.hub, ''))
+        OR upper(substr(t.term, 3)) = coalesce(p.country, '')
+        OR (substr(t.term, 3) = 'remote' AND p.workplace = 'remote')
+        OR (length(t.term) > 4
+            AND contains(lower(coalesce(p.location_text, '')), substr(t.term, 3)))
+    ELSE contains(lower(coalesce(p.company, '')), substr(t.term, 3))
+END
+"""
+
+# One query per batch of subscriptions. The pair join only compares small lists: each
+# candidate carries the batch's terms it hits. Each subscription's matches are ranked as
+# digests/compose.py orders them: level match, then the posting's own rank. Only the best
+# `?` of each come back, with the subscription's counts over all its matches; the pairs carry
+# keys only, the shown rows get their fields at the end.
+MATCH_SQL = """{subs}, {terms}, hits AS (
+    SELECT h.source, h.source_id, list(h.term) AS terms
+    FROM {hits} h WHERE h.term IN (SELECT term FROM terms)
     GROUP BY ALL
 ), candidates AS (
-    SELECT p.source, p.source_id, p.level, p.workplace, p.family, p.countries_all,
-        p.salary_usd_annual_max, {new_at} AS new_at, h.terms,
-        coalesce(c.above_median, false) AS above_median,
-        row_number() OVER (ORDER BY c.source IS NOT NULL DESC,
-            coalesce(p.posted_at, p.first_seen) DESC NULLS LAST,
-            p.first_seen DESC, p.source, p.source_id) AS posting_rank
-    FROM fresh p
+    SELECT p.*, h.terms
+    FROM {candidates} p
     LEFT JOIN hits h ON h.source = p.source AND h.source_id = p.source_id
-    LEFT JOIN {compared} c ON c.source = p.source AND c.source_id = p.source_id
 ), pairs AS (
     SELECT s.id, p.source, p.source_id, p.posting_rank,
         p.workplace = 'remote' AS remote, p.above_median,
         coalesce(p.level <> '' AND list_contains(s.levels, p.level), false) AS level_match
     FROM subs s
-    JOIN candidates p ON p.new_at >= s.since
+    JOIN candidates p ON {new}
     WHERE (len(s.levels) = 0 OR list_contains(s.levels, p.level))
       AND (len(s.workplaces) = 0 OR list_contains(s.workplaces, p.workplace))
       AND (len(s.families) = 0 OR list_contains(s.families, p.family))
@@ -147,9 +178,11 @@ MATCH_SQL = """{subs}, fresh AS (
     QUALIFY rank <= ?
 )
 SELECT r.id, {fields}, r.total, r.remote, r.above_median
-FROM ranked r JOIN fresh p ON p.source = r.source AND p.source_id = r.source_id
+FROM ranked r JOIN {candidates} p ON p.source = r.source AND p.source_id = r.source_id
 ORDER BY r.id, r.rank
 """
+RUN_TABLES = (CANDIDATES_TABLE, COMPARED_TABLE, TERMS_TABLE, HITS_TABLE)
+BATCH_TABLES = (AUDIENCE_TABLE, DELIVERED_TABLE)
 
 
 def match_subscriptions(
@@ -165,29 +198,120 @@ def match_subscriptions(
     """
     if not audience.subscriptions:
         return {}
-    cursor = con.cursor()
-    try:
+    earliest = min(since for _, since in audience.subscriptions)
+    with Matcher(con, earliest, benchmarks, limit) as matcher:
+        return matcher.match(audience)
+
+
+class Matcher:
+    """Matches one run's audience batch by batch, on one read connection.
+
+    What does not depend on the subscriptions is done once, for the earliest window of the run
+    (the fresh postings, their ranks and pay comparisons); each text term is evaluated once per
+    run. Each batch brings its subscriptions and their delivered postings in as temporary
+    tables, so memory follows the batch, not the audience.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        earliest: datetime,
+        benchmarks: Benchmarks | None = None,
+        limit: int = MAX_DIGEST_ITEMS,
+    ) -> None:
+        self.con = con
+        self.earliest = earliest
+        self.benchmarks = benchmarks or load_benchmarks()
+        self.limit = limit
+        self.cursor: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> Matcher:
+        self.cursor = self.con.cursor()
+        try:
+            self._prepare_run(self.earliest)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the run's temporary tables and close the cursor."""
+        if self.cursor is None:
+            return
+        try:
+            for table in (*RUN_TABLES, *BATCH_TABLES):
+                self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        finally:
+            self.cursor.close()
+            self.cursor = None
+
+    def match(self, audience: Audience) -> dict[int, Matches]:
+        """The best `limit` new postings of each subscription of the batch, with counts."""
+        if not audience.subscriptions:
+            return {}
+        cursor = self._cursor()
+        earliest = min(since for _, since in audience.subscriptions)
+        if earliest < self.earliest:  # a window older than the run's (re-activated meanwhile)
+            self._prepare_run(earliest)
         _upload_audience(cursor, audience)
-        _upload_comparisons(cursor, benchmarks or load_benchmarks())
+        self._add_new_terms(cursor)
         sql = MATCH_SQL.format(
             subs=SUBS_SQL,
-            fresh=FRESH_WHERE,
-            fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
-            compared=COMPARED_TABLE,
+            terms=TERMS_SQL,
+            hits=HITS_TABLE,
+            candidates=CANDIDATES_TABLE,
+            new=NEW_TO_SUB,
             delivered=DELIVERED_TABLE,
-            new_at=NEW_AT,
+            fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
         )
-        cursor.execute(sql, [limit])
-        matches = _read_matches(cursor)
-        for table in (COMPARED_TABLE, AUDIENCE_TABLE, DELIVERED_TABLE):
-            cursor.execute(f"DROP TABLE {table}")
-    finally:
-        cursor.close()
-    return matches
+        cursor.execute(sql, [self.limit])
+        return _read_matches(cursor)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self.cursor is None:
+            raise RuntimeError("a Matcher is used inside its `with` block")
+        return self.cursor
+
+    def _prepare_run(self, earliest: datetime) -> None:
+        """The run's fresh postings (for windows from `earliest`), with no terms evaluated."""
+        cursor = self._cursor()
+        self.earliest = earliest
+        _upload_comparisons(cursor, self.benchmarks, earliest)
+        cursor.execute(
+            CANDIDATES_SQL.format(
+                candidates=CANDIDATES_TABLE,
+                subs=RUN_SQL,
+                fields=", ".join(f"p.{f}" for f in MATCHED_FIELDS),
+                compared=COMPARED_TABLE,
+                fresh=FRESH_WHERE,
+                new_at=NEW_AT,
+            ),
+            [earliest],
+        )
+        cursor.execute(f"CREATE OR REPLACE TEMP TABLE {TERMS_TABLE} (term VARCHAR)")
+        cursor.execute(
+            f"CREATE OR REPLACE TEMP TABLE {HITS_TABLE}"
+            " (term VARCHAR, source VARCHAR, source_id VARCHAR)"
+        )
+
+    def _add_new_terms(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        """Evaluate the batch's terms that no earlier batch had against every candidate."""
+        sql = NEW_TERMS_SQL.format(terms_table=TERMS_TABLE, subs=SUBS_SQL, terms=TERMS_SQL)
+        new = [str(row[0]) for row in cursor.execute(sql).fetchall()]
+        if new:
+            cursor.execute(HITS_SQL.format(hits=HITS_TABLE, candidates=CANDIDATES_TABLE), [new])
 
 
 def _upload_audience(cursor: duckdb.DuckDBPyConnection, audience: Audience) -> None:
-    """The run's subscriptions and their already-delivered postings, as temporary tables."""
+    """The batch's subscriptions and their already-delivered postings, as temporary tables."""
     cursor.execute(f"CREATE OR REPLACE TEMP TABLE {AUDIENCE_TABLE} ({AUDIENCE_COLUMNS})")
     rows = [
         (int(s.id or 0), list(s.levels), list(s.workplaces), list(s.families),
@@ -227,12 +351,14 @@ def _read_matches(cursor: duckdb.DuckDBPyConnection) -> dict[int, Matches]:
     }
 
 
-def _upload_comparisons(cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmarks) -> None:
+def _upload_comparisons(
+    cursor: duckdb.DuckDBPyConnection, benchmarks: Benchmarks, earliest: datetime
+) -> None:
     """A temp table of the fresh postings whose pay compares to the guide, computed once per
     posting, with whether it is above the median it was compared to."""
-    paid_sql = PAID_SQL.format(subs=SUBS_SQL, fresh=FRESH_WHERE)
+    paid_sql = PAID_SQL.format(subs=RUN_SQL, fresh=FRESH_WHERE)
     rows = []
-    for source, source_id, *fields in cursor.execute(paid_sql).fetchall():
+    for source, source_id, *fields in cursor.execute(paid_sql, [earliest]).fetchall():
         comparison = compare_to_benchmark(benchmarks, PostedPay(*fields))
         if comparison is not None:
             rows.append((source, source_id, comparison.above_median))
