@@ -157,11 +157,15 @@ class BoardParse:
 
     `listed_ids` names postings the payload lists without mapping them (e.g. a Workday list
     page whose known postings were not fetched again): they count as seen, not closed.
+    `digests` holds the digest of the item each posting came from (by source_id); `unchanged`
+    the digests of items not mapped because their posting is stored unchanged.
     """
 
     postings: list[Posting] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     listed_ids: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

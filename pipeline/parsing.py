@@ -13,11 +13,14 @@ from types import TracebackType
 from core.models import BoardParse, RawPayload, SourceRef
 from pipeline.ingest import parse_safely
 
+# A payload to parse, and optionally the digests of its items stored unchanged (not mapped).
+Job = tuple[SourceRef, RawPayload] | tuple[SourceRef, RawPayload, frozenset[str]]
 
-def parse_one(job: tuple[SourceRef, RawPayload]) -> BoardParse:
+
+def parse_one(job: Job) -> BoardParse:
     """Parse one payload; a parser that raises becomes a ParseError, never a crash."""
-    source, raw = job
-    return parse_safely(source, raw)
+    source, raw, *skip = job
+    return parse_safely(source, raw, skip[0] if skip else frozenset())
 
 
 PARENT_CHECK_SECONDS = 0.5
@@ -61,7 +64,7 @@ class ParsePool:
         if self._executor is not None:
             self._executor.shutdown(cancel_futures=True)
 
-    def parse(self, jobs: Iterable[tuple[SourceRef, RawPayload]]) -> Iterator[BoardParse]:
+    def parse(self, jobs: Iterable[Job]) -> Iterator[BoardParse]:
         """The parse of each job, in order."""
         if self._executor is None:
             return (parse_one(job) for job in jobs)
