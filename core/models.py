@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Literal, overload
 
@@ -104,9 +105,9 @@ class RawPayload:
     body: bytes
     final_url: str = ""  # where the body really came from, when a redirect moved it
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """SHA-256 of the body: the same bytes are the same payload."""
+        """SHA-256 of the body: the same bytes are the same payload (computed once)."""
         return hashlib.sha256(self.body).hexdigest()
 
 

@@ -169,7 +169,7 @@ def _parse_and_upsert(
         errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
         raw_store.replace_parse_errors(con, [raw_id], errors, now)
         result = postings_store.merge_postings(con, parsed.postings, raw_id, now, parsed.digests)
-        postings_store.refresh_unchanged(con, source, [key for key, _ in kept], raw_id)
+        postings_store.refresh_unchanged(con, source, [key for key, _ in kept], raw_id, now)
         raw_store.mark_parsed(con, raw_id, now)
     counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
     counts.listed += [key for key, _ in kept]

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
 from types import TracebackType
 
 from core.models import BoardParse, RawPayload, SourceRef
@@ -23,22 +24,40 @@ def parse_one(job: Job) -> BoardParse:
     return parse_safely(source, raw, skip[0] if skip else frozenset())
 
 
-PARENT_CHECK_SECONDS = 0.5
+OWNER_CHECK_SECONDS = 0.5
+WARM_UP = "pipeline.parse_warmup"
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker start-up: leave when the parent is gone (killed, say), instead of lingering."""
+def _exit_with_owner(owner: int) -> None:
+    """Worker start-up: leave when the pool's owner is gone (killed, say), instead of
+    lingering. Its parent is the fork server, which in turn waits for its workers to go."""
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
+        while _alive(owner):
+            time.sleep(OWNER_CHECK_SECONDS)
         os._exit(0)
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs (a zombie, dead but not yet reaped, is gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 class ParsePool:
-    """Parse payloads in `workers` processes (spawned: safe beside threads), or inline for 1."""
+    """Parse payloads in `workers` processes, or inline for 1. Workers fork from a fork server
+    (safe beside threads) that loaded the parsers and their data once (`WARM_UP`)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -46,11 +65,12 @@ class ParsePool:
 
     def __enter__(self) -> ParsePool:
         if self.workers > 1:
-            context = multiprocessing.get_context("spawn")
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([WARM_UP])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
-                initializer=_exit_with_parent,
+                initializer=_exit_with_owner,
                 initargs=(os.getpid(),),
             )
         return self

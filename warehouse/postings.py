@@ -224,15 +224,18 @@ def known_items(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[
 
 
 def refresh_unchanged(
-    con: duckdb.DuckDBPyConnection, source: str, source_ids: list[str], raw_id: int
+    con: duckdb.DuckDBPyConnection, source: str, source_ids: list[str], raw_id: int, now: datetime
 ) -> None:
-    """Postings whose item a newer payload holds unchanged now point at that payload (so an
-    unchanged re-fetch of it lists them); their lifecycle moves with `mark_seen`."""
+    """Postings whose item a newer payload holds unchanged: seen now (reopened if closed) and
+    pointed at that payload, so that an unchanged re-fetch of it lists them. One bulk update;
+    `mark_seen` then passes over them."""
     if source_ids:
         con.execute(
-            "UPDATE postings SET raw_id = ? WHERE source = ? AND raw_id IS DISTINCT FROM ?"
-            " AND source_id IN (SELECT unnest(?::VARCHAR[]))",
-            [raw_id, source, raw_id, source_ids],
+            "UPDATE postings SET raw_id = $raw, last_seen = $now, closed_at = NULL,"
+            " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
+            " WHERE source = $source AND last_seen < $now"
+            " AND source_id IN (SELECT unnest($ids::VARCHAR[]))",
+            {"raw": raw_id, "now": now, "source": source, "ids": source_ids},
         )
 
 
