@@ -18,6 +18,7 @@ from core.models import RawPayload, SourceRef
 from parsers.boards.common import digest_of, map_listing
 from pipeline.ingest import FetchResult, store_and_parse
 from pipeline.reparse import reparse_all
+from warehouse.postings import known_items
 from warehouse.runs import SourceOutcome
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -210,3 +211,50 @@ def test_an_item_digest_is_that_of_its_own_text_whatever_surrounds_it() -> None:
     raw = RawPayload("s", "ashby", "u", T0, 200, "", body)
     parsed = map_listing(raw, BOARD, "jobs", mapped.append, skip)
     assert mapped == [] and len(parsed.unchanged) == 2 and parsed.errors == []
+
+
+FEED = SourceRef(name="feed-acme", kind="feed", board="acme", company="Acme Bio")
+FEED_URL = "https://acme.example/jobs.rss"
+
+
+def rss(titles: list[str], stamp: str, at: datetime) -> RawPayload:
+    items = "".join(
+        f"<item><guid>j{n}</guid><title>{title}</title>"
+        f"<link>https://acme.example/jobs/{n}</link><description>Boston, MA</description></item>"
+        for n, title in enumerate(titles)
+    )
+    body = f"<rss><channel><lastBuildDate>{stamp}</lastBuildDate>{items}</channel></rss>"
+    return RawPayload(FEED.name, "feed", FEED_URL, at, 200, "application/rss+xml", body.encode())
+
+
+def test_a_feed_entry_is_an_item_too(db, monkeypatch) -> None:
+    """XML boards follow the same contract: an item is the entry of one posting."""
+    import parsers.boards.feed as feed_parser
+
+    seen: list[str] = []
+    monkeypatch.setattr(feed_parser, "_posting", counting(feed_parser._posting, seen))
+    titles = ["Clinical Trial Manager", "CRA II", "Clinical Operations Manager"]
+    run(db, [rss(titles, "Mon", T0)], T0, FEED)
+    assert seen == ["j0", "j1", "j2"]
+    seen.clear()
+    titles[1] = "Senior CRA"
+    outcome = run(db, [rss(titles, "Tue", T1)], T1, FEED)
+    assert seen == ["j1"] and outcome.postings == 3
+    assert [h[0] for h in history(db)] == ["j1"]
+
+
+def test_a_parse_job_for_the_pool_carries_the_digests_to_skip(db, calls) -> None:
+    """What the bench and worker processes are handed: (source, raw, skip)."""
+    from pipeline.parsing import parse_one
+
+    jobs = [job(n) for n in range(3)]
+    run(db, [payload(jobs, "a", T0)], T0)
+    skip = frozenset(known_items(db, BOARD.name))
+    calls.clear()
+    parsed = parse_one((BOARD, payload(jobs, "b", T1), skip))
+    assert calls == [] and parsed.postings == [] and sorted(parsed.unchanged) == sorted(skip)
+    outcome = store_and_parse(
+        db, FetchResult(source=BOARD, payloads=[payload(jobs, "b", T1)]), now=T1, parses=[parsed]
+    )
+    assert calls == [] and outcome.postings == 3
+    assert all(row[1] == T1 for row in rows(db).values())
