@@ -28,7 +28,7 @@ from bench.synthetic import synthetic_boards
 from core.models import RawPayload, SourceRef
 from pipeline.ingest import FetchResult, store_and_parse
 from pipeline.parsing import ParsePool
-from warehouse.db import writer
+from warehouse.db import CHECKPOINT_THRESHOLD, writer
 from warehouse.postings import known_items
 from warehouse.raw import is_parsed
 from warehouse.snapshot import publish
@@ -53,6 +53,7 @@ def floor_once(db: Path, boards: Boards) -> int:
     """The floor: decode the payloads and bulk-upsert their raw rows; return rows stored."""
     stored = 0
     with duckdb.connect(str(db)) as con:
+        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")  # as the warehouse
         for statement in FLOOR_TABLES:
             con.execute(statement)
         for source, raw in boards:
