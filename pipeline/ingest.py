@@ -135,7 +135,7 @@ class PayloadCounts:
     errors: int = 0
     unchanged: int = 0
     applied: bool = False  # a payload of this fetch was parsed: later ones are applied again
-    known: dict[str, tuple[str, bool]] = field(default_factory=dict)  # stored item digests
+    known: dict[str, tuple[str, bool]] | None = None  # stored item digests, read when needed
     written: set[str] = field(default_factory=set)  # postings written by this fetch
     parsed_items: int = 0  # postings mapped by the parsers (unchanged items are not)
     kept_items: int = 0  # items found unchanged: not parsed, only seen
@@ -143,7 +143,8 @@ class PayloadCounts:
     def skip(self) -> frozenset[str]:
         """Digests of items to leave unparsed: stored, and not rewritten by this fetch (a
         detail page after its list is applied again, as the list replaced its fields)."""
-        return frozenset(d for d, (key, _) in self.known.items() if key not in self.written)
+        known = self.known or {}
+        return frozenset(d for d, (key, _) in known.items() if key not in self.written)
 
     @property
     def postings(self) -> int:
@@ -164,7 +165,7 @@ def _parse_and_upsert(
 ) -> None:
     """Record a stored payload's parse and upsert its postings, all in one transaction; the
     postings of its unchanged items are only pointed at it (and seen, later)."""
-    kept = [counts.known[digest] for digest in parsed.unchanged]
+    kept = [(counts.known or {})[digest] for digest in parsed.unchanged]
     with transaction(con):
         errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
         raw_store.replace_parse_errors(con, [raw_id], errors, now)
@@ -200,6 +201,8 @@ def _store_payload(
     """
     raw_id, still_applied = raw_store.store_raw(con, raw)
     if not still_applied or counts.applied:
+        if counts.known is None:
+            counts.known = postings_store.known_items(con, source.name)
         skip = counts.skip()
         if parsed is None or not skip.issuperset(parsed.unchanged):
             parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
@@ -265,7 +268,7 @@ def store_and_parse(
     upsert postings, close what the board dropped."""
     now = now or datetime.now(UTC)
     source = fetched.source
-    counts = PayloadCounts(known=postings_store.known_items(con, source.name))
+    counts = PayloadCounts()
     given: list[BoardParse | None] = list(parses) if parses else [None] * len(fetched.payloads)
     for raw, parsed in zip(fetched.payloads, given, strict=True):
         _store_payload(con, source, raw, parsed, now, counts)
