@@ -137,8 +137,6 @@ class PayloadCounts:
     applied: bool = False  # a payload of this fetch was parsed: later ones are applied again
     known: dict[str, tuple[str, bool]] | None = None  # stored item digests, read when needed
     written: set[str] = field(default_factory=set)  # postings written by this fetch
-    parsed_items: int = 0  # postings mapped by the parsers (unchanged items are not)
-    kept_items: int = 0  # items found unchanged: not parsed, only seen
 
     def skip(self) -> frozenset[str]:
         """Digests of items to leave unparsed: stored, and not rewritten by this fetch (a
@@ -177,8 +175,6 @@ def _parse_and_upsert(
     counts.relevance.update(kept)
     counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
     counts.written.update(p.source_id for p in parsed.postings)
-    counts.parsed_items += len(parsed.postings)
-    counts.kept_items += len(kept)
     counts.new += result.new
     counts.applied = True
     counts.errors += len(parsed.errors)
@@ -206,9 +202,8 @@ def _store_payload(
         skip = counts.skip()
         if parsed is None or not skip.issuperset(parsed.unchanged):
             parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
-        parse = parsed
         try:
-            _parse_and_upsert(con, source.name, parse, raw_id, now, counts)
+            _parse_and_upsert(con, source.name, parsed, raw_id, now, counts)
         except duckdb.Error as error:  # the warehouse refused this payload's rows: record it
             _record_unstorable(con, source, raw_id, error, now)
             counts.errors += 1
