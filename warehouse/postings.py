@@ -350,14 +350,20 @@ def known_ids(con: duckdb.DuckDBPyConnection, source: str) -> frozenset[str]:
 def close_missing(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> int:
-    """Mark closed the open postings of a source that its board no longer lists."""
-    _with_ids(con, listed_ids)
-    rows = con.execute(
-        "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
-        " AND source_id NOT IN (SELECT source_id FROM listed_ids) RETURNING 1",
-        [now, source],
+    """Mark closed the open postings of a source that its board no longer lists. Usually none
+    is missing: they are looked for first, and only those found are updated."""
+    missing = con.execute(
+        "SELECT source_id FROM postings WHERE source = ? AND closed_at IS NULL"
+        " AND source_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [source, listed_ids],
     ).fetchall()
-    return len(rows)
+    if missing:
+        con.execute(
+            "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
+            " AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+            [now, source, [row[0] for row in missing]],
+        )
+    return len(missing)
 
 
 def close_stale(con: duckdb.DuckDBPyConnection, source: str, seen_before: datetime) -> int:
