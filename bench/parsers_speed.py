@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.accuracy import DEFAULT_ASHBY, load_jobs
+from bench.steps import step
 from parsers.location import parse_locations
 from parsers.salary import parse_salary
 from parsers.title import parse_title
@@ -50,11 +51,13 @@ def time_adversarial(size: int = ADVERSARIAL_SIZE) -> dict[str, tuple[float, flo
     return results
 
 
-def rate(func: Callable[[], object], count: int) -> float:
-    """Items per CPU-second of ``func`` over ``count`` items."""
-    start = time.process_time()
-    func()
-    elapsed = time.process_time() - start
+def rate(func: Callable[[], object], count: int, peaks: dict[str, float], name: str) -> float:
+    """Items per CPU-second of ``func`` over ``count`` items; its peak RSS (MB) into `peaks`."""
+    with step(name, quiet=True) as figures:
+        start = time.process_time()
+        func()
+        elapsed = time.process_time() - start
+    peaks[name] = figures.peak_mb
     return count / elapsed if elapsed else float("inf")
 
 
@@ -70,26 +73,35 @@ def main(argv: list[str] | None = None) -> int:
         locs = [j.get("location") or "" for j in jobs]
         titles = [j.get("title") or "" for j in jobs]
         n = len(jobs)
+        peaks: dict[str, float] = {}
         rows = {
-            "salary (description)": rate(lambda: [parse_salary(t) for t in texts], n),
+            "salary (description)": rate(
+                lambda: [parse_salary(t) for t in texts], n, peaks, "salary (description)"
+            ),
             "workplace (all fields)": rate(
                 lambda: [
                     parse_workplace(a, b, c) for a, b, c in zip(titles, locs, texts, strict=True)
                 ],
                 n,
+                peaks,
+                "workplace (all fields)",
             ),
-            "location": rate(lambda: [parse_locations(t) for t in locs], n),
-            "title": rate(lambda: [parse_title(t) for t in titles], n),
+            "location": rate(lambda: [parse_locations(t) for t in locs], n, peaks, "location"),
+            "title": rate(lambda: [parse_title(t) for t in titles], n, peaks, "title"),
         }
         rows["all four together"] = 1 / sum(1 / v for v in rows.values())
+        peaks["all four together"] = max(peaks.values())
         print(f"{n} real postings, one core (CPU time)")
         for name, value in rows.items():
-            print(f"  {name:<24}{value:>12,.0f} postings/s")
+            print(f"  {name:<24}{value:>12,.0f} postings/s, peak RSS {peaks[name]:,.0f} MB")
     else:
         print(f"skipped: Ashby data {args.ashby_dir} not found")
     print(f"adversarial {ADVERSARIAL_SIZE:,}-character strings (all four parsers), CPU / wall:")
-    for name, (cpu, wall) in time_adversarial().items():
+    with step("adversarial strings", quiet=True) as adversarial:
+        timings = time_adversarial()
+    for name, (cpu, wall) in timings.items():
         print(f"  {name:<24}{cpu * 1000:>10.1f} ms {wall * 1000:>10.1f} ms")
+    print(f"  peak RSS {adversarial.peak_mb:,.0f} MB")
     return 0
 
 

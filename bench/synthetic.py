@@ -32,11 +32,13 @@ def _copy(job: dict[str, Any], board: str, index: int) -> dict[str, Any]:
 
 
 def synthetic_boards(
-    total: int, per_board: int = 500, revision: int = 0
+    total: int, per_board: int = 500, revision: int = 0, changed: float = 1.0
 ) -> Iterator[tuple[SourceRef, RawPayload]]:
     """`total` postings over boards of `per_board`, as Ashby board responses.
 
-    A different `revision` changes every board's bytes (the postings' titles get a suffix).
+    A different `revision` changes every board's bytes: the titles of the first `changed`
+    share of each board's postings get a suffix (at least one per board), and the board
+    carries the revision beside its jobs.
     """
     jobs = real_jobs()
     fetched = datetime.now(UTC)
@@ -44,9 +46,14 @@ def synthetic_boards(
         board = f"synthetic-{start // per_board:05d}"
         chunk = [_copy(jobs[(start + i) % len(jobs)], board, start + i)
                  for i in range(min(per_board, total - start))]  # fmt: skip
+        head: dict[str, Any] = {"apiVersion": "1"}
         if revision:
-            chunk = [{**j, "title": f"{j['title']} (r{revision})"} for j in chunk]
-        body = json.dumps({"apiVersion": "1", "jobs": chunk}).encode()
+            touched = max(1, round(len(chunk) * changed))
+            chunk[:touched] = [
+                {**j, "title": f"{j['title']} (r{revision})"} for j in chunk[:touched]
+            ]
+            head["revision"] = revision
+        body = json.dumps({**head, "jobs": chunk}).encode()
         source = SourceRef(name=f"ashby-{board}", kind="ashby", board=board, company=board)
         url = f"https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
         yield source, RawPayload(source.name, "ashby", url, fetched, 200, "application/json", body)

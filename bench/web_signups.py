@@ -26,6 +26,7 @@ from pathlib import Path
 
 import requests
 
+from bench.steps import step
 from tests.helpers import ops_of, ops_rows
 from tests.web_site import running_site, seed_warehouse
 
@@ -77,9 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=200)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
-        folder = seed_warehouse(Path(tmp))
+        with step("seeding the warehouse"):
+            folder = seed_warehouse(Path(tmp))
         limits = {"JOBALERTS_WEB_POSTS_PER_WINDOW": "100000"}
-        with running_site(folder, **limits) as site:
+        with running_site(folder, **limits) as site, step("sign-ups during an ingest"):
             stop, runs = threading.Event(), []  # type: ignore[var-annotated]
             ingest = threading.Thread(target=ingest_loop, args=(folder, stop, runs))
             ingest.start()

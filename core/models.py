@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal, overload
 
 from core.fingerprint import fingerprint
@@ -104,9 +105,9 @@ class RawPayload:
     body: bytes
     final_url: str = ""  # where the body really came from, when a redirect moved it
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """SHA-256 of the body: the same bytes are the same payload."""
+        """SHA-256 of the body: the same bytes are the same payload (computed once)."""
         return hashlib.sha256(self.body).hexdigest()
 
 
@@ -157,11 +158,15 @@ class BoardParse:
 
     `listed_ids` names postings the payload lists without mapping them (e.g. a Workday list
     page whose known postings were not fetched again): they count as seen, not closed.
+    `digests` holds the digest of the item each posting came from (by source_id); `unchanged`
+    the digests of items not mapped because their posting is stored unchanged.
     """
 
     postings: list[Posting] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     listed_ids: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

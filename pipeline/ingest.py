@@ -23,7 +23,7 @@ from warehouse import raw as raw_store
 from warehouse.db import transaction
 from warehouse.runs import SourceOutcome
 
-BoardParser = Callable[[RawPayload, SourceRef], BoardParse]
+BoardParser = Callable[..., BoardParse]  # (raw, source[, skip]) -> BoardParse
 # A search-based source (aggregators, keyword searches) never lists everything: a posting it
 # has not returned for this long is taken as closed.
 STALE_AFTER = timedelta(days=14)
@@ -31,19 +31,24 @@ CAPPED_NOTE = "listing capped by max_pages before its end: nothing closed this r
 
 
 def board_parser(kind: str) -> BoardParser:
-    """The payload mapper of a kind of board: `parsers.boards.<kind>.parse_payload`."""
+    """The payload mapper of a kind of board: `parsers.boards.<kind>.parse_payload(raw, source,
+    skip)`; it maps every item but those whose digest is in `skip` (stored unchanged)."""
     parser: BoardParser = importlib.import_module(f"parsers.boards.{kind}").parse_payload
     return parser
 
 
-def parse_safely(source: SourceRef, raw: RawPayload) -> BoardParse:
+def parse_safely(
+    source: SourceRef, raw: RawPayload, skip: frozenset[str] = frozenset()
+) -> BoardParse:
     """The one way a payload is parsed: text made valid at this boundary (lone surrogate
     escapes in the body, then every string of the result), and a parser that raises becomes
-    a parse error of the payload instead of stopping the run."""
+    a parse error of the payload instead of stopping the run. Items whose digest is in `skip`
+    are not mapped (their postings are stored unchanged)."""
     body = clean_json_escapes(raw.body)
     safe_raw = raw if body is raw.body else replace(raw, body=body)
     try:
-        parsed = board_parser(source.kind)(safe_raw, source)
+        parser = board_parser(source.kind)
+        parsed = parser(safe_raw, source, skip) if skip else parser(safe_raw, source)
     except Exception as error:  # a parser bug or a hostile payload: record it, go on
         message = clean_text(f"parser crashed: {error.__class__.__name__}: {error}")
         return BoardParse(errors=[ParseError(source.name, None, message[:2000])])
@@ -60,6 +65,14 @@ class PayloadCounts:
     errors: int = 0
     unchanged: int = 0
     applied: bool = False  # a payload of this fetch was parsed: later ones are applied again
+    known: dict[str, tuple[str, bool]] | None = None  # stored item digests, read when needed
+    written: set[str] = field(default_factory=set)  # postings written by this fetch
+
+    def skip(self) -> frozenset[str]:
+        """Digests of items to leave unparsed: stored, and not rewritten by this fetch (a
+        detail page after its list is applied again, as the list replaced its fields)."""
+        known = self.known or {}
+        return frozenset(d for d, (key, _) in known.items() if key not in self.written)
 
     @property
     def postings(self) -> int:
@@ -72,19 +85,26 @@ class PayloadCounts:
 
 def _parse_and_upsert(
     con: duckdb.DuckDBPyConnection,
+    source: str,
     parsed: BoardParse,
     raw_id: int,
     now: datetime,
     counts: PayloadCounts,
 ) -> None:
-    """Record a stored payload's parse and upsert its postings, all in one transaction."""
+    """Record a stored payload's parse and upsert its postings, all in one transaction; the
+    postings of its unchanged items are only pointed at it (and seen, later)."""
+    kept = [(counts.known or {})[digest] for digest in parsed.unchanged]
     with transaction(con):
         errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
         raw_store.replace_parse_errors(con, [raw_id], errors, now)
-        result = postings_store.merge_postings(con, parsed.postings, raw_id, now)
+        result = postings_store.merge_postings(con, parsed.postings, raw_id, now, parsed.digests)
+        postings_store.refresh_unchanged(con, source, [key for key, _ in kept], raw_id, now)
         raw_store.mark_parsed(con, raw_id, now)
     counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
+    counts.listed += [key for key, _ in kept]
+    counts.relevance.update(kept)
     counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
+    counts.written.update(p.source_id for p in parsed.postings)
     counts.new += result.new
     counts.applied = True
     counts.errors += len(parsed.errors)
@@ -107,9 +127,13 @@ def _store_payload(
     """
     raw_id, still_applied = raw_store.store_raw(con, raw)
     if not still_applied or counts.applied:
-        parse = parsed if parsed is not None else parse_safely(source, raw)
+        if counts.known is None:
+            counts.known = postings_store.known_items(con, source.name)
+        skip = counts.skip()
+        if parsed is None or not skip.issuperset(parsed.unchanged):
+            parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
         try:
-            _parse_and_upsert(con, parse, raw_id, now, counts)
+            _parse_and_upsert(con, source.name, parsed, raw_id, now, counts)
         except duckdb.Error as error:  # the warehouse refused this payload's rows: record it
             _record_unstorable(con, source, raw_id, error, now)
             counts.errors += 1

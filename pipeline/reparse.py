@@ -140,7 +140,7 @@ def reparse_all(
     postings_store.start_reparse(con)
     for stored, parsed in _parses(con, sources, workers):
         fresh = rebuild.take(stored, parsed)
-        postings_store.stage_reparsed(con, fresh, stored.id, stored.raw.fetched_at)
+        postings_store.stage_reparsed(con, fresh, stored.id, stored.raw.fetched_at, parsed.digests)
         staged += len(fresh)
     with transaction(con):
         merged = postings_store.merge_reparsed(con, rebuild.sightings(), now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,16 +41,15 @@ def cleaned(value: T) -> T:
 
 
 def _clean(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value if _ANY_BAD.search(value) is None else clean_text(value)
+    if kind in _ATOMS:
+        return value
     if isinstance(value, str):
         return clean_text(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
-            new = _clean(old)
-            if new is not old:
-                changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value
+        return _clean_dataclass(value)
     if isinstance(value, list | tuple):
         items = [_clean(item) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
@@ -60,6 +60,26 @@ def _clean(value: Any) -> Any:
         same = all(k in value and value[k] is v for k, v in pairs.items())
         return value if same and len(pairs) == len(value) else pairs
     return value
+
+
+# Values with no text inside: returned as they are, without looking further.
+_ATOMS = frozenset({int, float, bool, type(None), bytes, datetime, date})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _clean_dataclass(value: Any) -> Any:
+    """A dataclass instance with its fields cleaned (the same object when nothing changed)."""
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    changes = {}
+    for name in names:
+        old = getattr(value, name)
+        new = _clean(old)
+        if new is not old:
+            changes[name] = new
+    return dataclasses.replace(value, **changes) if changes else value
 
 
 def _json_escape(match: re.Match[bytes]) -> bytes:

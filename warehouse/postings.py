@@ -3,6 +3,7 @@ reposts, and a history row for every change of title or salary."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ COLUMNS = (
     "salary_annual_max", "salary_usd_annual_min", "salary_usd_annual_max", "salary_text",
     "salary_basis", "relevant", "family", "level", "department", "employment_type",
     "posted_at", "description", "fingerprint", "raw_id", "first_seen", "last_seen", "closed_at",
-    "requisition_id",
+    "requisition_id", "item_hash",
 )  # fmt: skip
 KEEP_ON_UPDATE = frozenset({"source", "source_id", "first_seen"})
 KEEP_ON_REPARSE = KEEP_ON_UPDATE | {"last_seen", "closed_at"}
@@ -35,8 +36,10 @@ class UpsertResult:
     seen: int
 
 
-def posting_row(posting: Posting, raw_id: int | None, now: datetime) -> tuple[Any, ...]:
-    """One postings row, in COLUMNS order."""
+def posting_row(
+    posting: Posting, raw_id: int | None, now: datetime, digest: str | None = None
+) -> tuple[Any, ...]:
+    """One postings row, in COLUMNS order; `digest` is that of the item it was parsed from."""
     s = posting.salary
     first = posting.locations[0] if posting.locations else None
     hub = next((loc.hub for loc in posting.locations if loc.hub), None)
@@ -56,7 +59,7 @@ def posting_row(posting: Posting, raw_id: int | None, now: datetime) -> tuple[An
         s.text if s else None, posting.salary_basis,
         posting.relevant, posting.family, posting.level, posting.department,
         posting.employment_type, posting.posted_at, posting.description,
-        posting.fingerprint, raw_id, now, now, None, posting.requisition_id,
+        posting.fingerprint, raw_id, now, now, None, posting.requisition_id, digest,
     )  # fmt: skip
 
 
@@ -124,25 +127,41 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+Sighting = tuple[str, str, datetime, bool]
+
+
 def _merge_stage(
-    con: duckdb.DuckDBPyConnection, keep: frozenset[str], now: datetime, cause: str
+    con: duckdb.DuckDBPyConnection,
+    keep: frozenset[str],
+    now: datetime,
+    cause: str,
+    sightings: list[Sighting] | None = None,
 ) -> UpsertResult:
-    """Record the staged rows' changes, then insert new postings and replace all but the
-    `keep` columns of stored ones. Call inside a transaction."""
+    """The one merge of ingest and reparse (call inside a transaction): record the staged
+    rows' changes, replace all but the `keep` columns of stored ones, insert new ones (from
+    their `sightings` for a re-parse), re-point broad places, drop the stage."""
     staged, seen = _staged_counts(con)
     if seen:
         _record_history(con, now, cause)
         _replace_staged(con, keep)
     if staged > seen:
-        columns = ", ".join(COLUMNS)
-        con.execute(
-            f"INSERT INTO postings ({columns}) SELECT {columns} FROM staged_postings s"  # noqa: S608
-            " WHERE NOT EXISTS (SELECT 1 FROM postings p"
-            " WHERE p.source = s.source AND p.source_id = s.source_id)"
-        )
+        _insert_new(con, sightings)
     _resolve_broad_places(con)
     con.execute("DROP TABLE staged_postings")
     return UpsertResult(new=staged - seen, seen=seen)
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, sightings: list[Sighting] | None) -> None:
+    """Insert the staged postings the table lacks (seen from their sightings when given)."""
+    if sightings is not None:
+        _insert_found(con, sightings)
+        return
+    columns = ", ".join(COLUMNS)
+    con.execute(
+        f"INSERT INTO postings ({columns}) SELECT {columns} FROM staged_postings s"  # noqa: S608
+        " WHERE NOT EXISTS (SELECT 1 FROM postings p"
+        " WHERE p.source = s.source AND p.source_id = s.source_id)"
+    )
 
 
 def _staged_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -168,14 +187,20 @@ def _merge(
 
 
 def merge_postings(
-    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    postings: list[Posting],
+    raw_id: int | None,
+    now: datetime,
+    digests: Mapping[str, str] | None = None,
 ) -> UpsertResult:
     """Insert new postings and refresh known ones, keeping first_seen; reopen closed ones.
-    Call inside a transaction (ingest's, with the payload's parse errors and parsed mark)."""
+    `digests` (by source_id) are those of the items they came from. Call inside a
+    transaction (ingest's, with the payload's parse errors and parsed mark)."""
     unique = _dedupe(postings)
     if not unique:
         return UpsertResult(0, 0)
-    rows = [posting_row(p, raw_id, now) for p in unique]
+    found = digests or {}
+    rows = [posting_row(p, raw_id, now, found.get(p.source_id)) for p in unique]
     return _merge(con, rows, KEEP_ON_UPDATE, now, "ingest")
 
 
@@ -187,41 +212,70 @@ def upsert_postings(
         return merge_postings(con, postings, raw_id, now)
 
 
+def known_items(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, bool]]:
+    """The item digests a source's stored postings were parsed from: digest -> (source_id,
+    relevant). An item with one of these digests holds nothing new."""
+    rows = con.execute(
+        "SELECT item_hash, source_id, relevant FROM postings"
+        " WHERE source = ? AND item_hash IS NOT NULL",
+        [source],
+    ).fetchall()
+    return {digest: (str(r[1]), bool(r[2])) for r in rows for digest in str(r[0]).split()}
+
+
+def refresh_unchanged(
+    con: duckdb.DuckDBPyConnection, source: str, source_ids: list[str], raw_id: int, now: datetime
+) -> None:
+    """Postings whose item a newer payload holds unchanged: seen now (reopened if closed) and
+    pointed at that payload, so that an unchanged re-fetch of it lists them. One bulk update;
+    `mark_seen` then passes over them."""
+    if source_ids:
+        con.execute(
+            "UPDATE postings SET raw_id = $raw, last_seen = $now, closed_at = NULL,"
+            " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
+            " WHERE source = $source AND last_seen < $now"
+            " AND source_id IN (SELECT unnest($ids::VARCHAR[]))",
+            {"raw": raw_id, "now": now, "source": source, "ids": source_ids},
+        )
+
+
 def start_reparse(con: duckdb.DuckDBPyConnection) -> None:
     """An empty stage for the postings a re-parse derives."""
     _create_stage(con)
 
 
 def stage_reparsed(
-    con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int, seen_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    postings: list[Posting],
+    raw_id: int,
+    seen_at: datetime,
+    digests: Mapping[str, str] | None = None,
 ) -> None:
-    """Stage postings re-derived from one payload (each key staged once per re-parse)."""
+    """Stage postings re-derived from one payload (each key staged once per re-parse), with
+    the digests of their items (by source_id): the hashes are refreshed with the fields."""
+    found = digests or {}
     if postings:
-        _append_stage(con, [posting_row(p, raw_id, seen_at) for p in postings])
+        _append_stage(
+            con, [posting_row(p, raw_id, seen_at, found.get(p.source_id)) for p in postings]
+        )
 
 
 def merge_reparsed(
-    con: duckdb.DuckDBPyConnection,
-    sightings: list[tuple[str, str, datetime, bool]],
-    now: datetime,
+    con: duckdb.DuckDBPyConnection, sightings: list[Sighting], now: datetime
 ) -> UpsertResult:
     """Apply the staged re-parse (call inside a transaction): parsed fields replaced, lifecycle
     and any other column kept. `sightings` is (source, source_id, first fetched, listed now) per
     staged posting: a posting new to the table starts at its first sighting and is closed at its
     last one unless the newest payload of a URL still lists it."""
-    row = con.execute(
-        "SELECT count(*), count(p.source_id) FROM staged_postings s"
-        " LEFT JOIN postings p USING (source, source_id)"
-    ).fetchone()
-    staged, seen = (int(row[0]), int(row[1])) if row else (0, 0)
-    if seen:
-        _record_history(con, now, "reparse")
-        _replace_staged(con, KEEP_ON_REPARSE)
-    if staged > seen:
-        _insert_found(con, sightings)
-    _resolve_broad_places(con)
-    con.execute("DROP TABLE staged_postings")
-    return UpsertResult(new=staged - seen, seen=seen)
+    return _merge_stage(con, KEEP_ON_REPARSE, now, "reparse", sightings)
+
+
+# A posting written earlier in the same fetch (a list, then its detail page) keeps the digests
+# of every item applied to it, so that an unchanged re-fetch skips them all.
+ITEM_HASH = (
+    "CASE WHEN p.last_seen = s.last_seen AND p.item_hash IS NOT NULL AND s.item_hash IS NOT NULL"
+    " THEN p.item_hash || ' ' || s.item_hash ELSE s.item_hash END AS item_hash"
+)
 
 
 def _replace_staged(con: duckdb.DuckDBPyConnection, keep: frozenset[str]) -> None:
@@ -229,7 +283,8 @@ def _replace_staged(con: duckdb.DuckDBPyConnection, keep: frozenset[str]) -> Non
     reopened as a repost unless `closed_at` is kept. Call inside a transaction. Rows are
     deleted and inserted again: DuckDB 2.0 takes about 4 ms a row to UPDATE checkpointed rows
     with a list column (locations), 20 s for 5,000 postings; this takes well under a second."""
-    replaced = [f"s.{c} AS {c}" for c in COLUMNS if c not in keep]
+    replaced = [f"s.{c} AS {c}" for c in COLUMNS if c not in keep | {"item_hash"}]
+    replaced.append(ITEM_HASH if "last_seen" not in keep else "s.item_hash AS item_hash")
     if "closed_at" not in keep:
         replaced.append("p.reposts + CASE WHEN p.closed_at IS NULL THEN 0 ELSE 1 END AS reposts")
     con.execute(
@@ -245,9 +300,7 @@ def _replace_staged(con: duckdb.DuckDBPyConnection, keep: frozenset[str]) -> Non
     con.execute("DROP TABLE replaced_rows")
 
 
-def _insert_found(
-    con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str, datetime, bool]]
-) -> None:
+def _insert_found(con: duckdb.DuckDBPyConnection, sightings: list[Sighting]) -> None:
     """Insert staged postings the table lacks, seen from their first to their last sighting."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE reparse_sightings"
@@ -297,14 +350,20 @@ def known_ids(con: duckdb.DuckDBPyConnection, source: str) -> frozenset[str]:
 def close_missing(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> int:
-    """Mark closed the open postings of a source that its board no longer lists."""
-    _with_ids(con, listed_ids)
-    rows = con.execute(
-        "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
-        " AND source_id NOT IN (SELECT source_id FROM listed_ids) RETURNING 1",
-        [now, source],
+    """Mark closed the open postings of a source that its board no longer lists. Usually none
+    is missing: they are looked for first, and only those found are updated."""
+    missing = con.execute(
+        "SELECT source_id FROM postings WHERE source = ? AND closed_at IS NULL"
+        " AND source_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+        [source, listed_ids],
     ).fetchall()
-    return len(rows)
+    if missing:
+        con.execute(
+            "UPDATE postings SET closed_at = ? WHERE source = ? AND closed_at IS NULL"
+            " AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+            [now, source, [row[0] for row in missing]],
+        )
+    return len(missing)
 
 
 def close_stale(con: duckdb.DuckDBPyConnection, source: str, seen_before: datetime) -> int:

@@ -11,6 +11,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     dict_of,
@@ -37,7 +39,7 @@ AREA_COUNTRIES = {"UK": "GB"}
 _COUNTRY_IN_URL = re.compile(r"/jobs/([a-z]{2})/search/", re.IGNORECASE)
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one result page to Postings; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -46,7 +48,9 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
         return payload_error(source, "expected an object with a 'results' list")
     found = _COUNTRY_IN_URL.search(raw.url)
     country = found.group(1).lower() if found else ""
-    return map_items(source, doc["results"], lambda item: _posting(item, raw, source, country))
+    return map_items(
+        source, doc["results"], lambda item: _posting(item, raw, source, country), skip
+    )
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef, country: str) -> Posting:

@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import BoardParse, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     list_of,
@@ -22,7 +24,7 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one page to Postings; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -30,7 +32,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
         return payload_error(source, "expected an object with a 'data' list")
     items = [{**i, "id": i.get("slug")} if isinstance(i, dict) else i for i in doc["data"]]
-    return map_items(source, items, lambda item: _posting(item, raw, source))
+    return map_items(source, items, lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

@@ -16,6 +16,8 @@ from core.models import (
     Workplace,
 )
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     map_listing,
     merge_locations,
@@ -36,9 +38,9 @@ from parsers.workplace import parse_workplace
 _INTERVAL = re.compile(r"^\s*(\d+)\s+([A-Za-z]+)\s*$")
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map an Ashby board response to Postings, dropping unlisted jobs; never raises."""
-    return map_listing(raw, source, "jobs", lambda job: _posting(job, raw, source))
+    return map_listing(raw, source, "jobs", lambda job: _posting(job, raw, source), skip)
 
 
 def _posting(job: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting | None:

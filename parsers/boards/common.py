@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,23 @@ from parsers.salary import parse_salary
 from parsers.workplace import from_board_flag, parse_workplace
 
 ItemMapper = Callable[[dict[str, Any]], Posting | None]
+# Digests of items whose posting is stored unchanged: such an item is not mapped again.
+Skip = frozenset[str]
+NOTHING: Skip = frozenset()
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+def item_digest(item: object) -> str:
+    """A short hash of one item's own source content (canonical JSON: key order ignored)."""
+    text = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
+    return digest_of(text)
+
+
+def digest_of(text: str) -> str:
+    """A short hash of an item's source text."""
+    data = text.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def decode_json(body: bytes) -> tuple[Any, str | None]:
@@ -39,10 +57,18 @@ def payload_error(source: SourceRef, message: str) -> BoardParse:
 
 
 def map_listing(
-    raw: RawPayload, source: SourceRef, key: str | None, mapper: ItemMapper
+    raw: RawPayload,
+    source: SourceRef,
+    key: str | None,
+    mapper: ItemMapper,
+    skip: Skip = NOTHING,
 ) -> BoardParse:
     """Decode a payload whose items are the list under `key` (the whole array when None) and
-    map each; an unreadable body or another shape is one payload-level error."""
+    map each but those in `skip`; an unreadable body or another shape is one payload-level
+    error. Each item's digest is the hash of its own text in the body (no re-encoding)."""
+    split = _split_listing(raw.body, key)
+    if split is not None:
+        return map_items(source, split[0], mapper, skip, split[1])
     doc, problem = decode_json(raw.body)
     if problem:
         return payload_error(source, problem)
@@ -50,7 +76,74 @@ def map_listing(
     if not isinstance(items, list):
         what = "a JSON array" if key is None else f"an object with a {key!r} list"
         return payload_error(source, f"expected {what}")
-    return map_items(source, items, mapper)
+    return map_items(source, items, mapper, skip)
+
+
+def _split_listing(body: bytes, key: str | None) -> tuple[list[Any], list[str]] | None:
+    """The items of the list under `key` (the document itself when None) and the digest of
+    each one's text, in one pass of the decoder; None for anything else (the caller decodes
+    the usual way and says what is wrong)."""
+    try:
+        text = body.decode("utf-8")
+        start = _skip_space(text, 0)
+        if key is None:
+            return _array_items(text, start)
+        return _member_items(text, start, key)
+    except (UnicodeDecodeError, ValueError, IndexError):
+        return None
+
+
+def _skip_space(text: str, index: int) -> int:
+    while text[index] in _SPACE:
+        index += 1
+    return index
+
+
+def _member_items(text: str, index: int, key: str) -> tuple[list[Any], list[str]] | None:
+    """Walk a top-level object to the array under `key` (other members decoded and dropped)."""
+    if text[index] != "{":
+        return None
+    found: tuple[list[Any], list[str]] | None = None
+    index = _skip_space(text, index + 1)
+    while text[index] != "}":
+        name, index = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if text[index] != ":":
+            return None
+        index = _skip_space(text, index + 1)
+        if name == key and text[index] == "[":
+            found, index = _array_spans(text, index)
+        else:
+            found = None if name == key else found
+            _, index = _DECODER.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return found if not text[index + 1 :].strip(_SPACE) else None  # trailing data: refused
+
+
+def _array_items(text: str, index: int) -> tuple[list[Any], list[str]] | None:
+    if text[index] != "[":
+        return None
+    found, index = _array_spans(text, index)
+    return found if not text[index:].strip(_SPACE) else None
+
+
+def _array_spans(text: str, index: int) -> tuple[tuple[list[Any], list[str]], int]:
+    """Decode an array element by element: (elements, digests of their texts), end index."""
+    items: list[Any] = []
+    digests: list[str] = []
+    index = _skip_space(text, index + 1)
+    while text[index] != "]":
+        item, end = _DECODER.raw_decode(text, index)
+        items.append(item)
+        digests.append(digest_of(text[index:end]))
+        index = _skip_space(text, end)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+        elif text[index] != "]":
+            raise ValueError("expected , or ]")
+    return (items, digests), index + 1
 
 
 def listed_page(items: list[Any], source: SourceRef, key: str) -> BoardParse:
@@ -72,10 +165,23 @@ def item_id_of(item: object, key: str = "id") -> str | None:
     return None
 
 
-def map_items(source: SourceRef, items: Iterable[object], mapper: ItemMapper) -> BoardParse:
-    """Map each item; a failing item becomes a ParseError and the others are kept."""
+def map_items(
+    source: SourceRef,
+    items: Iterable[object],
+    mapper: ItemMapper,
+    skip: Skip = NOTHING,
+    digests: Sequence[str] | None = None,
+) -> BoardParse:
+    """Map each item but those whose digest is in `skip` (listed in `unchanged`); a failing
+    item becomes a ParseError and the others are kept. `digests`, one per item, when the
+    caller hashed the items' source text; otherwise their canonical JSON is hashed."""
     result = BoardParse()
-    for item in items:
+    items = list(items)
+    hashes = list(digests) if digests is not None else [item_digest(item) for item in items]
+    for item, digest in zip(items, hashes, strict=True):
+        if digest in skip:
+            result.unchanged.append(digest)
+            continue
         item_id = item_id_of(item)
         if not isinstance(item, dict):
             message = f"item is {type(item).__name__}, not an object"
@@ -89,6 +195,7 @@ def map_items(source: SourceRef, items: Iterable[object], mapper: ItemMapper) ->
             continue
         if posting is not None:
             result.postings.append(posting)
+            result.digests[posting.source_id] = digest
     return result
 
 

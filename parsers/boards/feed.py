@@ -14,6 +14,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Location, Posting, RawPayload, SourceRef, Workplace
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     map_items,
     merge_locations,
@@ -33,7 +35,7 @@ _REFUSED = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _PLACE_FIELDS = ("name", "city", "country", "address", "zip")
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a feed's items or entries to Postings; never raises on bad data."""
     if _REFUSED.search(raw.body) or b"\x00" in raw.body:
         return payload_error(source, "feed declares a DTD or entities (or is not UTF-8): refused")
@@ -48,7 +50,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
         entries = [_atom_entry(e) for e in root if _local(e.tag) == "entry"]
     else:
         return payload_error(source, f"expected an RSS or Atom feed, got <{kind}>")
-    return map_items(source, entries, lambda entry: _posting(entry, raw, source))
+    return map_items(source, entries, lambda entry: _posting(entry, raw, source), skip)
 
 
 def _local(tag: object) -> str:

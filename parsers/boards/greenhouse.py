@@ -12,6 +12,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef, Workplace
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     map_items,
@@ -44,7 +46,7 @@ _META_PAY = re.compile(r"salary|pay|compensation", re.I)
 _META_EMPLOYMENT = re.compile(r"employment|job type", re.I)
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Greenhouse board list or job detail to Postings; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -52,7 +54,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     jobs = _jobs_of(doc)
     if jobs is None:
         return payload_error(source, "expected an object with a 'jobs' list, or one job")
-    return map_items(source, jobs, lambda job: _posting(job, raw, source))
+    return map_items(source, jobs, lambda job: _posting(job, raw, source), skip)
 
 
 def _jobs_of(doc: object) -> list[Any] | None:

@@ -15,6 +15,8 @@ from core.models import (
     Workplace,
 )
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     decode_json,
     list_of,
     map_items,
@@ -32,7 +34,7 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one search page to Postings, once per `guid`; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -47,7 +49,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
             continue
         seen.add(guid)
         items.append(item)
-    return map_items(source, items, lambda item: _posting(item, raw, source))
+    return map_items(source, items, lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

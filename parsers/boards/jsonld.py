@@ -28,6 +28,8 @@ from core.models import (
     Workplace,
 )
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     dict_of,
     map_items,
@@ -48,7 +50,7 @@ _LD_TYPE = re.compile(r"^\s*application/ld\+json\b", re.IGNORECASE)
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map every JobPosting node of a page; never raises on bad data."""
     try:
         page = raw.body.decode("utf-8", errors="replace")
@@ -68,7 +70,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
             errors.append(ParseError(source.name, f"ld+json #{index}", f"bad JSON: {error}"))
             continue
         nodes.extend(job_postings(doc))
-    result = map_items(source, nodes, lambda node: _posting(node, raw, source))
+    result = map_items(source, nodes, lambda node: _posting(node, raw, source), skip)
     result.errors[:0] = errors
     result.postings = _unique(result.postings)
     return result

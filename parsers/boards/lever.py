@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     dict_of,
     join_text,
@@ -34,9 +36,9 @@ INTERVALS: dict[str, str] = {
 }
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one page of a Lever board (a JSON array) to Postings; never raises on bad data."""
-    return map_listing(raw, source, None, lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, None, lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

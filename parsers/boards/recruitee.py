@@ -7,6 +7,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Location, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     dict_of,
     join_text,
@@ -24,9 +26,9 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Recruitee offers list (possibly empty) to Postings; never raises on bad data."""
-    return map_listing(raw, source, "offers", lambda offer: _posting(offer, raw, source))
+    return map_listing(raw, source, "offers", lambda offer: _posting(offer, raw, source), skip)
 
 
 def _posting(offer: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Posting, RawPayload, Salary, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     map_items,
@@ -26,7 +28,7 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map the feed's jobs, skipping the legal notice; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -34,7 +36,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if not isinstance(doc, list):
         return payload_error(source, "expected a JSON array")
     jobs = [item for item in doc if not is_notice(item)]
-    return map_items(source, jobs, lambda item: _posting(item, raw, source))
+    return map_items(source, jobs, lambda item: _posting(item, raw, source), skip)
 
 
 def is_notice(item: object) -> bool:

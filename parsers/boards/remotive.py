@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import BoardParse, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     map_listing,
     place_locations,
@@ -19,9 +21,9 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one search answer to Postings; never raises on bad data."""
-    return map_listing(raw, source, "jobs", lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, "jobs", lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import BoardParse, Level, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     dict_of,
@@ -35,7 +37,7 @@ EXPERIENCE_LEVELS: dict[str, Level] = {
 }
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a SmartRecruiters list page or posting detail; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -43,7 +45,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if isinstance(doc, dict) and isinstance(doc.get("content"), list):
         return listed_page(doc["content"], source, "id")
     if isinstance(doc, dict) and doc.get("id") is not None and "name" in doc:
-        return map_items(source, [doc], lambda item: _posting(item, raw, source))
+        return map_items(source, [doc], lambda item: _posting(item, raw, source), skip)
     return payload_error(source, "expected a SmartRecruiters 'content' list or a posting")
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import Basis, BoardParse, Posting, RawPayload, SourceRef, Workplace
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     dict_of,
     list_of,
@@ -24,9 +26,9 @@ from parsers.title import parse_title
 REMOTE_NAMES = frozenset({"flexible / remote", "remote", "flexible/remote"})
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one results page to Postings; never raises on bad data."""
-    return map_listing(raw, source, "results", lambda item: _posting(item, raw, source))
+    return map_listing(raw, source, "results", lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

@@ -21,6 +21,8 @@ from core.models import (
     Workplace,
 )
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     decode_json,
     dict_of,
     join_text,
@@ -52,7 +54,7 @@ RATE_CODES: dict[str, str | None] = {
 BIWEEKS_PER_YEAR = 26
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one result page to Postings; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -61,7 +63,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if not isinstance(items, list):
         return payload_error(source, "expected SearchResult.SearchResultItems")
     keyed = [{**i, "id": i.get("MatchedObjectId")} if isinstance(i, dict) else i for i in items]
-    return map_items(source, keyed, lambda item: _posting(item, raw, source))
+    return map_items(source, keyed, lambda item: _posting(item, raw, source), skip)
 
 
 def _posting(item: dict[str, Any], raw: RawPayload, source: SourceRef) -> Posting:

@@ -6,6 +6,8 @@ from typing import Any
 
 from core.models import BoardParse, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     dict_of,
@@ -30,7 +32,7 @@ PUBLIC = "https://apply.workable.com"
 WORKPLACES = ("on_site", "hybrid", "remote")
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Workable search page or job detail; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -38,7 +40,7 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
         return listed_page(doc["results"], source, "shortcode")
     if isinstance(doc, dict) and "shortcode" in doc:
-        return map_items(source, [doc], lambda item: _posting(item, raw, source))
+        return map_items(source, [doc], lambda item: _posting(item, raw, source), skip)
     return payload_error(source, "expected a Workable 'results' list or a job with a shortcode")
 
 

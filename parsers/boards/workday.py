@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from core.models import BoardParse, Location, Posting, RawPayload, SourceRef
 from parsers.boards.common import (
+    NOTHING,
+    Skip,
     board_or_text_workplace,
     decode_json,
     dict_of,
@@ -31,7 +33,7 @@ from parsers.text import html_to_text
 from parsers.title import parse_title
 
 
-def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
+def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Workday list page or job detail; never raises on bad data."""
     doc, problem = decode_json(raw.body)
     if problem:
@@ -39,7 +41,9 @@ def parse_payload(raw: RawPayload, source: SourceRef) -> BoardParse:
     if isinstance(doc, dict) and isinstance(doc.get("jobPostings"), list):
         return listed_page(doc["jobPostings"], source, "externalPath")
     if isinstance(doc, dict) and isinstance(doc.get("jobPostingInfo"), dict):
-        return map_items(source, [doc["jobPostingInfo"]], lambda info: _posting(info, raw, source))
+        return map_items(
+            source, [doc["jobPostingInfo"]], lambda info: _posting(info, raw, source), skip
+        )
     return payload_error(source, "expected a Workday 'jobPostings' list or a 'jobPostingInfo'")
 
 
