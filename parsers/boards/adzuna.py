@@ -14,8 +14,8 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
     dict_of,
+    json_or_problem,
     list_of,
     map_items,
     payload_error,
@@ -41,7 +41,7 @@ _COUNTRY_IN_URL = re.compile(r"/jobs/([a-z]{2})/search/", re.IGNORECASE)
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one result page to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):

@@ -9,7 +9,7 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
+    json_or_problem,
     list_of,
     map_items,
     payload_error,
@@ -26,7 +26,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one page to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):

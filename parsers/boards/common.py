@@ -43,7 +43,7 @@ def digest_of(text: str) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def decode_json(body: bytes) -> tuple[Any, str | None]:
+def json_or_problem(body: bytes) -> tuple[Any, str | None]:
     """The decoded JSON document, or None and a message saying why it is unreadable."""
     try:
         return json.loads(body), None
@@ -69,7 +69,7 @@ def map_listing(
     split = _split_listing(raw.body, key)
     if split is not None:
         return map_items(source, split[0], mapper, skip, split[1])
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     items = doc if key is None else (doc.get(key) if isinstance(doc, dict) else None)

@@ -15,7 +15,7 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
+    json_or_problem,
     map_items,
     payload_error,
     place_locations,
@@ -48,7 +48,7 @@ _META_EMPLOYMENT = re.compile(r"employment|job type", re.I)
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Greenhouse board list or job detail to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     jobs = _jobs_of(doc)

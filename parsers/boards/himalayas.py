@@ -17,7 +17,7 @@ from core.models import (
 from parsers.boards.common import (
     NOTHING,
     Skip,
-    decode_json,
+    json_or_problem,
     list_of,
     map_items,
     number,
@@ -36,7 +36,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one search page to Postings, once per `guid`; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list):

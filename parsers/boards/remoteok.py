@@ -12,7 +12,7 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
+    json_or_problem,
     map_items,
     payload_error,
     place_locations,
@@ -30,7 +30,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map the feed's jobs, skipping the legal notice; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if not isinstance(doc, list):

@@ -9,9 +9,9 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
     dict_of,
     join_text,
+    json_or_problem,
     listed_page,
     map_items,
     payload_error,
@@ -39,7 +39,7 @@ EXPERIENCE_LEVELS: dict[str, Level] = {
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a SmartRecruiters list page or posting detail; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if isinstance(doc, dict) and isinstance(doc.get("content"), list):

@@ -23,9 +23,9 @@ from core.models import (
 from parsers.boards.common import (
     NOTHING,
     Skip,
-    decode_json,
     dict_of,
     join_text,
+    json_or_problem,
     list_of,
     map_items,
     merge_locations,
@@ -56,7 +56,7 @@ BIWEEKS_PER_YEAR = 26
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map one result page to Postings; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     items = dict_of(dict_of(doc).get("SearchResult")).get("SearchResultItems")

@@ -14,8 +14,8 @@ from parsers.boards.common import (
     NOTHING,
     Skip,
     board_or_text_workplace,
-    decode_json,
     dict_of,
+    json_or_problem,
     list_of,
     listed_page,
     map_items,
@@ -35,7 +35,7 @@ from parsers.title import parse_title
 
 def parse_payload(raw: RawPayload, source: SourceRef, skip: Skip = NOTHING) -> BoardParse:
     """Map a Workday list page or job detail; never raises on bad data."""
-    doc, problem = decode_json(raw.body)
+    doc, problem = json_or_problem(raw.body)
     if problem:
         return payload_error(source, problem)
     if isinstance(doc, dict) and isinstance(doc.get("jobPostings"), list):
