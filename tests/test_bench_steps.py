@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,12 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="n
 MB = 2**20
 
 
+def own_rss() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def test_a_step_sees_memory_held_only_inside_it() -> None:
-    before = tree_rss()
+    before = own_rss()  # not the tree: other tests' child processes come and go
     with step("allocate", quiet=True) as figures:
         block = bytearray(200 * MB)
         block[::4096] = b"x" * len(block[::4096])  # touch every page
