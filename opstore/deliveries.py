@@ -61,12 +61,6 @@ class Attempt:
 
 
 @writes
-def record_pending(con: sa.Connection, digest: PendingDigest, now: datetime) -> bool:
-    """Record one digest as pending with its postings; False if that Message-ID is known."""
-    return bool(record_pending_many(con, [digest], now))
-
-
-@writes
 def record_pending_many(
     con: sa.Connection, digests: list[PendingDigest], now: datetime
 ) -> set[str]:
@@ -225,19 +219,6 @@ def mark_result(
     else:
         values.update(status="retry", error=error)
     con.execute(sa.update(deliveries).where(d.message_id == message_id).values(**values))
-
-
-@writes
-def mark_resolved(con: sa.Connection, message_id: str, transport: str, now: datetime) -> None:
-    """A waiting message found already delivered (its outbox file holds the same bytes)."""
-    d = deliveries.c
-    con.execute(
-        sa.update(deliveries)
-        .where(d.message_id == message_id)
-        .values(
-            status="sent", error=None, transport=transport, sent_at=sa.func.coalesce(d.sent_at, now)
-        )
-    )
 
 
 @writes

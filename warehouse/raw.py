@@ -61,31 +61,6 @@ def mark_parsed(con: duckdb.DuckDBPyConnection, raw_id: int, now: datetime) -> N
     con.execute("UPDATE raw_payloads SET parsed_at = ? WHERE id = ?", [now, raw_id])
 
 
-def latest_payloads(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, RawPayload]]:
-    """The newest stored payload of each (source, url), for re-parsing without the network."""
-    cursor = con.cursor()
-    cursor.execute(
-        "SELECT id, source, kind, url, fetched_at, status, content_type, body FROM raw_payloads"
-        " QUALIFY row_number() OVER"
-        " (PARTITION BY source, url ORDER BY fetched_at DESC, id DESC) = 1"
-        " ORDER BY source, url"
-    )
-    while batch := cursor.fetchmany(50):
-        for row in batch:
-            yield (
-                int(row[0]),
-                RawPayload(
-                    source=row[1],
-                    kind=row[2],
-                    url=row[3],
-                    fetched_at=row[4],
-                    status=row[5],
-                    content_type=row[6] or "",
-                    body=bytes(row[7]),
-                ),
-            )
-
-
 @dataclass(frozen=True)
 class StoredPayload:
     """A stored payload, its id, and whether it is the newest of its (source, url)."""
