@@ -68,11 +68,15 @@ def prefect_api() -> Iterator[None]:
     ):
         # CLI processes the tests start inherit it: their flows report to this API instead of
         # each starting a temporary server of its own (6-11 s each).
+        before = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
         try:
             yield
         finally:
-            os.environ.pop("PREFECT_API_URL", None)
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before
 
 
 @pytest.fixture
