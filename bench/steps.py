@@ -40,16 +40,21 @@ class StepFigures:
         return f"{self.name}: {self.seconds:.1f} s, peak RSS {self.peak_mb:,.0f} MB"
 
 
-def _pss_of(pid: int) -> int:
-    """Proportional resident bytes of one process (0 when it is gone or unreadable)."""
+def _kib_field(path: Path, key: str) -> int:
+    """Bytes of a `Key:  1234 kB` line of a /proc file (0 when unreadable or absent)."""
     try:
-        rollup = (PROC / str(pid) / "smaps_rollup").read_text()
+        text = path.read_text()
     except OSError:
         return 0
-    for line in rollup.splitlines():
-        if line.startswith("Pss:"):
+    for line in text.splitlines():
+        if line.startswith(key):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def _pss_of(pid: int) -> int:
+    """Proportional resident bytes of one process (0 when it is gone or unreadable)."""
+    return _kib_field(PROC / str(pid) / "smaps_rollup", "Pss:")
 
 
 def _children_of(pid: int) -> list[int]:
@@ -82,14 +87,7 @@ def _reset_high_water_mark() -> None:
 
 def own_high_water_mark() -> int:
     """This process's peak resident bytes since the last reset (0 when unknown)."""
-    try:
-        status = (PROC / "self" / "status").read_text()
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    return _kib_field(PROC / "self" / "status", "VmHWM:")
 
 
 class _Sampler(threading.Thread):

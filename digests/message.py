@@ -28,6 +28,26 @@ class HeaderInjectionError(ValueError):
     """A header value holds CR, LF or NUL: someone tried to add headers of their own."""
 
 
+def _check_inputs(
+    rendered: RenderedDigest,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str | None,
+) -> None:
+    """Refuse a header value holding CR, LF or NUL, before any header is built."""
+    for name, value in (
+        ("From", sender),
+        ("To", recipient),
+        ("Subject", rendered.subject),
+        ("Message-ID", message_id),
+        ("List-Unsubscribe", unsubscribe_url),
+        ("List-Unsubscribe", unsubscribe_mailto or ""),
+    ):
+        check_header(name, value)
+
+
 def build_message(
     rendered: RenderedDigest,
     sender: str,
@@ -39,15 +59,7 @@ def build_message(
     date: datetime | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message (text, then HTML) with RFC 8058 one-click unsubscribe."""
-    for name, value in (
-        ("From", sender),
-        ("To", recipient),
-        ("Subject", rendered.subject),
-        ("Message-ID", message_id),
-        ("List-Unsubscribe", unsubscribe_url),
-        ("List-Unsubscribe", unsubscribe_mailto or ""),
-    ):
-        check_header(name, value)
+    _check_inputs(rendered, sender, recipient, message_id, unsubscribe_url, unsubscribe_mailto)
     msg = EmailMessage(policy=policy.default)
     msg["From"] = mailbox(sender, "From")
     msg["To"] = mailbox(recipient, "To")
@@ -77,15 +89,7 @@ def message_bytes(
     and parts (quoted-printable by the C codec), several times faster, for the one message per
     subscriber a digest run builds. A header that needs encoding (not ASCII, or too long) goes
     through `build_message`."""
-    for name, value in (
-        ("From", sender),
-        ("To", recipient),
-        ("Subject", rendered.subject),
-        ("Message-ID", message_id),
-        ("List-Unsubscribe", unsubscribe_url),
-        ("List-Unsubscribe", unsubscribe_mailto or ""),
-    ):
-        check_header(name, value)
+    _check_inputs(rendered, sender, recipient, message_id, unsubscribe_url, unsubscribe_mailto)
     headers = (
         ("From", _mailbox(sender, "From")),
         ("To", _mailbox(recipient, "To")),
