@@ -67,6 +67,7 @@ class PayloadCounts:
     applied: bool = False  # a payload of this fetch was parsed: later ones are applied again
     known: dict[str, tuple[str, bool]] | None = None  # stored item digests, read when needed
     written: set[str] = field(default_factory=set)  # postings written by this fetch
+    seen: set[str] = field(default_factory=set)  # postings already marked seen by this fetch
 
     def skip(self) -> frozenset[str]:
         """Digests of items to leave unparsed: stored, and not rewritten by this fetch (a
@@ -105,6 +106,8 @@ def _parse_and_upsert(
     counts.relevance.update(kept)
     counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
     counts.written.update(p.source_id for p in parsed.postings)
+    counts.seen.update(counts.written)
+    counts.seen.update(key for key, _ in kept)
     counts.new += result.new
     counts.applied = True
     counts.errors += len(parsed.errors)
@@ -198,7 +201,8 @@ def store_and_parse(
     for raw, parsed in zip(fetched.payloads, given, strict=True):
         _store_payload(con, source, raw, parsed, now, counts)
     error = fetched.error
-    postings_store.mark_seen(con, source.name, counts.listed, now)
+    unseen = [source_id for source_id in counts.listed if source_id not in counts.seen]
+    postings_store.mark_seen(con, source.name, unseen, now)
     _close(con, fetched, counts, now)
     return SourceOutcome(
         source=source.name,

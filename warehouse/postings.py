@@ -83,15 +83,19 @@ def _append_stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -
 
 
 def _record_history(con: duckdb.DuckDBPyConnection, now: datetime, cause: str) -> None:
-    """A history row for each tracked field a staged posting changes."""
-    for field in TRACKED:
-        con.execute(
-            "INSERT INTO posting_history SELECT s.source, s.source_id, ?, ?,"  # noqa: S608
-            f" CAST(p.{field} AS VARCHAR), CAST(s.{field} AS VARCHAR), ?"
-            " FROM staged_postings s JOIN postings p USING (source, source_id)"
-            f" WHERE s.{field} IS DISTINCT FROM p.{field}",
-            [now, field, cause],
-        )
+    """A history row for each tracked field a staged posting changes (one statement)."""
+    changes = " UNION ALL ".join(
+        f"SELECT s.source, s.source_id, '{field}' AS field,"
+        f" CAST(p.{field} AS VARCHAR) AS old_value, CAST(s.{field} AS VARCHAR) AS new_value"
+        " FROM staged_postings s JOIN postings p USING (source, source_id)"
+        f" WHERE s.{field} IS DISTINCT FROM p.{field}"
+        for field in TRACKED
+    )
+    con.execute(
+        "INSERT INTO posting_history SELECT source, source_id, $now, field, old_value,"  # noqa: S608
+        f" new_value, $cause FROM ({changes})",
+        {"now": now, "cause": cause},
+    )
 
 
 def _listed(row: tuple[Any, ...]) -> Listed:
@@ -109,7 +113,7 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
     city listing within it, if there is just one."""
     rows = con.execute(
         "SELECT source, source_id, city, country, locations, fingerprint FROM postings"
-        " WHERE split_part(fingerprint, $sep, 1) IN"
+        " WHERE left(fingerprint, strpos(fingerprint, $sep) - 1) IN"
         " (SELECT split_part(fingerprint, $sep, 1) FROM staged_postings)"
         " QUALIFY bool_or(city IS NULL AND country IS NOT NULL)"
         " OVER (PARTITION BY split_part(fingerprint, $sep, 1))",
@@ -332,6 +336,8 @@ def mark_seen(
     con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
 ) -> None:
     """Postings a board still lists are seen now (and open), even when not fetched again."""
+    if not listed_ids:
+        return
     _with_ids(con, listed_ids)
     con.execute(
         "UPDATE postings SET last_seen = ?, closed_at = NULL,"

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from core.models import RawPayload
+from warehouse.compression import compress, decompress
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
@@ -21,9 +22,11 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
     existing = _stored_copy(con, raw)
     if existing:
         return int(existing[0]), bool(existing[1])
+    stored, encoding = compress(raw.body)
     row = con.execute(
         "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
-        " content_hash, body, final_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " content_hash, body, body_encoding, final_url)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [
             raw.source,
             raw.kind,
@@ -32,7 +35,8 @@ def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, boo
             raw.status,
             raw.content_type,
             raw.content_hash,
-            raw.body,
+            stored,
+            encoding,
             raw.final_url or None,
         ],
     ).fetchone()
@@ -86,13 +90,15 @@ def payloads_newest_first(
     heads = con.execute(HEADS_NEWEST_FIRST, [sorted(kinds)]).fetchall()
     for start in range(0, len(heads), chunk):
         part = heads[start : start + chunk]
-        bodies = dict(
-            con.execute(
-                "SELECT id, body FROM raw_payloads WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        bodies = {
+            raw_id: decompress(bytes(body), encoding)
+            for raw_id, body, encoding in con.execute(
+                "SELECT id, body, body_encoding FROM raw_payloads"
+                " WHERE id IN (SELECT unnest(?::BIGINT[]))",
                 [[head[0] for head in part]],
             ).fetchall()
-        )
-        yield [_stored(head, bytes(bodies[head[0]])) for head in part]
+        }
+        yield [_stored(head, bodies[head[0]]) for head in part]
 
 
 def _stored(head: tuple[Any, ...], body: bytes) -> StoredPayload:
