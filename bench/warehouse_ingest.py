@@ -26,7 +26,7 @@ import duckdb
 from bench.steps import step
 from bench.synthetic import synthetic_boards
 from core.models import RawPayload, SourceRef
-from pipeline.ingest import FetchResult, store_and_parse
+from pipeline.ingest import FetchResult, store_and_parse_many
 from pipeline.parsing import ParsePool
 from warehouse.db import CHECKPOINT_THRESHOLD, writer
 from warehouse.postings import known_items
@@ -42,6 +42,7 @@ FLOOR_TABLES = (
 
 
 Boards = list[tuple[SourceRef, RawPayload]]
+BATCH = 20  # boards stored together, as the ingest flow stores the fetches done meanwhile
 
 
 def boards_of(total: int, per_board: int, revision: int = 0, changed: float = 1.0) -> Boards:
@@ -102,13 +103,15 @@ def ingest_boards(
             if need
         ]
         parses = pool.parse(jobs)
-        for index, ((source, raw), need) in enumerate(zip(boards, needed, strict=True)):
-            fetched = FetchResult(source=source, payloads=[raw])
-            given = [next(parses)] if need else None
-            parsed += len(given[0].postings) if given else 0
-            new += store_and_parse(con, fetched, parses=given).new_postings
+        for start in range(0, len(boards), BATCH):
+            part = range(start, min(start + BATCH, len(boards)))
+            fetched = [FetchResult(source=boards[i][0], payloads=[boards[i][1]]) for i in part]
+            given = [[next(parses)] if needed[i] else None for i in part]
+            parsed += sum(len(g[0].postings) for g in given if g)
+            outcomes = store_and_parse_many(con, fetched, parses=given)
+            new += sum(outcome.new_postings for outcome in outcomes)
             if progress:
-                print(f"board {index + 1} stored", flush=True)
+                print(f"{part.stop} boards stored", flush=True)
         if publish_times is not None:
             info = publish(con, db, "bench", "ingest: run finished")
             publish_times.append((info.seconds, info.checkpoint_seconds))

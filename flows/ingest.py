@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture, as_completed
 
 from core.benchmarks import load_benchmarks
 from core.errors import HostDownError, RateLimitedError, SourceError, TransientSourceError
@@ -23,7 +24,13 @@ from flows.common import (
     record_end_from_hook,
     run_settings,
 )
-from pipeline.ingest import FetchResult, fetch_options, fetch_source, make_session, store_or_fail
+from pipeline.ingest import (
+    FetchResult,
+    fetch_options,
+    fetch_source,
+    make_session,
+    store_or_fail_many,
+)
 from pipeline.report import ingest_report
 from pipeline.run_record import prepare_run, recorded_run
 from pipeline.run_summary import IngestSummary
@@ -64,14 +71,41 @@ def fetch_task(
             return FetchResult(source=source, payloads=error.payloads, error=error)
 
 
-@task(task_run_name="store-{fetched.source.name}", cache_policy=NO_CACHE)
-def store_task(fetched: FetchResult, settings: Settings, run_id: str) -> SourceOutcome:
-    """Store one source's payloads, parse and upsert, holding the writer briefly."""
+@task(task_run_name="store-{label}", cache_policy=NO_CACHE)
+def store_task(
+    batch: list[FetchResult], settings: Settings, run_id: str, label: str
+) -> list[SourceOutcome]:
+    """Store the fetches of a few sources, parse and upsert, holding the writer briefly."""
     with writer(settings.db_path) as con:
-        outcome = store_or_fail(con, fetched)
-        record_source_outcome(con, run_id, outcome)
-        publish_if_due(con, settings.db_path, run_id, f"ingest: stored {outcome.source}")
-    return outcome
+        outcomes = store_or_fail_many(con, batch)
+        for outcome in outcomes:
+            record_source_outcome(con, run_id, outcome)
+        publish_if_due(con, settings.db_path, run_id, f"ingest: stored {label}")
+    return outcomes
+
+
+# At most this many fetches are stored together (their payloads are in memory meanwhile).
+BATCH_LIMIT = 25
+
+
+def _completed_batches(
+    futures: list[PrefectFuture[FetchResult]],
+) -> Iterator[list[PrefectFuture[FetchResult]]]:
+    """The fetches as they complete, each with the others done by then (up to BATCH_LIMIT):
+    one store task and one hold of the writer stores them all."""
+    taken: set[int] = set()
+    for future in as_completed(futures):
+        if id(future) in taken:
+            continue
+        done = [f for f in futures if id(f) not in taken and f is not future and _done(f)]
+        batch = [future, *done][:BATCH_LIMIT]
+        taken.update(id(f) for f in batch)
+        yield batch
+
+
+def _done(future: PrefectFuture[FetchResult]) -> bool:
+    """True when a fetch has ended (the thread-pool futures the flow's task runner makes)."""
+    return isinstance(future, PrefectConcurrentFuture) and future.wrapped_future.done()
 
 
 def _fetched(future: PrefectFuture[FetchResult], source: SourceRef) -> FetchResult:
@@ -126,10 +160,13 @@ def _fetch_and_store(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay
     )
     futures = {fetcher.submit(s, settings, known[s.name], run_id): s for s in sources}
-    outcomes = []
-    for future in as_completed(list(futures)):
-        outcome = store_task(_fetched(future, futures[future]), settings, run_id)
-        if outcome.status == SourceStatus.FAILED:
-            logger.warning("source %s failed: %s", outcome.source, outcome.error)
-        outcomes.append(outcome)
+    outcomes: list[SourceOutcome] = []
+    for batch in _completed_batches(list(futures)):
+        fetched = [_fetched(future, futures[future]) for future in batch]
+        label = fetched[0].source.name + (f" +{len(fetched) - 1}" if len(fetched) > 1 else "")
+        stored = store_task(fetched, settings, run_id, label)
+        for outcome in stored:
+            if outcome.status == SourceStatus.FAILED:
+                logger.warning("source %s failed: %s", outcome.source, outcome.error)
+        outcomes += stored
     return outcomes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -75,6 +75,25 @@ class PayloadCounts:
         known = self.known or {}
         return frozenset(d for d, (key, _) in known.items() if key not in self.written)
 
+    def kept(self, parsed: BoardParse) -> list[tuple[str, bool]]:
+        """(source_id, relevant) of the postings whose items a parse left unchanged."""
+        known = self.known or {}
+        return [known[digest] for digest in parsed.unchanged]
+
+    def take(self, parsed: BoardParse, new: int) -> None:
+        """Count a payload whose parse is now stored (`new` postings among its own)."""
+        kept = self.kept(parsed)
+        self.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
+        self.listed += [key for key, _ in kept]
+        self.relevance.update(kept)
+        self.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
+        self.written.update(p.source_id for p in parsed.postings)
+        self.seen.update(self.written)
+        self.seen.update(key for key, _ in kept)
+        self.new += new
+        self.applied = True
+        self.errors += len(parsed.errors)
+
     @property
     def postings(self) -> int:
         return len(self.relevance)
@@ -84,80 +103,98 @@ class PayloadCounts:
         return sum(self.relevance.values())
 
 
-def _parse_and_upsert(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    parsed: BoardParse,
-    raw_id: int,
-    now: datetime,
-    counts: PayloadCounts,
-) -> None:
-    """Record a stored payload's parse and upsert its postings, all in one transaction; the
-    postings of its unchanged items are only pointed at it (and seen, later)."""
-    kept = [(counts.known or {})[digest] for digest in parsed.unchanged]
-    with transaction(con):
-        errors = [(raw_id, e.source, e.item_id, e.message) for e in parsed.errors]
-        raw_store.replace_parse_errors(con, [raw_id], errors, now)
-        result = postings_store.merge_postings(con, parsed.postings, raw_id, now, parsed.digests)
-        postings_store.refresh_unchanged(con, source, [key for key, _ in kept], raw_id, now)
-        raw_store.mark_parsed(con, raw_id, now)
-    counts.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
-    counts.listed += [key for key, _ in kept]
-    counts.relevance.update(kept)
-    counts.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
-    counts.written.update(p.source_id for p in parsed.postings)
-    counts.seen.update(counts.written)
-    counts.seen.update(key for key, _ in kept)
-    counts.new += result.new
-    counts.applied = True
-    counts.errors += len(parsed.errors)
+@dataclass
+class _Applying:
+    """A stored payload and its parse, to be applied with the others of its round."""
+
+    source: SourceRef
+    raw_id: int
+    parsed: BoardParse
+    counts: PayloadCounts
 
 
-def _store_payload(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceRef,
-    raw: RawPayload,
-    parsed: BoardParse | None,
-    now: datetime,
-    counts: PayloadCounts,
-) -> None:
-    """Store the raw payload first (committed); use its parse unless the same bytes are still
-    applied. Once a payload of this fetch was parsed, later ones are applied again even when
-    unchanged: they refine earlier ones (a Greenhouse detail's pay over its list's text).
+def _apply(con: duckdb.DuckDBPyConnection, due: list[_Applying], now: datetime) -> None:
+    """Apply the parses of a round in one transaction: their parse errors, postings, unchanged
+    postings seen and payloads marked parsed commit together. When the warehouse refuses the
+    rows, each payload is tried alone, so only the refused one is recorded as unstorable."""
+    if not due:
+        return
+    try:
+        with transaction(con):
+            new = _merge_round(con, due, now)
+    except duckdb.Error as error:  # the warehouse refused some payload's rows
+        if len(due) == 1:
+            _record_unstorable(con, due[0], error, now)
+            return
+        for one in due:
+            _apply(con, [one], now)
+        return
+    for one in due:
+        one.counts.take(one.parsed, new.get(one.source.name, 0))
 
-    Same bytes still list their postings: those they mapped, or, for a list page that maps
-    none (ids only), the ids it names.
-    """
-    raw_id, still_applied = raw_store.store_raw(con, raw)
-    if not still_applied or counts.applied:
+
+def _merge_round(
+    con: duckdb.DuckDBPyConnection, due: list[_Applying], now: datetime
+) -> dict[str, int]:
+    """The statements of `_apply` (call inside a transaction); new postings by source."""
+    errors = [(a.raw_id, e.source, e.item_id, e.message) for a in due for e in a.parsed.errors]
+    raw_store.replace_parse_errors(con, [a.raw_id for a in due], errors, now)
+    parses = [postings_store.PostingsOf(a.parsed.postings, a.raw_id, a.parsed.digests) for a in due]
+    result = postings_store.merge_postings(con, parses, now)
+    unchanged = [(a.source.name, key, a.raw_id) for a in due for key, _ in a.counts.kept(a.parsed)]
+    postings_store.refresh_unchanged(con, unchanged, now)
+    raw_store.mark_parsed(con, [a.raw_id for a in due], now)
+    return result.new_by_source
+
+
+@dataclass
+class _SourceStore:
+    """One source's fetch being stored: its payloads go one per round, in order, so a
+    payload is prepared after the one before it was applied."""
+
+    fetched: FetchResult
+    given: list[BoardParse | None]
+    counts: PayloadCounts = field(default_factory=PayloadCounts)
+
+    def prepare(self, con: duckdb.DuckDBPyConnection, index: int) -> _Applying | None:
+        """Store payload `index` raw first (committed); its parse to apply, unless the same
+        bytes are still applied. Once a payload of this fetch was parsed, later ones are
+        applied again even when unchanged: they refine earlier ones (a Greenhouse detail's
+        pay over its list's text). Same bytes still list their postings: those they mapped,
+        or, for a list page that maps none (ids only), the ids it names."""
+        source, raw, counts = self.fetched.source, self.fetched.payloads[index], self.counts
+        raw_id, still_applied = raw_store.store_raw(con, raw)
+        if still_applied and not counts.applied:
+            mapped = postings_store.payload_postings(con, raw_id)
+            counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
+            counts.relevance.update(mapped)
+            counts.unchanged += 1
+            return None
         if counts.known is None:
             counts.known = postings_store.known_items(con, source.name)
-        skip = counts.skip()
+        skip, parsed = counts.skip(), self.given[index]
         if parsed is None or not skip.issuperset(parsed.unchanged):
             parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
-        try:
-            _parse_and_upsert(con, source.name, parsed, raw_id, now, counts)
-        except duckdb.Error as error:  # the warehouse refused this payload's rows: record it
-            _record_unstorable(con, source, raw_id, error, now)
-            counts.errors += 1
-        return
-    mapped = postings_store.payload_postings(con, raw_id)
-    counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
-    counts.relevance.update(mapped)
-    counts.unchanged += 1
+        return _Applying(source, raw_id, parsed, counts)
+
+    def finish(self, con: duckdb.DuckDBPyConnection, now: datetime) -> SourceOutcome:
+        """Mark seen what the board still lists, close what it dropped; the outcome."""
+        fetched, counts = self.fetched, self.counts
+        unseen = [source_id for source_id in counts.listed if source_id not in counts.seen]
+        postings_store.mark_seen(con, fetched.source.name, unseen, now)
+        _close(con, fetched, counts, now)
+        return _outcome(fetched, counts)
 
 
 def _record_unstorable(
-    con: duckdb.DuckDBPyConnection,
-    source: SourceRef,
-    raw_id: int,
-    error: duckdb.Error,
-    now: datetime,
+    con: duckdb.DuckDBPyConnection, refused: _Applying, error: duckdb.Error, now: datetime
 ) -> None:
     """A payload whose postings the warehouse refused: a parse error beside it (the payload
     stays unparsed, so a later run or `reparse` tries it again); the run goes on."""
     message = clean_text(f"could not store its postings: {str(error).splitlines()[0]}")[:2000]
-    raw_store.replace_parse_errors(con, [raw_id], [(raw_id, source.name, None, message)], now)
+    error_row = (refused.raw_id, refused.source.name, None, message)
+    raw_store.replace_parse_errors(con, [refused.raw_id], [error_row], now)
+    refused.counts.errors += 1
 
 
 def _listed_ids(source: SourceRef, raw: RawPayload) -> list[str]:
@@ -186,26 +223,10 @@ def _status(error: SourceError | None) -> str:
     return "skipped" if isinstance(error, SourceSkippedError) else "failed"
 
 
-def store_and_parse(
-    con: duckdb.DuckDBPyConnection,
-    fetched: FetchResult,
-    now: datetime | None = None,
-    parses: list[BoardParse] | None = None,
-) -> SourceOutcome:
-    """Store every payload, then its parse (given, e.g. from worker processes, or made here);
-    upsert postings, close what the board dropped."""
-    now = now or datetime.now(UTC)
-    source = fetched.source
-    counts = PayloadCounts()
-    given: list[BoardParse | None] = list(parses) if parses else [None] * len(fetched.payloads)
-    for raw, parsed in zip(fetched.payloads, given, strict=True):
-        _store_payload(con, source, raw, parsed, now, counts)
+def _outcome(fetched: FetchResult, counts: PayloadCounts) -> SourceOutcome:
     error = fetched.error
-    unseen = [source_id for source_id in counts.listed if source_id not in counts.seen]
-    postings_store.mark_seen(con, source.name, unseen, now)
-    _close(con, fetched, counts, now)
     return SourceOutcome(
-        source=source.name,
+        source=fetched.source.name,
         status=_status(error),
         started_at=fetched.started_at,
         finished_at=datetime.now(UTC),
@@ -219,6 +240,41 @@ def store_and_parse(
         parse_errors=counts.errors,
         unchanged_payloads=counts.unchanged,
     )
+
+
+def store_and_parse_many(
+    con: duckdb.DuckDBPyConnection,
+    fetched: Sequence[FetchResult],
+    now: datetime | None = None,
+    parses: Sequence[list[BoardParse] | None] | None = None,
+) -> list[SourceOutcome]:
+    """Store the fetches of distinct sources together: every payload raw first, then its
+    parse (given, e.g. from worker processes, or made here). Round k applies the k-th payload
+    of every source in one transaction, so a source's payloads still apply in order while the
+    warehouse's statements are shared by all; then each source closes what its board dropped."""
+    names = [f.source.name for f in fetched]
+    if len(set(names)) != len(names):
+        raise ValueError("store_and_parse_many takes each source once")
+    now = now or datetime.now(UTC)
+    stores = [
+        _SourceStore(f, list(given) if given else [None] * len(f.payloads))
+        for f, given in zip(fetched, parses or [None] * len(fetched), strict=True)
+    ]
+    for index in range(max((len(f.payloads) for f in fetched), default=0)):
+        due = [s.prepare(con, index) for s in stores if index < len(s.fetched.payloads)]
+        _apply(con, [one for one in due if one is not None], now)
+    return [store.finish(con, now) for store in stores]
+
+
+def store_and_parse(
+    con: duckdb.DuckDBPyConnection,
+    fetched: FetchResult,
+    now: datetime | None = None,
+    parses: list[BoardParse] | None = None,
+) -> SourceOutcome:
+    """`store_and_parse_many` of one source: store every payload, then its parse; upsert
+    postings, close what the board dropped."""
+    return store_and_parse_many(con, [fetched], now, [parses] if parses else None)[0]
 
 
 def store_or_fail(con: duckdb.DuckDBPyConnection, fetched: FetchResult) -> SourceOutcome:
@@ -237,6 +293,19 @@ def store_or_fail(con: duckdb.DuckDBPyConnection, fetched: FetchResult) -> Sourc
             error=clean_text(f"could not store: {first}")[:2000],
             payloads=len(fetched.payloads),
         )
+
+
+def store_or_fail_many(
+    con: duckdb.DuckDBPyConnection, fetched: Sequence[FetchResult]
+) -> list[SourceOutcome]:
+    """`store_and_parse_many`; when storing itself breaks, each source again on its own
+    (`store_or_fail`: what was committed stays, and is seen as stored), so one source never
+    stops the others."""
+    try:
+        return store_and_parse_many(con, fetched)
+    except Exception:
+        _rollback_if_open(con)
+        return [store_or_fail(con, one) for one in fetched]
 
 
 def _rollback_if_open(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import forkserver
 from pathlib import Path
 from types import TracebackType
 
@@ -67,6 +68,7 @@ class ParsePool:
         if self.workers > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([WARM_UP])
+            forkserver.ensure_running()  # it loads the parsers while this process goes on
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,

@@ -12,7 +12,7 @@ import pytest
 from core.fingerprint import Listed, Place, normalise_company, normalise_title, resolve_places
 from core.models import Location, Posting, RawPayload, SourceRef
 from pipeline.ingest import FetchResult, store_and_parse
-from warehouse.postings import upsert_postings
+from warehouse.postings import FEW_JOBS, upsert_postings
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 BOSTON = [Location(city="Boston", region="MA", country="US", hub="Boston")]
@@ -321,3 +321,13 @@ def test_a_country_only_listing_takes_the_only_city_within_its_places() -> None:
     assert resolve_places([boston, country, other_job])[("h", "2")] == "fp-boston"
     nowhere = Listed(("h", "3"), "fp-none", ())
     assert resolve_places([boston, nowhere]) == {("w", "1"): "fp-boston", ("h", "3"): "fp-none"}
+
+
+@pytest.mark.parametrize("others", [0, FEW_JOBS + 4], ids=["few-jobs", "many-jobs"])
+def test_a_country_only_copy_merges_however_many_jobs_its_payload_holds(db, others: int) -> None:
+    ingest(db, WORKDAY, workday_detail(CTM, "Boston, MA", "R-1"))
+    company = "Larkspur Therapeutics"
+    fillers = [(f"Filler Co {n}", f"Study Start-Up Lead {n}", ["US"]) for n in range(others)]
+    ingest(db, HIMALAYAS, himalayas_page((company, CTM, ["US"]), *fillers))
+    assert jobs(db)[0] == (2, ["himalayas-clinops", "workday-larkspur"])
+    assert [n for n, _ in jobs(db)[1:]] == [1] * others

@@ -143,10 +143,9 @@ def test_a_warehouse_made_by_the_first_migration_upgrades_in_place(tmp_path: Pat
         (v,) for v in versions
     ]
     assert upgraded.execute("SELECT count(*) FROM runs").fetchone() == (1,)
-    assert rows(upgraded, "SELECT id, fetched_at, parsed_at, etag FROM raw_payloads") == [
-        (1, T0, T0, None),
-        (2, T1, T1, None),
-    ]
+    assert rows(
+        upgraded, "SELECT id, fetched_at, parsed_at, etag, body_encoding FROM raw_payloads"
+    ) == [(1, T0, T0, None, "identity"), (2, T1, T1, None, "identity")]  # bodies as stored
     assert rows(upgraded, "SELECT raw_id, item_id FROM parse_errors") == [(1, "a3")]
     assert rows(
         upgraded,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.models import Location, Posting, RawPayload, Salary, Workplace
+from warehouse.compression import decompress
 from warehouse.postings import close_missing, mark_seen, upsert_postings
 from warehouse.raw import mark_parsed, store_raw
 
@@ -99,12 +100,14 @@ def test_raw_payloads_are_stored_once_per_content(db) -> None:
     first_id, parsed = store_raw(db, raw)
     assert not parsed
     assert store_raw(db, raw) == (first_id, False)  # stored once, still waiting to be parsed
-    mark_parsed(db, first_id, T0)
+    mark_parsed(db, [first_id], T0)
     assert store_raw(db, raw) == (first_id, True)  # unchanged and parsed: ingest may skip it
     changed = RawPayload(
         "gh-test", "greenhouse", raw.url, T0 + timedelta(hours=1), 200, "", b'{"jobs": [1]}'
     )
     store_raw(db, changed)
-    latest = rows(db, "SELECT body FROM raw_payloads ORDER BY fetched_at DESC LIMIT 1")
-    assert latest == [(b'{"jobs": [1]}',)]
+    [(body, encoding)] = rows(
+        db, "SELECT body, body_encoding FROM raw_payloads ORDER BY fetched_at DESC LIMIT 1"
+    )
+    assert encoding == "zstd" and decompress(body, encoding) == b'{"jobs": [1]}'
     assert rows(db, "SELECT count(*) FROM raw_payloads") == [(2,)]

@@ -4,7 +4,7 @@ reposts, and a history row for every change of title or salary."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +30,21 @@ TRACKED = ("title", "salary_min", "salary_max", "salary_currency", "salary_perio
 
 @dataclass(frozen=True)
 class UpsertResult:
-    """How many postings were new and how many were seen before."""
+    """How many postings were new and how many were seen before; the new ones by source."""
 
     new: int
     seen: int
+    new_by_source: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PostingsOf:
+    """The postings parsed from one stored payload, and the digests of their items (by
+    source_id)."""
+
+    postings: list[Posting]
+    raw_id: int | None
+    digests: Mapping[str, str] | None = None
 
 
 def posting_row(
@@ -63,12 +74,6 @@ def posting_row(
     )  # fmt: skip
 
 
-def _dedupe(postings: list[Posting]) -> list[Posting]:
-    """Keep the last posting per key: DuckDB upserts are first-row-wins inside a batch."""
-    by_key = {(p.source, p.source_id): p for p in postings}
-    return list(by_key.values())
-
-
 def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(COLUMNS)
     con.execute(
@@ -85,7 +90,7 @@ def _append_stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -
 def _record_history(con: duckdb.DuckDBPyConnection, now: datetime, cause: str) -> None:
     """A history row for each tracked field a staged posting changes (one statement)."""
     changes = " UNION ALL ".join(
-        f"SELECT s.source, s.source_id, '{field}' AS field,"
+        f"SELECT s.source, s.source_id, '{field}' AS field,"  # noqa: S608 (TRACKED names)
         f" CAST(p.{field} AS VARCHAR) AS old_value, CAST(s.{field} AS VARCHAR) AS new_value"
         " FROM staged_postings s JOIN postings p USING (source, source_id)"
         f" WHERE s.{field} IS DISTINCT FROM p.{field}"
@@ -111,14 +116,7 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
     """Re-point the fingerprints of every job (company and title) the staged postings touch
     and that has a listing without a city: a country- or region-only listing joins the only
     city listing within it, if there is just one."""
-    rows = con.execute(
-        "SELECT source, source_id, city, country, locations, fingerprint FROM postings"
-        " WHERE left(fingerprint, strpos(fingerprint, $sep) - 1) IN"
-        " (SELECT split_part(fingerprint, $sep, 1) FROM staged_postings)"
-        " QUALIFY bool_or(city IS NULL AND country IS NOT NULL)"
-        " OVER (PARTITION BY split_part(fingerprint, $sep, 1))",
-        {"sep": SEPARATOR},
-    ).fetchall()
+    rows = [r for job in _touched_jobs(con).values() if _has_broad(job) for r in job]
     current = {(r[0], r[1]): r[5] for r in rows}
     resolved = resolve_places([_listed(r) for r in rows])
     changed = [(key, fp) for key, fp in resolved.items() if current[key] != fp]
@@ -129,6 +127,41 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
             " WHERE postings.source = r.source AND postings.source_id = r.source_id",
             [[k[0] for k, _ in changed], [k[1] for k, _ in changed], [f for _, f in changed]],
         )
+
+
+# Up to this many jobs, their listings are found by fingerprint prefix (a few times faster than
+# splitting every stored fingerprint, which larger batches do instead).
+FEW_JOBS = 16
+
+
+def _touched_jobs(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored listings of each job the staged postings touch, by job key."""
+    staged = con.execute(
+        "SELECT DISTINCT fingerprint FROM staged_postings WHERE fingerprint IS NOT NULL"
+    ).fetchall()
+    keys = sorted({job_key_of(row[0]) for row in staged})
+    if not keys:
+        return {}
+    if len(keys) <= FEW_JOBS:
+        match = " OR ".join(f"prefix(fingerprint, ${i + 1})" for i in range(len(keys)))
+        params: list[Any] = [key + SEPARATOR for key in keys]
+    else:
+        match = "split_part(fingerprint, $1, 1) IN (SELECT unnest($2::VARCHAR[]))"
+        params = [SEPARATOR, keys]
+    rows = con.execute(
+        "SELECT source, source_id, city, country, locations, fingerprint FROM postings"  # noqa: S608
+        f" WHERE {match}",
+        params,
+    ).fetchall()
+    jobs: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        jobs.setdefault(job_key_of(row[5]), []).append(row)
+    return jobs
+
+
+def _has_broad(listings: list[tuple[Any, ...]]) -> bool:
+    """True when a job has a listing with a country but no city."""
+    return any(city is None and country is not None for _, _, city, country, _, _ in listings)
 
 
 Sighting = tuple[str, str, datetime, bool]
@@ -144,7 +177,8 @@ def _merge_stage(
     """The one merge of ingest and reparse (call inside a transaction): record the staged
     rows' changes, replace all but the `keep` columns of stored ones, insert new ones (from
     their `sightings` for a re-parse), re-point broad places, drop the stage."""
-    staged, seen = _staged_counts(con)
+    counts = _staged_counts(con)
+    staged, seen = sum(n for n, _ in counts.values()), sum(m for _, m in counts.values())
     if seen:
         _record_history(con, now, cause)
         _replace_staged(con, keep)
@@ -152,7 +186,8 @@ def _merge_stage(
         _insert_new(con, sightings)
     _resolve_broad_places(con)
     con.execute("DROP TABLE staged_postings")
-    return UpsertResult(new=staged - seen, seen=seen)
+    new_by_source = {source: n - m for source, (n, m) in counts.items() if n > m}
+    return UpsertResult(new=staged - seen, seen=seen, new_by_source=new_by_source)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, sightings: list[Sighting] | None) -> None:
@@ -168,13 +203,13 @@ def _insert_new(con: duckdb.DuckDBPyConnection, sightings: list[Sighting] | None
     )
 
 
-def _staged_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """How many postings are staged, and how many of them are stored already."""
-    row = con.execute(
-        "SELECT count(*), count(p.source_id) FROM staged_postings s"
-        " LEFT JOIN postings p USING (source, source_id)"
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+def _staged_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+    """By source: how many postings are staged, and how many of them are stored already."""
+    rows = con.execute(
+        "SELECT s.source, count(*), count(p.source_id) FROM staged_postings s"
+        " LEFT JOIN postings p USING (source, source_id) GROUP BY s.source"
+    ).fetchall()
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
 
 def _merge(
@@ -191,29 +226,29 @@ def _merge(
 
 
 def merge_postings(
-    con: duckdb.DuckDBPyConnection,
-    postings: list[Posting],
-    raw_id: int | None,
-    now: datetime,
-    digests: Mapping[str, str] | None = None,
+    con: duckdb.DuckDBPyConnection, parses: list[PostingsOf], now: datetime
 ) -> UpsertResult:
     """Insert new postings and refresh known ones, keeping first_seen; reopen closed ones.
-    `digests` (by source_id) are those of the items they came from. Call inside a
-    transaction (ingest's, with the payload's parse errors and parsed mark)."""
-    unique = _dedupe(postings)
-    if not unique:
+    Call inside a transaction (ingest's, with the payloads' parse errors and parsed marks).
+    A posting in several of `parses` is taken from the last."""
+    rows = {
+        (p.source, p.source_id): posting_row(
+            p, part.raw_id, now, (part.digests or {}).get(p.source_id)
+        )
+        for part in parses
+        for p in part.postings
+    }  # DuckDB upserts are first-row-wins inside a batch: the last one is kept here
+    if not rows:
         return UpsertResult(0, 0)
-    found = digests or {}
-    rows = [posting_row(p, raw_id, now, found.get(p.source_id)) for p in unique]
-    return _merge(con, rows, KEEP_ON_UPDATE, now, "ingest")
+    return _merge(con, list(rows.values()), KEEP_ON_UPDATE, now, "ingest")
 
 
 def upsert_postings(
     con: duckdb.DuckDBPyConnection, postings: list[Posting], raw_id: int | None, now: datetime
 ) -> UpsertResult:
-    """`merge_postings` in a transaction of its own."""
+    """`merge_postings` of one payload's postings, in a transaction of its own."""
     with transaction(con):
-        return merge_postings(con, postings, raw_id, now)
+        return merge_postings(con, [PostingsOf(postings, raw_id)], now)
 
 
 def known_items(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, bool]]:
@@ -228,18 +263,21 @@ def known_items(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[
 
 
 def refresh_unchanged(
-    con: duckdb.DuckDBPyConnection, source: str, source_ids: list[str], raw_id: int, now: datetime
+    con: duckdb.DuckDBPyConnection, unchanged: list[tuple[str, str, int]], now: datetime
 ) -> None:
-    """Postings whose item a newer payload holds unchanged: seen now (reopened if closed) and
-    pointed at that payload, so that an unchanged re-fetch of it lists them. One bulk update;
-    `mark_seen` then passes over them."""
-    if source_ids:
+    """Postings (source, source_id, raw_id) whose item a newer payload holds unchanged: seen
+    now (reopened if closed) and pointed at that payload, so that an unchanged re-fetch of it
+    lists them. One bulk update; `mark_seen` then passes over them."""
+    if unchanged:
+        sources, source_ids, raw_ids = (list(column) for column in zip(*unchanged, strict=True))
         con.execute(
-            "UPDATE postings SET raw_id = $raw, last_seen = $now, closed_at = NULL,"
+            "UPDATE postings SET raw_id = u.raw_id, last_seen = $now, closed_at = NULL,"
             " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
-            " WHERE source = $source AND last_seen < $now"
-            " AND source_id IN (SELECT unnest($ids::VARCHAR[]))",
-            {"raw": raw_id, "now": now, "source": source, "ids": source_ids},
+            " FROM (SELECT unnest($sources::VARCHAR[]) AS source,"
+            " unnest($ids::VARCHAR[]) AS source_id, unnest($raws::BIGINT[]) AS raw_id) u"
+            " WHERE postings.source = u.source AND postings.source_id = u.source_id"
+            " AND postings.last_seen < $now",
+            {"now": now, "sources": sources, "ids": source_ids, "raws": raw_ids},
         )
 
 

@@ -60,9 +60,12 @@ def _stored_copy(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[Any, 
     ).fetchone()
 
 
-def mark_parsed(con: duckdb.DuckDBPyConnection, raw_id: int, now: datetime) -> None:
-    """Record that a payload's postings are stored: an unchanged re-fetch can skip it."""
-    con.execute("UPDATE raw_payloads SET parsed_at = ? WHERE id = ?", [now, raw_id])
+def mark_parsed(con: duckdb.DuckDBPyConnection, raw_ids: list[int], now: datetime) -> None:
+    """Record that payloads' postings are stored: an unchanged re-fetch can skip them."""
+    con.execute(
+        "UPDATE raw_payloads SET parsed_at = ? WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [now, raw_ids],
+    )
 
 
 @dataclass(frozen=True)
