@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -84,13 +84,12 @@ def store_task(
     return outcomes
 
 
+R = TypeVar("R")
 # At most this many fetches are stored together (their payloads are in memory meanwhile).
 BATCH_LIMIT = 25
 
 
-def _completed_batches(
-    futures: list[PrefectFuture[FetchResult]],
-) -> Iterator[list[PrefectFuture[FetchResult]]]:
+def _completed_batches(futures: list[PrefectFuture[R]]) -> Iterator[list[PrefectFuture[R]]]:
     """The fetches as they complete, each with the others done by then (up to BATCH_LIMIT):
     one store task and one hold of the writer stores them all."""
     taken: set[int] = set()
@@ -103,7 +102,7 @@ def _completed_batches(
         yield batch
 
 
-def _done(future: PrefectFuture[FetchResult]) -> bool:
+def _done(future: PrefectFuture[R]) -> bool:
     """True when a fetch has ended (the thread-pool futures the flow's task runner makes)."""
     return isinstance(future, PrefectConcurrentFuture) and future.wrapped_future.done()
 
