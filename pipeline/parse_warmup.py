@@ -1,6 +1,6 @@
-"""Imported once by the parse pool's fork server: loads the board parsers and builds their data
-(the gazetteer, the title rules) before any worker forks, so every worker starts ready instead
-of building them again (seconds of CPU each)."""
+"""Imported once by the parse pool's fork server: loads the board parsers and their data (the
+gazetteer, the title rules) before any worker forks, so every worker starts ready instead of
+loading them again."""
 
 from __future__ import annotations
 
