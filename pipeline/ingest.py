@@ -156,14 +156,17 @@ class _SourceStore:
     given: list[BoardParse | None]
     counts: PayloadCounts = field(default_factory=PayloadCounts)
 
-    def prepare(self, con: duckdb.DuckDBPyConnection, index: int) -> _Applying | None:
-        """Store payload `index` raw first (committed); its parse to apply, unless the same
-        bytes are still applied. Once a payload of this fetch was parsed, later ones are
-        applied again even when unchanged: they refine earlier ones (a Greenhouse detail's
-        pay over its list's text). Same bytes still list their postings: those they mapped,
-        or, for a list page that maps none (ids only), the ids it names."""
+    def prepare(
+        self, con: duckdb.DuckDBPyConnection, index: int, stored: tuple[int, bool]
+    ) -> _Applying | None:
+        """Payload `index`, stored raw (`stored`: its id, and whether the same bytes are still
+        applied): its parse to apply, unless the same bytes are still applied. Once a payload
+        of this fetch was parsed, later ones are applied again even when unchanged: they
+        refine earlier ones (a Greenhouse detail's pay over its list's text). Same bytes still
+        list their postings: those they mapped, or, for a list page that maps none (ids
+        only), the ids it names."""
         source, raw, counts = self.fetched.source, self.fetched.payloads[index], self.counts
-        raw_id, still_applied = raw_store.store_raw(con, raw)
+        raw_id, still_applied = stored
         if still_applied and not counts.applied:
             mapped = postings_store.payload_postings(con, raw_id)
             counts.listed += [source_id for source_id, _ in mapped] or _listed_ids(source, raw)
@@ -248,10 +251,11 @@ def store_and_parse_many(
     now: datetime | None = None,
     parses: Sequence[list[BoardParse] | None] | None = None,
 ) -> list[SourceOutcome]:
-    """Store the fetches of distinct sources together: every payload raw first, then its
-    parse (given, e.g. from worker processes, or made here). Round k applies the k-th payload
-    of every source in one transaction, so a source's payloads still apply in order while the
-    warehouse's statements are shared by all; then each source closes what its board dropped."""
+    """Store the fetches of distinct sources together: every payload raw first (committed),
+    then its parse (given, e.g. from worker processes, or made here). Round k stores the k-th
+    payload of every source, then applies them in one transaction, so a source's payloads
+    still apply in order while the warehouse's statements are shared by all; then each source
+    closes what its board dropped."""
     names = [f.source.name for f in fetched]
     if len(set(names)) != len(names):
         raise ValueError("store_and_parse_many takes each source once")
@@ -261,7 +265,9 @@ def store_and_parse_many(
         for f, given in zip(fetched, parses or [None] * len(fetched), strict=True)
     ]
     for index in range(max((len(f.payloads) for f in fetched), default=0)):
-        due = [s.prepare(con, index) for s in stores if index < len(s.fetched.payloads)]
+        active = [s for s in stores if index < len(s.fetched.payloads)]
+        stored = raw_store.store_raws(con, [s.fetched.payloads[index] for s in active])
+        due = [s.prepare(con, index, kept) for s, kept in zip(active, stored, strict=True)]
         _apply(con, [one for one in due if one is not None], now)
     return [store.finish(con, now) for store in stores]
 

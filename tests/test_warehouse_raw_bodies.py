@@ -11,7 +11,7 @@ import pytest
 
 from core.models import RawPayload
 from warehouse.compression import decompress
-from warehouse.raw import payloads_newest_first, store_raw
+from warehouse.raw import mark_parsed, payloads_newest_first, store_raw, store_raws
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 ASHBY = Path(__file__).resolve().parents[1] / "sample" / "ashby" / "Abridge.json.gz"
@@ -63,3 +63,12 @@ def test_rows_stored_before_compression_are_read_as_they_are(db) -> None:
 def test_an_unknown_encoding_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown body encoding 'br'"):
         decompress(b"\x00", "br")
+
+
+def test_payloads_stored_together_are_stored_once_per_content(db) -> None:
+    first, again, other = payload(b"[1]"), payload(b"[1]", minutes=5), payload(b"[2]", "u2")
+    stored = store_raws(db, [first, again, other])
+    assert stored[0] == stored[1] != stored[2] and not any(applied for _, applied in stored)
+    mark_parsed(db, [stored[0][0]], T0)
+    assert store_raws(db, [again, other]) == [(stored[0][0], True), stored[2]]
+    assert db.execute("SELECT count(*) FROM raw_payloads").fetchone() == (2,)

@@ -14,50 +14,73 @@ from warehouse.compression import compress, decompress
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
-    """Store a payload unless the same bytes are stored; return (id, still applied).
+    """`store_raws` of one payload."""
+    return store_raws(con, [raw])[0]
+
+
+Copy = tuple[str, str, str]  # (source, url, content hash): the same bytes from the same URL
+
+
+def store_raws(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> list[tuple[int, bool]]:
+    """Store each payload unless the same bytes from its URL are stored (one lookup for all);
+    return (id, still applied) for each.
 
     Stored bytes are still applied when they were the last parsed from their URL; bytes that
     come back after others (A, then B, then A again) must be applied again.
     """
-    existing = _stored_copy(con, raw)
-    if existing:
-        return int(existing[0]), bool(existing[1])
-    stored, encoding = compress(raw.body)
-    row = con.execute(
-        "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
-        " content_hash, body, body_encoding, final_url)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [
-            raw.source,
-            raw.kind,
-            raw.url,
-            raw.fetched_at,
-            raw.status,
-            raw.content_type,
-            raw.content_hash,
-            stored,
-            encoding,
-            raw.final_url or None,
-        ],
-    ).fetchone()
-    assert row is not None
-    return int(row[0]), False
+    found = _stored_copies(con, raws)
+    missing = {_copy_of(raw): raw for raw in raws if _copy_of(raw) not in found}
+    if missing:
+        found.update(_insert(con, list(missing.values())))
+    return [found[_copy_of(raw)] for raw in raws]
+
+
+def _copy_of(raw: RawPayload) -> Copy:
+    return (raw.source, raw.url, raw.content_hash)
+
+
+def _stored_copies(
+    con: duckdb.DuckDBPyConnection, raws: list[RawPayload]
+) -> dict[Copy, tuple[int, bool]]:
+    """(id, still applied) of the stored rows holding these bytes from these URLs."""
+    rows = con.execute(
+        "WITH wanted AS (SELECT unnest($sources::VARCHAR[]) AS source,"
+        " unnest($urls::VARCHAR[]) AS url, unnest($hashes::VARCHAR[]) AS content_hash)"
+        " SELECT r.source, r.url, r.content_hash, r.id, r.parsed_at IS NOT NULL AND"
+        " r.parsed_at = (SELECT max(parsed_at) FROM raw_payloads m"
+        " WHERE m.source = r.source AND m.url = r.url)"
+        " FROM raw_payloads r SEMI JOIN wanted USING (source, url, content_hash)",
+        {
+            "sources": [raw.source for raw in raws],
+            "urls": [raw.url for raw in raws],
+            "hashes": [raw.content_hash for raw in raws],
+        },
+    ).fetchall()
+    return {(r[0], r[1], r[2]): (int(r[3]), bool(r[4])) for r in rows}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> dict[Copy, tuple[int, bool]]:
+    """Insert payloads not stored yet, their bodies compressed: (id, not applied) of each. A
+    row per statement: DuckDB takes bodies as parameters far faster than as lists."""
+    inserted = {}
+    for raw in raws:
+        body, encoding = compress(raw.body)
+        row = con.execute(
+            "INSERT INTO raw_payloads (source, kind, url, fetched_at, status, content_type,"
+            " content_hash, body, body_encoding, final_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [raw.source, raw.kind, raw.url, raw.fetched_at, raw.status, raw.content_type,
+             raw.content_hash, body, encoding, raw.final_url or None],
+        ).fetchone()  # fmt: skip
+        assert row is not None
+        inserted[_copy_of(raw)] = (int(row[0]), False)
+    return inserted
 
 
 def is_parsed(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> bool:
-    """True when these exact bytes are still the last applied from their URL (see store_raw)."""
-    existing = _stored_copy(con, raw)
+    """True when these exact bytes are still the last applied from their URL (see store_raws)."""
+    existing = _stored_copies(con, [raw]).get(_copy_of(raw))
     return bool(existing and existing[1])
-
-
-def _stored_copy(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[Any, ...] | None:
-    """(id, still applied) of the stored row holding these bytes from this URL, if any."""
-    return con.execute(
-        "SELECT id, parsed_at IS NOT NULL AND parsed_at = ("
-        "SELECT max(parsed_at) FROM raw_payloads WHERE source = $source AND url = $url)"
-        " FROM raw_payloads WHERE source = $source AND url = $url AND content_hash = $hash",
-        {"source": raw.source, "url": raw.url, "hash": raw.content_hash},
-    ).fetchone()
 
 
 def mark_parsed(con: duckdb.DuckDBPyConnection, raw_ids: list[int], now: datetime) -> None:
