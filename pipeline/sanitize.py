@@ -87,8 +87,18 @@ def _json_escape(match: re.Match[bytes]) -> bytes:
     return token if len(token) != 6 else rb"\ufffd"
 
 
+# A surrogate escape outside a pair: only then is the body rewritten. This quick scan does not
+# know escaped backslashes, so it may see one too many (then the exact rewrite runs) or miss a
+# lone one after the text of an escaped one (then `cleaned` mends the decoded strings).
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
 def clean_json_escapes(body: bytes) -> bytes:
-    """JSON bytes with each lone surrogate escape (\\udc80) written as \\ufffd; pairs kept."""
-    if b"\\u" not in body:
+    """JSON bytes with each lone surrogate escape (\\udc80) written as \\ufffd; pairs kept
+    (a body without lone ones is returned as it is)."""
+    if b"\\u" not in body or not _LONE_SURROGATE.search(body):
         return body
     return _JSON_ESCAPE.sub(_json_escape, body)

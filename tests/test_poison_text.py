@@ -161,3 +161,19 @@ def test_ingest_exits_2_when_a_source_failed_and_keeps_the_rest(settings_env, sa
     finally:
         con.close()
     assert kept == (3,)
+
+
+def test_a_body_without_lone_surrogate_escapes_is_not_rewritten() -> None:
+    body = rb'{"b": "\ud83d\ude00", "c": "\u00e9", "d": "\\\ud83d\ude00"}'
+    assert clean_json_escapes(body) is body
+
+
+def test_a_lone_surrogate_the_quick_scan_misses_is_still_mended() -> None:
+    """Escaped-backslash text that looks like a high surrogate, then a lone low one."""
+    job = rb'{"id": "1", "title": "CTM \\ud800\udc00", "location": "Boston", "jobUrl": "u"}'
+    body = rb'{"jobs": [' + job + rb"]}"
+    assert clean_json_escapes(body) is body
+    source = SourceRef(name="s", kind="ashby", board="b", company="c")
+    raw = RawPayload("s", "ashby", "u", __import__("datetime").datetime.now(), 200, "", body)
+    [posting] = parse_safely(source, raw).postings
+    assert posting.title == "CTM \\ud800\ufffd"
