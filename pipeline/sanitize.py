@@ -91,8 +91,8 @@ def _json_escape(match: re.Match[bytes]) -> bytes:
 # know escaped backslashes, so it may see one too many (then the exact rewrite runs) or miss a
 # lone one after the text of an escaped one (then `cleaned` mends the decoded strings).
 _LONE_SURROGATE = re.compile(
-    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
-    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"  # high, no low after it
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD])[c-fC-F][0-9a-fA-F]{2})"  # low, no high before
 )
 
 
