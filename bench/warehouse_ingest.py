@@ -33,7 +33,7 @@ from pipeline.parsing import ParsePool
 from warehouse.compression import compress
 from warehouse.db import CHECKPOINT_THRESHOLD, writer
 from warehouse.postings import known_items
-from warehouse.raw import is_parsed
+from warehouse.raw import still_applied
 from warehouse.snapshot import publish
 
 FLOOR_TABLES = (
@@ -101,7 +101,7 @@ def ingest_boards(
     snapshot and append how long that took."""
     new = parsed = 0
     with writer(db) as con, ParsePool(workers) as pool:
-        needed = [not is_parsed(con, raw) for _, raw in boards]
+        needed = [not applied for applied in still_applied(con, [raw for _, raw in boards])]
         jobs = [
             (source, raw, frozenset(known_items(con, source.name)))
             for (source, raw), need in zip(boards, needed, strict=True)

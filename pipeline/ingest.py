@@ -180,13 +180,16 @@ class _SourceStore:
             parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
         return _Applying(source, raw_id, parsed, counts)
 
+    def unseen(self) -> list[tuple[str, str]]:
+        """(source, source_id) of what the board still lists and this fetch has not yet
+        marked seen (an unchanged payload's postings, the ids a list page names)."""
+        name, counts = self.fetched.source.name, self.counts
+        return [(name, i) for i in counts.listed if i not in counts.seen]
+
     def finish(self, con: duckdb.DuckDBPyConnection, now: datetime) -> SourceOutcome:
-        """Mark seen what the board still lists, close what it dropped; the outcome."""
-        fetched, counts = self.fetched, self.counts
-        unseen = [source_id for source_id in counts.listed if source_id not in counts.seen]
-        postings_store.mark_seen(con, fetched.source.name, unseen, now)
-        _close(con, fetched, counts, now)
-        return _outcome(fetched, counts)
+        """Close what the board dropped (call once its listed postings are seen)."""
+        _close(con, self.fetched, self.counts, now)
+        return _outcome(self.fetched, self.counts)
 
 
 def _record_unstorable(
@@ -254,8 +257,8 @@ def store_and_parse_many(
     """Store the fetches of distinct sources together: every payload raw first (committed),
     then its parse (given, e.g. from worker processes, or made here). Round k stores the k-th
     payload of every source, then applies them in one transaction, so a source's payloads
-    still apply in order while the warehouse's statements are shared by all; then each source
-    closes what its board dropped."""
+    still apply in order while the warehouse's statements are shared by all; then what the
+    boards list is seen, and each source closes what its board dropped."""
     names = [f.source.name for f in fetched]
     if len(set(names)) != len(names):
         raise ValueError("store_and_parse_many takes each source once")
@@ -269,6 +272,7 @@ def store_and_parse_many(
         stored = raw_store.store_raws(con, [s.fetched.payloads[index] for s in active])
         due = [s.prepare(con, index, kept) for s, kept in zip(active, stored, strict=True)]
         _apply(con, [one for one in due if one is not None], now)
+    postings_store.mark_seen(con, [pair for store in stores for pair in store.unseen()], now)
     return [store.finish(con, now) for store in stores]
 
 

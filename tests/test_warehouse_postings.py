@@ -84,7 +84,7 @@ def test_changes_of_title_and_salary_are_kept_as_history(db) -> None:
 def test_a_closed_posting_seen_again_counts_as_a_repost(db) -> None:
     upsert_postings(db, [posting("1"), posting("2")], None, T0)
     close_missing(db, "gh-test", ["2"], T0 + timedelta(days=1))
-    mark_seen(db, "gh-test", ["1", "2"], T0 + timedelta(days=2))
+    mark_seen(db, [("gh-test", "1"), ("gh-test", "2")], T0 + timedelta(days=2))
     close_missing(db, "gh-test", ["2"], T0 + timedelta(days=3))
     upsert_postings(db, [posting("1")], None, T0 + timedelta(days=4))
     assert rows(db, "SELECT source_id, reposts, closed_at FROM postings ORDER BY 1") == [

@@ -365,23 +365,20 @@ def _insert_found(con: duckdb.DuckDBPyConnection, sightings: list[Sighting]) -> 
     con.execute("DROP TABLE reparse_sightings")
 
 
-def _with_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE listed_ids (source_id VARCHAR)")
-    con.execute("INSERT INTO listed_ids SELECT unnest(?)", [ids])
-
-
-def mark_seen(
-    con: duckdb.DuckDBPyConnection, source: str, listed_ids: list[str], now: datetime
-) -> None:
-    """Postings a board still lists are seen now (and open), even when not fetched again."""
-    if not listed_ids:
+def mark_seen(con: duckdb.DuckDBPyConnection, listed: list[tuple[str, str]], now: datetime) -> None:
+    """Postings (source, source_id) their boards still list are seen now (and open), even
+    when not fetched again. One bulk update."""
+    if not listed:
         return
-    _with_ids(con, listed_ids)
+    sources, source_ids = (list(column) for column in zip(*listed, strict=True))
     con.execute(
-        "UPDATE postings SET last_seen = ?, closed_at = NULL,"
+        "UPDATE postings SET last_seen = $now, closed_at = NULL,"
         " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
-        " WHERE source = ? AND last_seen < ? AND source_id IN (SELECT source_id FROM listed_ids)",
-        [now, source, now],
+        " FROM (SELECT DISTINCT unnest($sources::VARCHAR[]) AS source,"
+        " unnest($ids::VARCHAR[]) AS source_id) l"
+        " WHERE postings.source = l.source AND postings.source_id = l.source_id"
+        " AND postings.last_seen < $now",
+        {"now": now, "sources": sources, "ids": source_ids},
     )
 
 

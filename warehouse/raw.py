@@ -77,10 +77,11 @@ def _insert(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> dict[Copy
     return inserted
 
 
-def is_parsed(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> bool:
-    """True when these exact bytes are still the last applied from their URL (see store_raws)."""
-    existing = _stored_copies(con, [raw]).get(_copy_of(raw))
-    return bool(existing and existing[1])
+def still_applied(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> list[bool]:
+    """For each payload: are these exact bytes still the last applied from their URL (see
+    store_raws)? One lookup for all."""
+    found = _stored_copies(con, raws)
+    return [found.get(_copy_of(raw), (0, False))[1] for raw in raws]
 
 
 def mark_parsed(con: duckdb.DuckDBPyConnection, raw_ids: list[int], now: datetime) -> None:
