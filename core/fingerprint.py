@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 SEPARATOR = "-"
 LEGAL_SUFFIXES = frozenset({
@@ -43,6 +44,7 @@ def _words(text: str) -> list[str]:
     return WORD.findall(ascii_text.lower())
 
 
+@lru_cache(maxsize=4096)  # a board names its company on every posting
 def normalise_company(name: str) -> str:
     """ "IQVIA Inc." and "IQVIA", "Thermo Fisher Scientific (PPD)" and "Thermo Fisher" are one
     company: no accents, parenthesised aside, legal form or trailing descriptor; never empty."""

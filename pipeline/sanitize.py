@@ -46,6 +46,8 @@ def _clean(value: Any) -> Any:
         return value if _ANY_BAD.search(value) is None else clean_text(value)
     if kind in _ATOMS:
         return value
+    if kind in _FIELDS:  # a dataclass seen before
+        return _clean_dataclass(value)
     if isinstance(value, str):
         return clean_text(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
