@@ -32,6 +32,7 @@ def use_guide_hubs(hubs: tuple[Hub, ...]) -> None:
     """Hand the parser the guide's hubs (read by the caller); the gazetteer is rebuilt."""
     _GIVEN_HUBS[:] = [hubs]
     _hub_members.cache_clear()
+    _places_in.cache_clear()  # the places found carry their hub
 
 
 def _guide_hubs() -> tuple[Hub, ...]:
@@ -473,16 +474,21 @@ def parse_locations(text: str) -> list[Location]:
     """All places named in a location string; [] for 'Remote' or 'Multiple locations'."""
     if not text or not text.strip():
         return []
+    return list(_places_in(text[:MAX_TEXT]))
+
+
+@lru_cache(maxsize=16_384)  # a board repeats a few location strings on most of its postings
+def _places_in(text: str) -> tuple[Location, ...]:
     gaz = _gazetteer()
     found: list[Location] = []
-    for piece in _PIECES.split(text[:MAX_TEXT]):
+    for piece in _PIECES.split(text):
         piece = piece.strip(" ,.-–—")
         coded = _coded_place(piece, gaz) if piece else None
         if coded is not None:
             found.append(coded)
         elif piece:
             found.extend(_parse_piece(piece, gaz))
-    return _merge(found)
+    return tuple(_merge(found))
 
 
 def country_code(name: str) -> str | None:

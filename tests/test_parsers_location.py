@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.parsers_speed import adversarial_inputs
-from core.benchmarks import load_benchmarks
-from parsers.location import country_code, parse_locations
+from core.benchmarks import Hub, load_benchmarks
+from core.models import Location
+from parsers.location import country_code, parse_locations, use_guide_hubs
 
 GUIDE_HUBS = load_benchmarks().hubs
 
@@ -187,3 +188,19 @@ def test_hubs_are_handed_in() -> None:
     finally:
         location._GIVEN_HUBS.clear()
         location._hub_members.cache_clear()
+
+
+def test_a_location_string_parsed_again_gives_equal_places_a_caller_cannot_spoil() -> None:
+    first = parse_locations("Boston, MA; Berlin, Germany")
+    first.append(Location(city="Nowhere"))
+    again = parse_locations("Boston, MA; Berlin, Germany")
+    assert [(p.city, p.country) for p in again] == [("Boston", "US"), ("Berlin", "DE")]
+
+
+def test_new_guide_hubs_apply_to_location_strings_parsed_before() -> None:
+    assert parse_locations("Worcester, MA")[0].hub is None
+    use_guide_hubs((Hub("Worcester", "US", ("Worcester",)),))
+    try:
+        assert parse_locations("Worcester, MA")[0].hub == "Worcester"
+    finally:
+        use_guide_hubs(load_benchmarks().hubs)
