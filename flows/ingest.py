@@ -153,7 +153,8 @@ def ingest(
 def _fetch_and_store(
     sources: list[SourceRef], known: dict[str, frozenset[str]], settings: Settings, run_id: str
 ) -> list[SourceOutcome]:
-    """A fetch task per source; each result stored as soon as it comes."""
+    """A fetch task per source; each result stored as soon as it comes, with the other
+    results done by then (one store task for them all)."""
     logger = get_run_logger()
     fetcher = fetch_task.with_options(
         retries=settings.source_retries, retry_delay_seconds=settings.source_retry_delay

@@ -32,7 +32,12 @@ def use_guide_hubs(hubs: tuple[Hub, ...]) -> None:
     """Hand the parser the guide's hubs (read by the caller); the gazetteer is rebuilt."""
     _GIVEN_HUBS[:] = [hubs]
     _hub_members.cache_clear()
-    _places_in.cache_clear()  # the places found carry their hub
+    forget_places()  # the places found carry their hub
+
+
+def forget_places() -> None:
+    """Drop the places found for location strings so far (each is parsed once per process)."""
+    _places_in.cache_clear()
 
 
 def _guide_hubs() -> tuple[Hub, ...]:
