@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from core.models import RawPayload, SourceRef
-from pipeline.ingest import FetchResult, store_and_parse, store_and_parse_many
+from pipeline.ingest import FetchResult, store_and_parse, store_and_parse_many, store_or_fail_many
 from warehouse import postings as postings_store
 from warehouse.db import connect_writer
 from warehouse.runs import SourceOutcome
@@ -165,3 +165,25 @@ def test_a_source_is_stored_once_per_batch(db: Any) -> None:
     fetched = FetchResult(ASHBY[0], [ashby(ASHBY[0], [ashby_job(1)], T0)])
     with pytest.raises(ValueError, match="each source once"):
         store_and_parse_many(db, [fetched, fetched], now=T0)
+
+
+def test_when_storing_a_batch_breaks_each_source_is_stored_on_its_own(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_close = postings_store.close_missing
+
+    def breaks_for_board_1(con: Any, source: str, *args: Any) -> int:
+        if source == "ashby-1":
+            raise RuntimeError("disk on fire")
+        return int(real_close(con, source, *args))
+
+    monkeypatch.setattr(postings_store, "close_missing", breaks_for_board_1)
+    fetches = [FetchResult(s, [ashby(s, [ashby_job(n)], T0)]) for n, s in enumerate(ASHBY)]
+    outcomes = store_or_fail_many(db, fetches)
+    assert [(o.source, o.status, o.postings) for o in outcomes] == [
+        ("ashby-0", "ok", 1),
+        ("ashby-1", "failed", 0),
+    ]
+    assert outcomes[1].error == "could not store: disk on fire"
+    stored = "SELECT source, count(*) FROM postings GROUP BY 1 ORDER BY 1"
+    assert db.execute(stored).fetchall() == [("ashby-0", 1), ("ashby-1", 1)]  # kept, once
