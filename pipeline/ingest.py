@@ -80,9 +80,9 @@ class PayloadCounts:
         known = self.known or {}
         return [known[digest] for digest in parsed.unchanged]
 
-    def take(self, parsed: BoardParse, new: int) -> None:
-        """Count a payload whose parse is now stored (`new` postings among its own)."""
-        kept = self.kept(parsed)
+    def take(self, parsed: BoardParse, kept: list[tuple[str, bool]], new: int) -> None:
+        """Count a payload whose parse is now stored (`kept`: its postings left unchanged;
+        `new`: postings new among its own)."""
         self.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
         self.listed += [key for key, _ in kept]
         self.relevance.update(kept)
@@ -111,6 +111,7 @@ class _Applying:
     raw_id: int
     parsed: BoardParse
     counts: PayloadCounts
+    kept: list[tuple[str, bool]]  # (source_id, relevant) of the postings left unchanged
 
 
 def _apply(con: duckdb.DuckDBPyConnection, due: list[_Applying], now: datetime) -> None:
@@ -130,7 +131,7 @@ def _apply(con: duckdb.DuckDBPyConnection, due: list[_Applying], now: datetime) 
             _apply(con, [one], now)
         return
     for one in due:
-        one.counts.take(one.parsed, new.get(one.source.name, 0))
+        one.counts.take(one.parsed, one.kept, new.get(one.source.name, 0))
 
 
 def _merge_round(
@@ -141,7 +142,7 @@ def _merge_round(
     raw_store.replace_parse_errors(con, [a.raw_id for a in due], errors, now)
     parses = [postings_store.PostingsOf(a.parsed.postings, a.raw_id, a.parsed.digests) for a in due]
     result = postings_store.merge_postings(con, parses, now)
-    unchanged = [(a.source.name, key, a.raw_id) for a in due for key, _ in a.counts.kept(a.parsed)]
+    unchanged = [(a.source.name, key, a.raw_id) for a in due for key, _ in a.kept]
     postings_store.refresh_unchanged(con, unchanged, now)
     raw_store.mark_parsed(con, [a.raw_id for a in due], now)
     return result.new_by_source
@@ -178,7 +179,7 @@ class _SourceStore:
         skip, parsed = counts.skip(), self.given[index]
         if parsed is None or not skip.issuperset(parsed.unchanged):
             parsed = parse_safely(source, raw, skip)  # made here, or made before a rewrite
-        return _Applying(source, raw_id, parsed, counts)
+        return _Applying(source, raw_id, parsed, counts, counts.kept(parsed))
 
     def unseen(self) -> list[tuple[str, str]]:
         """(source, source_id) of what the board still lists and this fetch has not yet

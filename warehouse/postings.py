@@ -32,9 +32,12 @@ TRACKED = ("title", "salary_min", "salary_max", "salary_currency", "salary_perio
 class UpsertResult:
     """How many postings were new and how many were seen before; the new ones by source."""
 
-    new: int
     seen: int
     new_by_source: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def new(self) -> int:
+        return sum(self.new_by_source.values())
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ def _merge_stage(
     _resolve_broad_places(con)
     con.execute("DROP TABLE staged_postings")
     new_by_source = {source: n - m for source, (n, m) in counts.items() if n > m}
-    return UpsertResult(new=staged - seen, seen=seen, new_by_source=new_by_source)
+    return UpsertResult(seen=seen, new_by_source=new_by_source)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, sightings: list[Sighting] | None) -> None:
@@ -239,7 +242,7 @@ def merge_postings(
         for p in part.postings
     }  # DuckDB upserts are first-row-wins inside a batch: the last one is kept here
     if not rows:
-        return UpsertResult(0, 0)
+        return UpsertResult(seen=0)
     return _merge(con, list(rows.values()), KEEP_ON_UPDATE, now, "ingest")
 
 
@@ -270,15 +273,7 @@ def refresh_unchanged(
     lists them. One bulk update; `mark_seen` then passes over them."""
     if unchanged:
         sources, source_ids, raw_ids = (list(column) for column in zip(*unchanged, strict=True))
-        con.execute(
-            "UPDATE postings SET raw_id = u.raw_id, last_seen = $now, closed_at = NULL,"
-            " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
-            " FROM (SELECT unnest($sources::VARCHAR[]) AS source,"
-            " unnest($ids::VARCHAR[]) AS source_id, unnest($raws::BIGINT[]) AS raw_id) u"
-            " WHERE postings.source = u.source AND postings.source_id = u.source_id"
-            " AND postings.last_seen < $now",
-            {"now": now, "sources": sources, "ids": source_ids, "raws": raw_ids},
-        )
+        _seen_now(con, sources, source_ids, now, raw_ids)
 
 
 def start_reparse(con: duckdb.DuckDBPyConnection) -> None:
@@ -368,17 +363,34 @@ def _insert_found(con: duckdb.DuckDBPyConnection, sightings: list[Sighting]) -> 
 def mark_seen(con: duckdb.DuckDBPyConnection, listed: list[tuple[str, str]], now: datetime) -> None:
     """Postings (source, source_id) their boards still list are seen now (and open), even
     when not fetched again. One bulk update."""
-    if not listed:
-        return
-    sources, source_ids = (list(column) for column in zip(*listed, strict=True))
+    if listed:
+        sources, source_ids = (list(column) for column in zip(*listed, strict=True))
+        _seen_now(con, sources, source_ids, now)
+
+
+def _seen_now(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[str],
+    source_ids: list[str],
+    now: datetime,
+    raw_ids: list[int] | None = None,
+) -> None:
+    """The one update behind `mark_seen` and `refresh_unchanged`: these postings seen now,
+    reopened as a repost if closed, and pointed at their payloads when `raw_ids` are given."""
+    pointed = "raw_id = u.raw_id, " if raw_ids is not None else ""
     con.execute(
-        "UPDATE postings SET last_seen = $now, closed_at = NULL,"
+        f"UPDATE postings SET {pointed}last_seen = $now, closed_at = NULL,"  # noqa: S608
         " reposts = reposts + CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END"
         " FROM (SELECT DISTINCT unnest($sources::VARCHAR[]) AS source,"
-        " unnest($ids::VARCHAR[]) AS source_id) l"
-        " WHERE postings.source = l.source AND postings.source_id = l.source_id"
+        " unnest($ids::VARCHAR[]) AS source_id, unnest($raws::BIGINT[]) AS raw_id) u"
+        " WHERE postings.source = u.source AND postings.source_id = u.source_id"
         " AND postings.last_seen < $now",
-        {"now": now, "sources": sources, "ids": source_ids},
+        {
+            "now": now,
+            "sources": sources,
+            "ids": source_ids,
+            "raws": raw_ids if raw_ids is not None else [None] * len(sources),
+        },
     )
 
 
