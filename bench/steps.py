@@ -2,9 +2,10 @@
 
 Peak RSS is the larger of this process's own high-water mark (`VmHWM`, reset at the start of
 the step through `/proc/self/clear_refs`) and the memory of this process and its children
-(parsing workers) sampled every 50 ms. Children forked from one server share its pages, so the
-tree is summed as proportional set sizes (`Pss`: a shared page counts once over the processes
-sharing it), not as RSS, which would count the shared parsers' data once per worker. Where
+(parsing workers) sampled every 50 ms, or less often when sampling is slow (`wait_after`).
+Children forked from one server share its pages, so the tree is summed as proportional set
+sizes (`Pss`: a shared page counts once over the processes sharing it), not as RSS, which
+would count the shared parsers' data once per worker. Where
 `/proc` is missing (not Linux) only the time is measured.
 """
 
@@ -20,6 +21,10 @@ from pathlib import Path
 
 PROC = Path("/proc")
 SAMPLE_EVERY = 0.05
+# Reading a large process's Pss walks its page tables (about 15 ms a GB here, holding that
+# process's memory map meanwhile): sampling a 3 GB ingest every 50 ms took half a core from
+# the step it measured. The sampler waits long enough to stay under this share of one core.
+SAMPLE_SHARE = 0.05
 
 
 @dataclass
@@ -99,8 +104,17 @@ class _Sampler(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.wait(SAMPLE_EVERY):
+        wait = SAMPLE_EVERY
+        while not self.stopping.wait(wait):
+            started = time.perf_counter()
             self.peak = max(self.peak, tree_rss())
+            wait = wait_after(time.perf_counter() - started)
+
+
+def wait_after(sample_seconds: float) -> float:
+    """Seconds until the next sample: every SAMPLE_EVERY, or less often when a sample is slow
+    (keeping the sampler's cost under SAMPLE_SHARE of a core)."""
+    return max(SAMPLE_EVERY, sample_seconds / SAMPLE_SHARE)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.steps import step, tree_rss
+from bench.steps import SAMPLE_EVERY, SAMPLE_SHARE, step, tree_rss, wait_after
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
 
@@ -46,3 +46,10 @@ def test_the_line_names_the_step_time_and_memory(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert out.startswith("parse: 0.0 s, peak RSS ")
     assert out.rstrip().endswith(" MB")
+
+
+def test_slow_samples_are_taken_less_often() -> None:
+    assert wait_after(0.001) == SAMPLE_EVERY  # a small tree: every 50 ms
+    slow = 0.046  # a 3 GB process's Pss, read here
+    assert wait_after(slow) == pytest.approx(slow / SAMPLE_SHARE)
+    assert slow / (slow + wait_after(slow)) < SAMPLE_SHARE  # the sampler's share of a core

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from core.models import Location, Posting, RawPayload, Salary, Workplace
@@ -111,3 +112,21 @@ def test_raw_payloads_are_stored_once_per_content(db) -> None:
     )
     assert encoding == "zstd" and decompress(body, encoding) == b'{"jobs": [1]}'
     assert rows(db, "SELECT count(*) FROM raw_payloads") == [(2,)]
+
+
+def test_locations_keep_every_character_through_the_stage(db) -> None:
+    odd = [
+        Location(city='Kraków "Old Town"', region="Małopolska\\", country="PL"),
+        Location(city=None, region=None, country="US", hub=None),
+        Location(city="東京 🧪", region="{}", country="JP", hub="[]"),
+    ]
+    upsert_postings(db, [replace(posting("1"), locations=odd)], None, T0)
+    stored = rows(db, "SELECT locations, city FROM postings")[0]
+    as_dicts = [
+        {"city": p.city, "region": p.region, "country": p.country, "hub": p.hub} for p in odd
+    ]
+    assert stored == (as_dicts, 'Kraków "Old Town"')
+    upsert_postings(db, [replace(posting("1"), locations=odd[::-1])], None, T0)  # replaced
+    assert rows(db, "SELECT locations FROM postings") == [(as_dicts[::-1],)]
+    upsert_postings(db, [replace(posting("1"), locations=[])], None, T0)
+    assert rows(db, "SELECT locations, city FROM postings") == [([], None)]

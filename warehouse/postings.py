@@ -3,6 +3,7 @@ reposts, and a history row for every change of title or salary."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,8 +78,17 @@ def posting_row(
     )  # fmt: skip
 
 
+# Locations are staged as JSON text and read back as the table's type: DuckDB's appender
+# takes nested Python values (a list of dicts) more slowly than all the rest of a row.
+LOCATIONS = COLUMNS.index("locations")
+LOCATIONS_JSON = (
+    '[{"city": "VARCHAR", "region": "VARCHAR", "country": "VARCHAR", "hub": "VARCHAR"}]'
+)
+
+
 def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join("CAST(locations AS VARCHAR) AS locations" if c == "locations" else c
+                        for c in COLUMNS)  # fmt: skip
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged_postings AS SELECT {columns} FROM postings LIMIT 0"  # noqa: S608
     )
@@ -86,8 +96,17 @@ def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
 
 def _append_stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
     appender = con.appender("staged_postings")
-    appender.append_rows(rows)
+    appender.append_rows(
+        [(*row[:LOCATIONS], json.dumps(row[LOCATIONS]), *row[LOCATIONS + 1 :]) for row in rows]
+    )
     appender.flush()
+
+
+def _staged(column: str) -> str:
+    """A staged column (of alias s) as the postings table holds it."""
+    if column == "locations":
+        return f"from_json(s.locations, '{LOCATIONS_JSON}') AS locations"
+    return f"s.{column} AS {column}"
 
 
 def _record_history(con: duckdb.DuckDBPyConnection, now: datetime, cause: str) -> None:
@@ -119,7 +138,7 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
     """Re-point the fingerprints of every job (company and title) the staged postings touch
     and that has a listing without a city: a country- or region-only listing joins the only
     city listing within it, if there is just one."""
-    rows = [r for job in _touched_jobs(con).values() if _has_broad(job) for r in job]
+    rows = _broad_jobs_touched(con)
     current = {(r[0], r[1]): r[5] for r in rows}
     resolved = resolve_places([_listed(r) for r in rows])
     changed = [(key, fp) for key, fp in resolved.items() if current[key] != fp]
@@ -137,34 +156,29 @@ def _resolve_broad_places(con: duckdb.DuckDBPyConnection) -> None:
 FEW_JOBS = 16
 
 
-def _touched_jobs(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
-    """The stored listings of each job the staged postings touch, by job key."""
+def _broad_jobs_touched(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """The stored listings of each job the staged postings touch that has a listing with a
+    country but no city (the only jobs whose places may resolve); found in SQL, so a batch of
+    jobs with none fetches nothing."""
     staged = con.execute(
         "SELECT DISTINCT fingerprint FROM staged_postings WHERE fingerprint IS NOT NULL"
     ).fetchall()
     keys = sorted({job_key_of(row[0]) for row in staged})
     if not keys:
-        return {}
+        return []
     if len(keys) <= FEW_JOBS:
-        match = " OR ".join(f"prefix(fingerprint, ${i + 1})" for i in range(len(keys)))
-        params: list[Any] = [key + SEPARATOR for key in keys]
+        match = " OR ".join(f"prefix(fingerprint, ${i + 2})" for i in range(len(keys)))
+        params: list[Any] = [SEPARATOR, *(key + SEPARATOR for key in keys)]
     else:
         match = "split_part(fingerprint, $1, 1) IN (SELECT unnest($2::VARCHAR[]))"
         params = [SEPARATOR, keys]
-    rows = con.execute(
-        "SELECT source, source_id, city, country, locations, fingerprint FROM postings"  # noqa: S608
-        f" WHERE {match}",
+    return con.execute(
+        "WITH touched AS (SELECT source, source_id, city, country, locations, fingerprint"  # noqa: S608
+        f" FROM postings WHERE {match})"
+        " SELECT * FROM touched WHERE split_part(fingerprint, $1, 1) IN (SELECT"
+        " split_part(fingerprint, $1, 1) FROM touched WHERE city IS NULL AND country IS NOT NULL)",
         params,
     ).fetchall()
-    jobs: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        jobs.setdefault(job_key_of(row[5]), []).append(row)
-    return jobs
-
-
-def _has_broad(listings: list[tuple[Any, ...]]) -> bool:
-    """True when a job has a listing with a country but no city."""
-    return any(city is None and country is not None for _, _, city, country, _, _ in listings)
 
 
 Sighting = tuple[str, str, datetime, bool]
@@ -198,9 +212,9 @@ def _insert_new(con: duckdb.DuckDBPyConnection, sightings: list[Sighting] | None
     if sightings is not None:
         _insert_found(con, sightings)
         return
-    columns = ", ".join(COLUMNS)
+    columns, values = ", ".join(COLUMNS), ", ".join(_staged(c) for c in COLUMNS)
     con.execute(
-        f"INSERT INTO postings ({columns}) SELECT {columns} FROM staged_postings s"  # noqa: S608
+        f"INSERT INTO postings ({columns}) SELECT {values} FROM staged_postings s"  # noqa: S608
         " WHERE NOT EXISTS (SELECT 1 FROM postings p"
         " WHERE p.source = s.source AND p.source_id = s.source_id)"
     )
@@ -320,7 +334,7 @@ def _replace_staged(con: duckdb.DuckDBPyConnection, keep: frozenset[str]) -> Non
     reopened as a repost unless `closed_at` is kept. Call inside a transaction. Rows are
     deleted and inserted again: DuckDB 2.0 takes about 4 ms a row to UPDATE checkpointed rows
     with a list column (locations), 20 s for 5,000 postings; this takes well under a second."""
-    replaced = [f"s.{c} AS {c}" for c in COLUMNS if c not in keep | {"item_hash"}]
+    replaced = [_staged(c) for c in COLUMNS if c not in keep | {"item_hash"}]
     replaced.append(ITEM_HASH if "last_seen" not in keep else "s.item_hash AS item_hash")
     if "closed_at" not in keep:
         replaced.append("p.reposts + CASE WHEN p.closed_at IS NULL THEN 0 ELSE 1 END AS reposts")
@@ -350,7 +364,7 @@ def _insert_found(con: duckdb.DuckDBPyConnection, sightings: list[Sighting]) -> 
         "first_seen": "r.first_seen",
         "closed_at": "CASE WHEN r.listed THEN NULL ELSE s.last_seen END",
     }
-    values = ", ".join(lifecycle.get(c, f"s.{c}") for c in COLUMNS)
+    values = ", ".join(lifecycle.get(c, _staged(c)) for c in COLUMNS)
     con.execute(
         f"INSERT INTO postings ({', '.join(COLUMNS)}) SELECT {values}"  # noqa: S608
         " FROM staged_postings s JOIN reparse_sightings r USING (source, source_id)"

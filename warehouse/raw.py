@@ -11,6 +11,7 @@ import duckdb
 
 from core.models import RawPayload
 from warehouse.compression import compress, decompress
+from warehouse.db import transaction
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, raw: RawPayload) -> tuple[int, bool]:
@@ -31,7 +32,8 @@ def store_raws(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> list[t
     found = _stored_copies(con, raws)
     missing = {_copy_of(raw): raw for raw in raws if _copy_of(raw) not in found}
     if missing:
-        found.update(_insert(con, list(missing.values())))
+        with transaction(con):  # committed together, before any is parsed
+            found.update(_insert(con, list(missing.values())))
     return [found[_copy_of(raw)] for raw in raws]
 
 

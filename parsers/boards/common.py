@@ -262,12 +262,14 @@ def text_salary(
 def board_or_text_workplace(
     flag: object, title: str, location: str, description: str
 ) -> tuple[Workplace, Basis]:
-    """The board's workplace flag when it states one (basis 'board'), else the text's."""
-    from_text = parse_workplace(title, location, description)
+    """The board's workplace flag when it states one (basis 'board'), else the text's; the
+    text is read only when it can add something (a remote role's scope)."""
     value = from_board_flag(flag) if isinstance(flag, str | bool) else None
-    if value in ("remote", "hybrid", "onsite"):
-        scope = from_text.remote_scope if value == "remote" else None
-        return Workplace(value=value, remote_scope=scope), "board"
+    if value in ("hybrid", "onsite"):
+        return Workplace(value=value), "board"
+    from_text = parse_workplace(title, location, description)
+    if value == "remote":
+        return Workplace(value=value, remote_scope=from_text.remote_scope), "board"
     return from_text, ("text" if from_text.value != "unknown" else "none")
 
 
