@@ -187,3 +187,20 @@ def test_when_storing_a_batch_breaks_each_source_is_stored_on_its_own(
     assert outcomes[1].error == "could not store: disk on fire"
     stored = "SELECT source, count(*) FROM postings GROUP BY 1 ORDER BY 1"
     assert db.execute(stored).fetchall() == [("ashby-0", 1), ("ashby-1", 1)]  # kept, once
+
+
+def test_a_payload_whose_raw_row_is_refused_fails_alone(db: Any) -> None:
+    refused = replace(ashby(ASHBY[0], [ashby_job(0)], T0), status=None)  # NOT NULL in the table
+    fetches = [
+        FetchResult(ASHBY[0], [refused]),
+        FetchResult(ASHBY[1], [ashby(ASHBY[1], [ashby_job(1)], T0)]),
+    ]
+    outcomes = store_or_fail_many(db, fetches)
+    assert [(o.source, o.status, o.postings) for o in outcomes] == [
+        ("ashby-0", "failed", 0),
+        ("ashby-1", "ok", 1),
+    ]
+    assert "could not store" in (outcomes[0].error or "")
+    raws = "SELECT source, parsed_at IS NOT NULL FROM raw_payloads"
+    assert db.execute(raws).fetchall() == [("ashby-1", True)]
+    assert db.execute("SELECT source FROM postings").fetchall() == [("ashby-1",)]

@@ -23,8 +23,9 @@ Copy = tuple[str, str, str]  # (source, url, content hash): the same bytes from 
 
 
 def store_raws(con: duckdb.DuckDBPyConnection, raws: list[RawPayload]) -> list[tuple[int, bool]]:
-    """Store each payload unless the same bytes from its URL are stored (one lookup for all);
-    return (id, still applied) for each.
+    """Store each payload unless the same bytes from its URL are stored (one lookup for all,
+    the new ones committed together: call outside a transaction); return (id, still applied)
+    for each.
 
     Stored bytes are still applied when they were the last parsed from their URL; bytes that
     come back after others (A, then B, then A again) must be applied again.
