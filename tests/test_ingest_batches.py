@@ -190,7 +190,7 @@ def test_when_storing_a_batch_breaks_each_source_is_stored_on_its_own(
 
 
 def test_a_payload_whose_raw_row_is_refused_fails_alone(db: Any) -> None:
-    refused = replace(ashby(ASHBY[0], [ashby_job(0)], T0), status=None)  # NOT NULL in the table
+    refused = replace(ashby(ASHBY[0], [ashby_job(0)], T0), status=2**40)  # not an INTEGER
     fetches = [
         FetchResult(ASHBY[0], [refused]),
         FetchResult(ASHBY[1], [ashby(ASHBY[1], [ashby_job(1)], T0)]),
