@@ -2,7 +2,8 @@
 
 Peak RSS is the larger of this process's own high-water mark (`VmHWM`, reset at the start of
 the step through `/proc/self/clear_refs`) and the memory of this process and its children
-(parsing workers) sampled every 50 ms, or less often when sampling is slow (`wait_after`).
+(parsing workers) sampled every 50 ms, or less often when sampling is slow (`wait_after`), but
+at least once a second, so memory a child holds for longer than that is always seen.
 Children forked from one server share its pages, so the tree is summed as proportional set
 sizes (`Pss`: a shared page counts once over the processes sharing it), not as RSS, which
 would count the shared parsers' data once per worker. Where
@@ -25,6 +26,8 @@ SAMPLE_EVERY = 0.05
 # process's memory map meanwhile): sampling a 3 GB ingest every 50 ms took half a core from
 # the step it measured. The sampler waits long enough to stay under this share of one core.
 SAMPLE_SHARE = 0.05
+# ... but never waits longer than this, so no step's peak held this long goes unseen.
+SAMPLE_AT_LEAST_EVERY = 1.0
 
 
 @dataclass
@@ -113,8 +116,8 @@ class _Sampler(threading.Thread):
 
 def wait_after(sample_seconds: float) -> float:
     """Seconds until the next sample: every SAMPLE_EVERY, or less often when a sample is slow
-    (keeping the sampler's cost under SAMPLE_SHARE of a core)."""
-    return max(SAMPLE_EVERY, sample_seconds / SAMPLE_SHARE)
+    (keeping the sampler's cost under SAMPLE_SHARE of a core), at most SAMPLE_AT_LEAST_EVERY."""
+    return min(max(SAMPLE_EVERY, sample_seconds / SAMPLE_SHARE), SAMPLE_AT_LEAST_EVERY)
 
 
 @contextmanager

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.steps import SAMPLE_EVERY, SAMPLE_SHARE, step, tree_rss, wait_after
+from bench.steps import (
+    SAMPLE_AT_LEAST_EVERY,
+    SAMPLE_EVERY,
+    SAMPLE_SHARE,
+    step,
+    tree_rss,
+    wait_after,
+)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
 
@@ -31,9 +38,12 @@ def test_a_step_sees_memory_held_only_inside_it() -> None:
 
 
 def test_a_step_counts_its_child_processes() -> None:
+    # The child holds its memory for longer than the sampler ever waits, however slow a sample
+    # of this (large, late in a test run) process is.
+    hold = 2 * SAMPLE_AT_LEAST_EVERY + 0.5
     code = (
         "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]);"
-        " import time; time.sleep(0.5)"
+        f" import time; time.sleep({hold})"
     )
     with step("child", quiet=True) as figures:
         subprocess.run([sys.executable, "-c", code], check=True)
@@ -53,3 +63,4 @@ def test_slow_samples_are_taken_less_often() -> None:
     slow = 0.046  # a 3 GB process's Pss, read here
     assert wait_after(slow) == pytest.approx(slow / SAMPLE_SHARE)
     assert slow / (slow + wait_after(slow)) < SAMPLE_SHARE  # the sampler's share of a core
+    assert wait_after(0.5) == SAMPLE_AT_LEAST_EVERY  # a huge tree is still sampled every second
