@@ -83,13 +83,14 @@ class PayloadCounts:
     def take(self, parsed: BoardParse, kept: list[tuple[str, bool]], new: int) -> None:
         """Count a payload whose parse is now stored (`kept`: its postings left unchanged;
         `new`: postings new among its own)."""
-        self.listed += [p.source_id for p in parsed.postings] + parsed.listed_ids
-        self.listed += [key for key, _ in kept]
+        written = [p.source_id for p in parsed.postings]
+        kept_ids = [key for key, _ in kept]
+        self.listed += written + parsed.listed_ids + kept_ids
         self.relevance.update(kept)
         self.relevance.update((p.source_id, p.relevant) for p in parsed.postings)
-        self.written.update(p.source_id for p in parsed.postings)
-        self.seen.update(self.written)
-        self.seen.update(key for key, _ in kept)
+        self.written.update(written)
+        self.seen.update(written)
+        self.seen.update(kept_ids)
         self.new += new
         self.applied = True
         self.errors += len(parsed.errors)
